@@ -1,0 +1,28 @@
+@{
+    RootModule           = 'VirtualLan.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5b0f4f7e-2f3e-4d1c-9a55-6c1c2b1e7a10'
+    Author               = 'VirtualLan developers'
+    CompanyName          = 'VirtualLan'
+    Copyright            = '(c) VirtualLan developers. MIT License.'
+    Description          = 'Turns a Linux host into one unified virtual LAN: containers, QEMU VMs, VirtualBox adapters and namespaces on one bridge, behind a PAT router namespace, with port forwards and iptables tracing.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('VirtualLan.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Enter-VlanSandbox'
+        'Exit-VlanSandbox'
+        'New-VlanBridge'
+        'Get-VlanBridge'
+        'Remove-VlanBridge'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Linux', 'Network', 'Bridge', 'Namespace', 'iptables', 'Docker', 'QEMU')
+            LicenseUri = 'https://opensource.org/licenses/MIT'
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using VirtualLan.Execution;
+
+namespace VirtualLan;
+
+/// <summary>
+/// An external command failed while a plan was applied. It names the command, its exit code and
+/// its standard error, and reports what the rollback did.
+/// </summary>
+public sealed class CommandFailedException : VlanException
+{
+    /// <summary>Initializes a new instance of the <see cref="CommandFailedException"/> class.</summary>
+    /// <param name="command">The command line that failed.</param>
+    /// <param name="exitCode">Its exit code.</param>
+    /// <param name="standardError">What it wrote to standard error.</param>
+    /// <param name="undone">The commands run to undo the steps applied before the failure.</param>
+    /// <param name="rollbackFailures">The undo commands that themselves failed; empty when the rollback is complete.</param>
+    public CommandFailedException(
+        CommandLine command,
+        int exitCode,
+        string standardError,
+        IReadOnlyList<CommandLine> undone,
+        IReadOnlyList<string> rollbackFailures)
+        : base(
+            rollbackFailures.Count == 0 ? ErrorIds.CommandFailed : ErrorIds.RollbackIncomplete,
+            rollbackFailures.Count == 0 ? VlanErrorKind.CommandFailed : VlanErrorKind.RollbackFailed,
+            command.ToString(),
+            BuildMessage(command, exitCode, standardError, undone, rollbackFailures))
+    {
+        Command = command;
+        ExitCode = exitCode;
+        StandardError = standardError;
+        Undone = undone;
+        RollbackFailures = rollbackFailures;
+    }
+
+    /// <summary>Gets the command line that failed.</summary>
+    public CommandLine Command { get; }
+
+    /// <summary>Gets the exit code of the failed command.</summary>
+    public int ExitCode { get; }
+
+    /// <summary>Gets the standard error of the failed command.</summary>
+    public string StandardError { get; }
+
+    /// <summary>Gets the undo commands that ran.</summary>
+    public IReadOnlyList<CommandLine> Undone { get; }
+
+    /// <summary>Gets the undo commands that failed, with their errors.</summary>
+    public IReadOnlyList<string> RollbackFailures { get; }
+
+    private static string BuildMessage(
+        CommandLine command, int exitCode, string standardError, IReadOnlyList<CommandLine> undone, IReadOnlyList<string> rollbackFailures)
+    {
+        var stderr = string.IsNullOrWhiteSpace(standardError) ? "(nothing on stderr)" : standardError.Trim();
+        var text = $"The command '{command}' failed with exit code {exitCode}: {stderr}.";
+        if (rollbackFailures.Count == 0)
+        {
+            return undone.Count == 0
+                ? text + " Nothing had been changed before it."
+                : text + $" The {undone.Count} change(s) made before it were undone; the system is as it was.";
+        }
+
+        return text + " Undoing the earlier changes did not fully succeed, so some of them remain: "
+            + string.Join("; ", rollbackFailures)
+            + ". Remove what remains by hand (the commands above show what), or run the matching Remove-Vlan* cmdlet.";
+    }
+}

@@ -1,0 +1,71 @@
+namespace VirtualLan;
+
+/// <summary>
+/// The stable error identifiers of the module. Scripts and tests match on these through
+/// FullyQualifiedErrorId, so an identifier, once published, is never renamed.
+/// </summary>
+public static class ErrorIds
+{
+    /// <summary>An interface or namespace name breaks the kernel's rules.</summary>
+    public const string InvalidInterfaceName = "InvalidInterfaceName";
+
+    /// <summary>A namespace name breaks the rules for names under /run/netns.</summary>
+    public const string InvalidNamespaceName = "InvalidNamespaceName";
+
+    /// <summary>An address is not an IPv4 CIDR.</summary>
+    public const string InvalidCidr = "InvalidCidr";
+
+    /// <summary>An IPv6 address was given where only IPv4 is managed.</summary>
+    public const string IPv6NotSupported = "IPv6NotSupported";
+
+    /// <summary>A host address is the network or broadcast address of its subnet, or the prefix leaves no room for hosts.</summary>
+    public const string InvalidHostAddress = "InvalidHostAddress";
+
+    /// <summary>An MTU is outside what the kernel accepts for a bridge.</summary>
+    public const string InvalidMtu = "InvalidMtu";
+
+    /// <summary>The process is not root and lacks CAP_NET_ADMIN.</summary>
+    public const string InsufficientPrivilege = "InsufficientPrivilege";
+
+    /// <summary>A program the module runs is not installed.</summary>
+    public const string ToolNotInstalled = "ToolNotInstalled";
+
+    /// <summary>A link exists under the requested name but is not a bridge.</summary>
+    public const string NameInUseByOtherLink = "NameInUseByOtherLink";
+
+    /// <summary>A bridge of that name exists with other settings.</summary>
+    public const string BridgeConflict = "BridgeConflict";
+
+    /// <summary>No bridge of that name exists.</summary>
+    public const string BridgeNotFound = "BridgeNotFound";
+
+    /// <summary>An external command failed; the plan was rolled back.</summary>
+    public const string CommandFailed = "CommandFailed";
+
+    /// <summary>An external command failed and the rollback did not complete.</summary>
+    public const string RollbackIncomplete = "RollbackIncomplete";
+
+    /// <summary>The operation was stopped by the user and rolled back.</summary>
+    public const string OperationStopped = "OperationStopped";
+
+    /// <summary>The sandbox namespace does not exist.</summary>
+    public const string SandboxNotFound = "SandboxNotFound";
+
+    /// <summary>No sandbox is active in this session.</summary>
+    public const string NotInSandbox = "NotInSandbox";
+
+    /// <summary>A sandbox is already active in this session.</summary>
+    public const string AlreadyInSandbox = "AlreadyInSandbox";
+
+    /// <summary>Processes still run inside the sandbox.</summary>
+    public const string SandboxBusy = "SandboxBusy";
+
+    /// <summary>The namespace named as a sandbox was not made by VirtualLan.</summary>
+    public const string NotASandbox = "NotASandbox";
+
+    /// <summary>An address is already held by another link.</summary>
+    public const string AddressInUse = "AddressInUse";
+
+    /// <summary>A bridge exists but VirtualLan did not make it.</summary>
+    public const string BridgeNotManaged = "BridgeNotManaged";
+}

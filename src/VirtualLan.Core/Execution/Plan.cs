@@ -1,0 +1,31 @@
+namespace VirtualLan.Execution;
+
+/// <summary>An ordered list of steps that together make one change a cmdlet was asked for.</summary>
+public sealed class Plan
+{
+    /// <summary>Initializes a new instance of the <see cref="Plan"/> class.</summary>
+    /// <param name="title">What the plan does, for confirmation prompts.</param>
+    /// <param name="target">What it acts on, for confirmation prompts.</param>
+    /// <param name="steps">The steps in the order they run.</param>
+    public Plan(string title, string target, IEnumerable<Step> steps)
+    {
+        Title = title;
+        Target = target;
+        Steps = steps.ToArray();
+    }
+
+    /// <summary>Gets what the plan does.</summary>
+    public string Title { get; }
+
+    /// <summary>Gets what it acts on.</summary>
+    public string Target { get; }
+
+    /// <summary>Gets the steps.</summary>
+    public IReadOnlyList<Step> Steps { get; }
+}
+
+/// <summary>What applying a plan did.</summary>
+/// <param name="Applied">The steps that ran.</param>
+/// <param name="Skipped">The steps skipped because their change was already in place.</param>
+/// <param name="ProcessesStarted">How many processes the apply started.</param>
+public sealed record ExecutionReport(IReadOnlyList<Step> Applied, IReadOnlyList<Step> Skipped, int ProcessesStarted);

@@ -1,0 +1,126 @@
+using VirtualLan.Linux;
+
+namespace VirtualLan.Execution;
+
+/// <summary>How a step reaches the kernel, which decides what it can be batched with.</summary>
+public enum StepChannel
+{
+    /// <summary>An <c>ip</c> command; consecutive ones in the same namespace can go to one <c>ip -batch</c>.</summary>
+    Link,
+
+    /// <summary>An iptables rule change; consecutive ones in the same namespace and table can go to one <c>iptables-restore --noflush</c>.</summary>
+    Firewall,
+
+    /// <summary>Any other program; always run on its own.</summary>
+    Program,
+}
+
+/// <summary>
+/// One change a plan makes: the command that makes it, the command that undoes it, and how to
+/// tell from the kernel's state that it is already in place.
+/// </summary>
+public sealed class Step
+{
+    private Step(
+        string description,
+        StepChannel channel,
+        string? namespaceName,
+        string? table,
+        IReadOnlyList<string> arguments,
+        IReadOnlyList<string>? undoArguments,
+        CommandLine command,
+        CommandLine? undoCommand,
+        Func<KernelState, bool>? isDone)
+    {
+        Description = description;
+        Channel = channel;
+        Namespace = namespaceName;
+        Table = table;
+        Arguments = arguments;
+        UndoArguments = undoArguments;
+        Command = command;
+        UndoCommand = undoCommand;
+        IsDone = isDone;
+    }
+
+    /// <summary>Gets what the step does, in words.</summary>
+    public string Description { get; }
+
+    /// <summary>Gets how the step reaches the kernel.</summary>
+    public StepChannel Channel { get; }
+
+    /// <summary>Gets the namespace the step acts in, or null for the process's own.</summary>
+    public string? Namespace { get; }
+
+    /// <summary>Gets the iptables table of a firewall step.</summary>
+    public string? Table { get; }
+
+    /// <summary>Gets the channel-level arguments: after <c>ip</c>, after <c>iptables -t TABLE</c>, or after the program.</summary>
+    public IReadOnlyList<string> Arguments { get; }
+
+    /// <summary>Gets the channel-level arguments of the undo, or null when the step needs none.</summary>
+    public IReadOnlyList<string>? UndoArguments { get; }
+
+    /// <summary>Gets the command that makes the change on its own.</summary>
+    public CommandLine Command { get; }
+
+    /// <summary>Gets the command that reverses it on its own, or null.</summary>
+    public CommandLine? UndoCommand { get; }
+
+    /// <summary>Gets the test that tells the change is already in place; null means always run.</summary>
+    public Func<KernelState, bool>? IsDone { get; }
+
+    /// <summary>Creates an <c>ip</c> step.</summary>
+    /// <param name="description">What it does.</param>
+    /// <param name="namespaceName">The namespace (null: the process's own).</param>
+    /// <param name="arguments">The arguments after <c>ip</c>.</param>
+    /// <param name="undo">The arguments after <c>ip</c> that reverse it, or null.</param>
+    /// <param name="isDone">Tells that it is already in place.</param>
+    /// <returns>The step.</returns>
+    public static Step Link(string description, string? namespaceName, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
+        new(
+            description,
+            StepChannel.Link,
+            namespaceName,
+            null,
+            arguments,
+            undo,
+            NetworkHost.IpIn(namespaceName, arguments),
+            undo is null ? null : NetworkHost.IpIn(namespaceName, undo),
+            isDone);
+
+    /// <summary>Creates an iptables step.</summary>
+    /// <param name="description">What it does.</param>
+    /// <param name="namespaceName">The namespace (null: the process's own).</param>
+    /// <param name="table">The table: filter, nat, mangle or raw.</param>
+    /// <param name="arguments">The rule change, such as <c>-A CHAIN …</c>.</param>
+    /// <param name="undo">The rule change that reverses it, or null.</param>
+    /// <param name="isDone">Tells that it is already in place.</param>
+    /// <returns>The step.</returns>
+    public static Step Firewall(string description, string? namespaceName, string table, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
+        new(
+            description,
+            StepChannel.Firewall,
+            namespaceName,
+            table,
+            arguments,
+            undo,
+            NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(arguments)),
+            undo is null ? null : NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(undo)),
+            isDone);
+
+    /// <summary>Creates a step that runs a program.</summary>
+    /// <param name="description">What it does.</param>
+    /// <param name="command">The command.</param>
+    /// <param name="undo">The command that reverses it, or null.</param>
+    /// <param name="isDone">Tells that it is already in place.</param>
+    /// <returns>The step.</returns>
+    public static Step Program(string description, CommandLine command, CommandLine? undo, Func<KernelState, bool>? isDone)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return new(description, StepChannel.Program, null, null, command.Arguments, undo?.Arguments, command, undo, isDone);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Command.ToString();
+}

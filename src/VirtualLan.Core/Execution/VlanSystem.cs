@@ -1,0 +1,43 @@
+using VirtualLan.Linux;
+
+namespace VirtualLan.Execution;
+
+/// <summary>
+/// What the core needs from the machine: a command runner, the executor built on it, and the
+/// process's capabilities. One instance serves a whole session; tests build one around a
+/// runner that counts or fails commands.
+/// </summary>
+public sealed class VlanSystem
+{
+    private readonly Func<string> _readProcStatus;
+
+    /// <summary>Initializes a new instance of the <see cref="VlanSystem"/> class.</summary>
+    /// <param name="runner">Runs external commands.</param>
+    /// <param name="readProcStatus">Returns the text of /proc/self/status.</param>
+    /// <param name="batch">Whether plans are batched per channel.</param>
+    public VlanSystem(ICommandRunner runner, Func<string> readProcStatus, bool batch)
+    {
+        Runner = runner;
+        _readProcStatus = readProcStatus;
+        Executor = new PlanExecutor(runner, batch);
+    }
+
+    /// <summary>Gets the runner.</summary>
+    public ICommandRunner Runner { get; }
+
+    /// <summary>Gets the executor.</summary>
+    public PlanExecutor Executor { get; }
+
+    /// <summary>Creates the system that runs real processes and batches plans.</summary>
+    /// <returns>The system.</returns>
+    public static VlanSystem CreateDefault() =>
+        new(new ProcessRunner(new ToolLocator()), () => File.ReadAllText("/proc/self/status"), batch: true);
+
+    /// <summary>Starts a fresh view of the kernel's state for one cmdlet call.</summary>
+    /// <returns>The state, read lazily.</returns>
+    public KernelState ReadState() => new(Runner);
+
+    /// <summary>Throws when the process may not change the network.</summary>
+    /// <param name="action">What the user asked for, for the message.</param>
+    public void DemandPrivileges(string action) => Privileges.Demand(_readProcStatus(), action);
+}

@@ -1,0 +1,238 @@
+using System.Globalization;
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+
+namespace VirtualLan.Planning;
+
+/// <summary>Plans the creation and removal of bridges and reads them back from the kernel.</summary>
+public sealed class BridgeService
+{
+    /// <summary>The interface alias that marks a bridge as VirtualLan's.</summary>
+    public const string Marker = "virtuallan:bridge";
+
+    private readonly NetworkHost _host;
+
+    /// <summary>Initializes a new instance of the <see cref="BridgeService"/> class.</summary>
+    /// <param name="host">The namespace that plays the host.</param>
+    public BridgeService(NetworkHost host)
+    {
+        _host = host;
+    }
+
+    /// <summary>
+    /// Plans a bridge. Steps whose result is already in place are kept in the plan but will be
+    /// skipped, so running the same request twice runs nothing the second time.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The plan.</returns>
+    /// <exception cref="VlanException">The name is taken by another kind of link, the address by another link, or the bridge exists with other settings and -Force was not given.</exception>
+    public Plan PlanNew(BridgeRequest request, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(state);
+        var ns = _host.Sandbox;
+        var links = state.Links(ns);
+        var name = request.Name;
+        var address = request.Address.ToString();
+        var existing = links.Link(name);
+        if (existing is not null && !existing.IsBridge)
+        {
+            throw NameTaken(existing);
+        }
+
+        var holder = links.HolderOf(request.Address.Address);
+        if (holder is not null && holder.Name != name)
+        {
+            throw new VlanException(
+                ErrorIds.AddressInUse,
+                VlanErrorKind.ResourceExists,
+                address,
+                $"The address {request.Address.Address} is already on the link '{holder.Name}' in {_host.DisplayName}. Choose another -Address, or remove it from '{holder.Name}' first.");
+        }
+
+        var steps = new List<Step>();
+        if (existing is null)
+        {
+            var add = new List<string> { "link", "add", "name", name };
+            if (request.Mtu is int mtu)
+            {
+                add.AddRange(new[] { "mtu", mtu.ToString(CultureInfo.InvariantCulture) });
+            }
+
+            add.AddRange(new[] { "type", "bridge" });
+            steps.Add(Step.Link($"Create the bridge {name}", ns, add.ToArray(), new[] { "link", "del", name }, s => s.Links(ns).Link(name) is not null));
+        }
+        else
+        {
+            steps.AddRange(Reconcile(existing, request));
+        }
+
+        steps.Add(Step.Link(
+            $"Mark {name} as VirtualLan's",
+            ns,
+            new[] { "link", "set", "dev", name, "alias", Marker },
+            existing is null ? null : new[] { "link", "set", "dev", name, "alias", existing.Alias ?? string.Empty },
+            s => s.Links(ns).Link(name)?.Alias == Marker));
+        steps.Add(Step.Link(
+            $"Give the host {address} on {name}",
+            ns,
+            new[] { "addr", "add", address, "dev", name },
+            new[] { "addr", "del", address, "dev", name },
+            s => s.Links(ns).Link(name)?.Addresses.Contains(request.Address) == true));
+        steps.Add(Step.Link(
+            $"Bring {name} up",
+            ns,
+            new[] { "link", "set", "dev", name, "up" },
+            new[] { "link", "set", "dev", name, "down" },
+            s => s.Links(ns).Link(name)?.IsUp == true));
+        return new Plan($"Create bridge {name} with {address}", $"{name} in {_host.DisplayName}", steps);
+    }
+
+    /// <summary>Plans the removal of a bridge.</summary>
+    /// <param name="name">The bridge name.</param>
+    /// <param name="force">Whether a bridge VirtualLan did not make may be removed.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The plan.</returns>
+    /// <exception cref="VlanException">There is no such bridge, the name is another kind of link, or the bridge is not VirtualLan's and -Force was not given.</exception>
+    public Plan PlanRemove(string name, bool force, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var ns = _host.Sandbox;
+        var link = state.Links(ns).Link(Names.Interface(name, "Name"));
+        if (link is null)
+        {
+            throw NotFound(name);
+        }
+
+        if (!link.IsBridge)
+        {
+            throw NameTaken(link);
+        }
+
+        if (link.Alias != Marker && !force)
+        {
+            throw new VlanException(
+                ErrorIds.BridgeNotManaged,
+                VlanErrorKind.InvalidOperation,
+                name,
+                $"The bridge '{name}' in {_host.DisplayName} was not made by VirtualLan (another tool, such as Docker, may own it). Add -Force to remove it anyway.");
+        }
+
+        // Deleting the bridge removes its addresses and unplugs its ports in one kernel operation;
+        // the ports themselves belong to the appliances and stay.
+        var step = Step.Link($"Delete the bridge {name}", ns, new[] { "link", "del", name }, null, s => s.Links(ns).Link(name) is null);
+        return new Plan($"Remove bridge {name}", $"{name} in {_host.DisplayName}", new[] { step });
+    }
+
+    /// <summary>Reads one bridge.</summary>
+    /// <param name="name">The bridge name.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The bridge.</returns>
+    /// <exception cref="VlanException">There is no bridge of that name.</exception>
+    public Bridge Read(string name, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var links = state.Links(_host.Sandbox);
+        var link = links.Link(name);
+        if (link is null)
+        {
+            throw NotFound(name);
+        }
+
+        if (!link.IsBridge)
+        {
+            throw NameTaken(link);
+        }
+
+        return Describe(link, links);
+    }
+
+    /// <summary>Lists the bridges of the host.</summary>
+    /// <param name="state">The kernel's state.</param>
+    /// <param name="includeUnmanaged">Whether to include bridges VirtualLan did not make.</param>
+    /// <returns>The bridges in index order.</returns>
+    public IReadOnlyList<Bridge> List(KernelState state, bool includeUnmanaged)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var links = state.Links(_host.Sandbox);
+        return links.Links
+            .Where(l => l.IsBridge && (includeUnmanaged || l.Alias == Marker))
+            .Select(l => Describe(l, links))
+            .ToArray();
+    }
+
+    private IEnumerable<Step> Reconcile(LinkState existing, BridgeRequest request)
+    {
+        var ns = _host.Sandbox;
+        var name = existing.Name;
+        var others = existing.Addresses.Where(a => a != request.Address).ToArray();
+        var mtuDiffers = request.Mtu is int wanted && wanted != existing.Mtu;
+        if ((others.Length > 0 || mtuDiffers) && !request.Force)
+        {
+            var differences = new List<string>();
+            if (others.Length > 0)
+            {
+                differences.Add($"it has the address(es) {string.Join(", ", others.Select(a => a.ToString()))}");
+            }
+
+            if (mtuDiffers)
+            {
+                differences.Add($"its MTU is {existing.Mtu.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            throw new VlanException(
+                ErrorIds.BridgeConflict,
+                VlanErrorKind.ResourceExists,
+                name,
+                $"The bridge '{name}' already exists in {_host.DisplayName} with other settings: {string.Join(" and ", differences)}. Add -Force to reconfigure it, or choose another -Name.");
+        }
+
+        foreach (var other in others)
+        {
+            var text = other.ToString();
+            yield return Step.Link(
+                $"Remove the address {text} from {name}",
+                ns,
+                new[] { "addr", "del", text, "dev", name },
+                new[] { "addr", "add", text, "dev", name },
+                s => s.Links(ns).Link(name)?.Addresses.Contains(other) == false);
+        }
+
+        if (mtuDiffers)
+        {
+            var mtu = request.Mtu!.Value.ToString(CultureInfo.InvariantCulture);
+            yield return Step.Link(
+                $"Set the MTU of {name} to {mtu}",
+                ns,
+                new[] { "link", "set", "dev", name, "mtu", mtu },
+                new[] { "link", "set", "dev", name, "mtu", existing.Mtu.ToString(CultureInfo.InvariantCulture) },
+                s => s.Links(ns).Link(name)?.Mtu == request.Mtu);
+        }
+    }
+
+    private Bridge Describe(LinkState link, NamespaceState links) =>
+        new(
+            link.Name,
+            link.Addresses.Count > 0 ? link.Addresses[0] : null,
+            link.MacAddress,
+            link.Mtu,
+            link.OperState,
+            _host.Sandbox,
+            links.PortsOf(link.Name),
+            link.Alias == Marker);
+
+    private VlanException NotFound(string name) =>
+        new(
+            ErrorIds.BridgeNotFound,
+            VlanErrorKind.ObjectNotFound,
+            name,
+            $"There is no bridge named '{name}' in {_host.DisplayName}. Run Get-VlanBridge -All to see the bridges there, or New-VlanBridge to make one.");
+
+    private VlanException NameTaken(LinkState link) =>
+        new(
+            ErrorIds.NameInUseByOtherLink,
+            VlanErrorKind.ResourceExists,
+            link.Name,
+            $"The name '{link.Name}' is already used in {_host.DisplayName} by a link of kind '{link.Kind ?? "device"}', not a bridge. Choose another -Name.");
+}

@@ -1,0 +1,68 @@
+using System.Management.Automation;
+using VirtualLan.Planning;
+
+namespace VirtualLan.Commands;
+
+/// <summary>
+/// Reads bridges from the kernel. By default it lists the bridges VirtualLan made; with -All it
+/// lists every bridge of the host (docker0, br-… and the like).
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "VlanBridge")]
+[OutputType(typeof(Bridge))]
+public sealed class GetVlanBridgeCommand : VlanCmdlet
+{
+    private readonly List<string> _names = new();
+
+    /// <summary>Gets or sets the names of the bridges to get; wildcards are allowed.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether bridges VirtualLan did not make are listed too.</summary>
+    [Parameter]
+    public SwitchParameter All { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        if (Name is null)
+        {
+            return;
+        }
+
+        _names.AddRange(Name);
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        var service = new BridgeService(Target);
+        var state = Runtime.ReadState();
+        IReadOnlyList<Bridge> bridges = Array.Empty<Bridge>();
+        if (!Guard(() => bridges = service.List(state, includeUnmanaged: true), terminating: true))
+        {
+            return;
+        }
+
+        if (_names.Count == 0)
+        {
+            WriteObject(bridges.Where(b => All || b.IsManaged), enumerateCollection: true);
+            return;
+        }
+
+        foreach (var name in _names)
+        {
+            if (WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+                WriteObject(bridges.Where(b => (All || b.IsManaged) && pattern.IsMatch(b.Name)), enumerateCollection: true);
+            }
+            else
+            {
+                // A bridge asked for by its exact name is returned even when VirtualLan did not make it.
+                Guard(() => WriteObject(service.Read(name, state)));
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Management.Automation;
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+
+namespace VirtualLan;
+
+/// <summary>
+/// What every VirtualLan cmdlet shares: the host it acts on, confirmation with the exact commands,
+/// verbose output of each command, stopping with rollback, and turning failures into ErrorRecords.
+/// </summary>
+public abstract class VlanCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Gets the namespace that plays the host: the sandbox of this session, or the machine's own.</summary>
+    internal static NetworkHost Target => ModuleSession.Host;
+
+    /// <summary>Gets the system the cmdlet runs on.</summary>
+    internal static VlanSystem Runtime => ModuleSession.System;
+
+    /// <summary>Gets a value indicating whether -WhatIf was given, in which case nothing may change.</summary>
+    protected bool IsWhatIf =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value) && value is SwitchParameter { IsPresent: true };
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <inheritdoc />
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    /// <summary>Stops the pipeline with a core failure when the process may not change the network.</summary>
+    /// <param name="action">What the user asked for.</param>
+    protected void DemandPrivilegesUnlessWhatIf(string action)
+    {
+        if (!IsWhatIf)
+        {
+            Guard(() => Runtime.DemandPrivileges(action), terminating: true);
+        }
+    }
+
+    /// <summary>
+    /// Applies a plan after confirmation. The prompt and the -WhatIf text list every command that
+    /// would run; steps already in place are left out, and with none left nothing is asked or run.
+    /// </summary>
+    /// <param name="plan">The plan.</param>
+    /// <param name="state">The kernel's state the plan was made from.</param>
+    /// <returns>True when the plan is in place afterwards; false when the user declined or gave -WhatIf.</returns>
+    internal bool Apply(Plan plan, KernelState state)
+    {
+        var pending = PlanExecutor.Pending(plan, state);
+        if (pending.Count == 0)
+        {
+            WriteVerbose($"{plan.Title}: already in place, no command run.");
+            return true;
+        }
+
+        var commands = string.Join(Environment.NewLine, pending.Select(s => "  " + s.Command));
+        var description = $"{plan.Title} in {Target.DisplayName} by running {pending.Count} command(s):{Environment.NewLine}{commands}";
+        if (!ShouldProcess(description, $"{plan.Title}?{Environment.NewLine}{commands}", "Confirm"))
+        {
+            return false;
+        }
+
+        var report = Runtime.Executor.Apply(plan, state, WriteVerbose, _stopping.Token);
+        WriteVerbose($"{plan.Title}: {report.Applied.Count} command(s) run, {report.Skipped.Count} already in place, {report.ProcessesStarted} process(es) started.");
+        return true;
+    }
+
+    /// <summary>Runs an action and turns a core failure into an ErrorRecord.</summary>
+    /// <param name="action">The action.</param>
+    /// <param name="terminating">True to stop the pipeline; false to write the error and go on with the next input.</param>
+    /// <returns>True when the action succeeded.</returns>
+    protected bool Guard(Action action, bool terminating = false)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        try
+        {
+            action();
+            return true;
+        }
+        catch (VlanException e)
+        {
+            var record = ErrorRecords.From(e);
+            if (terminating)
+            {
+                ThrowTerminatingError(record);
+            }
+
+            WriteError(record);
+            return false;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace VirtualLan.Tests.Integration;
+
+/// <summary>A fact that needs root and a real kernel; it is skipped, saying why, anywhere else.</summary>
+public sealed class KernelFactAttribute : FactAttribute
+{
+    public KernelFactAttribute()
+    {
+        if (!Kernel.IsRoot)
+        {
+            Skip = "Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to build network namespaces; run the suite as root, as CI does.";
+        }
+    }
+}
+
+/// <summary>A theory that needs root and a real kernel.</summary>
+public sealed class KernelTheoryAttribute : TheoryAttribute
+{
+    public KernelTheoryAttribute()
+    {
+        if (!Kernel.IsRoot)
+        {
+            Skip = "Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to build network namespaces; run the suite as root, as CI does.";
+        }
+    }
+}
+
+/// <summary>Runs the commands a test uses to build and observe its world, independently of the module.</summary>
+internal static class Kernel
+{
+    public static bool IsRoot => Environment.IsPrivilegedProcess;
+
+    public static string Busybox => File.Exists("/bin/busybox") ? "/bin/busybox" : "/usr/bin/busybox";
+
+    /// <summary>Runs a program with an argument array and returns its exit code and output.</summary>
+    public static (int ExitCode, string Output, string Error) Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish in 60 s.");
+        }
+
+        return (process.ExitCode, output.Result, error.Result);
+    }
+
+    /// <summary>Runs a program that must succeed and returns its standard output.</summary>
+    public static string Must(string program, params string[] arguments)
+    {
+        var (code, output, error) = Run(program, arguments);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({code}): {error}");
+        }
+
+        return output;
+    }
+
+    public static IReadOnlyList<string> Namespaces()
+    {
+        var json = Must("ip", "-json", "netns", "list");
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return Array.Empty<string>();
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToArray();
+    }
+
+    /// <summary>Pings from a namespace with busybox; true when a reply came back.</summary>
+    public static bool Ping(string fromNamespace, string address) =>
+        Run("ip", "netns", "exec", fromNamespace, Busybox, "ping", "-c", "1", "-W", "2", address).ExitCode == 0;
+
+    /// <summary>
+    /// What a namespace holds, in a form that two moments can be compared by: every link with its
+    /// kind, master, MTU, flags, alias and addresses, and its routes. Counters and timers are left out.
+    /// </summary>
+    public static string Snapshot(string? namespaceName)
+    {
+        var prefix = namespaceName is null ? Array.Empty<string>() : new[] { "-n", namespaceName };
+        var links = VirtualLan.Linux.IpJson.ParseLinks(Must("ip", [.. prefix, "-details", "-json", "addr", "show"]))
+            .Select(l => $"{l.Name} kind={l.Kind} master={l.Master} mtu={l.Mtu} flags={string.Join(',', l.Flags.Where(f => f is "UP" or "LOOPBACK" or "BROADCAST" or "MULTICAST"))} alias={l.Alias} mac={l.MacAddress} addr={string.Join(',', l.Addresses)}");
+        var routes = Must("ip", [.. prefix, "route", "show", "table", "all"]);
+        return string.Join('\n', links) + "\n--routes--\n" + routes;
+    }
+}

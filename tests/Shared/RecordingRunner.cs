@@ -1,0 +1,95 @@
+using VirtualLan.Execution;
+
+namespace VirtualLan.Tests;
+
+/// <summary>
+/// Wraps a runner: records every command, tells reads from changes, and can make the N-th change
+/// fail the way a real kernel refusal would. A change inside an <c>ip -batch</c> or
+/// <c>iptables-restore</c> counts once per line, so "fail step N" means the same with and without batching.
+/// </summary>
+internal sealed class RecordingRunner : ICommandRunner
+{
+    private readonly ICommandRunner _inner;
+    private readonly Lock _gate = new();
+    private int _changes;
+
+    public RecordingRunner(ICommandRunner inner)
+    {
+        _inner = inner;
+    }
+
+    /// <summary>Gets or sets the 1-based change, counted from this setting, that fails; 0 for none.</summary>
+    public int FailAtChange
+    {
+        get;
+        set
+        {
+            field = value;
+            _changes = 0;
+        }
+    }
+
+    public List<(CommandLine Command, string? Input)> Commands { get; } = new();
+
+    /// <summary>Gets the commands that are not reads, undo commands included.</summary>
+    public IReadOnlyList<CommandLine> Changes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Commands.Where(c => !IsRead(c.Command)).Select(c => c.Command).ToArray();
+            }
+        }
+    }
+
+    public static bool IsRead(CommandLine command) =>
+        command.Arguments.Contains("-json") || command.Arguments.Contains("pids") || command.Program is "iptables-save";
+
+    public CommandResult Run(CommandLine command, string? standardInput, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Commands.Add((command, standardInput));
+        }
+
+        if (IsRead(command) || FailAtChange == 0 || _changes >= FailAtChange)
+        {
+            if (!IsRead(command))
+            {
+                _changes += standardInput is null ? 1 : CountLines(standardInput);
+            }
+
+            return _inner.Run(command, standardInput, cancellationToken);
+        }
+
+        if (standardInput is null)
+        {
+            _changes++;
+            if (_changes == FailAtChange)
+            {
+                // A real command the kernel refuses, so the failure path sees a real exit code and stderr.
+                return _inner.Run(new CommandLine("ip", "link", "set", "dev", "vlan-fault-inj", "up"), null, cancellationToken);
+            }
+
+            return _inner.Run(command, standardInput, cancellationToken);
+        }
+
+        var lines = standardInput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var isRestore = command.Arguments.Contains("iptables-restore") || command.Program == "iptables-restore";
+        var changeLines = isRestore ? lines.Where(l => !l.StartsWith('*') && l != "COMMIT").ToList() : lines;
+        var index = FailAtChange - _changes - 1;
+        _changes += changeLines.Count;
+        if (index < changeLines.Count)
+        {
+            var position = lines.IndexOf(changeLines[index]);
+            lines[position] = isRestore ? "-A VLAN-FAULT-INJECTED -j ACCEPT" : "link set dev vlan-fault-inj up";
+            return _inner.Run(command, string.Join('\n', lines) + "\n", cancellationToken);
+        }
+
+        return _inner.Run(command, standardInput, cancellationToken);
+    }
+
+    private static int CountLines(string input) =>
+        input.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => !l.StartsWith('*') && l != "COMMIT");
+}

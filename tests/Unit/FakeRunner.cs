@@ -1,0 +1,44 @@
+using VirtualLan.Execution;
+
+namespace VirtualLan.Tests.Unit;
+
+/// <summary>
+/// A runner for tests without root: reads are answered from captured iproute2 output, changes are
+/// recorded and succeed unless a rule says they fail.
+/// </summary>
+internal sealed class FakeRunner : ICommandRunner
+{
+    public FakeRunner(string linksJson = "[]", string namespacesJson = "")
+    {
+        LinksJson = linksJson;
+        NamespacesJson = namespacesJson;
+    }
+
+    public string LinksJson { get; set; }
+
+    public string NamespacesJson { get; set; }
+
+    public Func<CommandLine, string?, CommandResult?> Fail { get; set; } = (_, _) => null;
+
+    public List<(CommandLine Command, string? Input)> Calls { get; } = new();
+
+    public IReadOnlyList<string> Changes => Calls.Where(c => !RecordingRunner.IsRead(c.Command)).Select(c => c.Command.ToString()).ToArray();
+
+    public static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));
+
+    public CommandResult Run(CommandLine command, string? standardInput, CancellationToken cancellationToken)
+    {
+        Calls.Add((command, standardInput));
+        if (command.Arguments.Contains("netns") && command.Arguments.Contains("list"))
+        {
+            return new CommandResult(0, NamespacesJson, string.Empty);
+        }
+
+        if (command.Arguments.Contains("-json"))
+        {
+            return new CommandResult(0, LinksJson, string.Empty);
+        }
+
+        return Fail(command, standardInput) ?? new CommandResult(0, string.Empty, string.Empty);
+    }
+}

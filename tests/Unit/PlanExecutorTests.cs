@@ -1,0 +1,161 @@
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+
+namespace VirtualLan.Tests.Unit;
+
+public class PlanExecutorTests
+{
+    private static Step LinkStep(string n, Func<KernelState, bool>? isDone = null) =>
+        Step.Link($"step {n}", "ns1", new[] { "link", "add", n, "type", "bridge" }, new[] { "link", "del", n }, isDone);
+
+    private static Plan Plan(params Step[] steps) => new("test plan", "target", steps);
+
+    private static List<string> Log(out Action<string> log)
+    {
+        var lines = new List<string>();
+        log = lines.Add;
+        return lines;
+    }
+
+    [Fact]
+    public void Steps_already_done_are_skipped_and_the_rest_run_in_order()
+    {
+        var runner = new FakeRunner();
+        var lines = Log(out var log);
+        var report = new PlanExecutor(runner, batch: false).Apply(
+            Plan(LinkStep("a"), LinkStep("b", _ => true), LinkStep("c")), new KernelState(runner), log, CancellationToken.None);
+
+        Assert.Equal(new[] { "ip -n ns1 link add a type bridge", "ip -n ns1 link add c type bridge" }, runner.Changes);
+        Assert.Equal(runner.Changes, lines);
+        Assert.Equal(new[] { "step b" }, report.Skipped.Select(s => s.Description));
+        Assert.Equal(2, report.ProcessesStarted);
+    }
+
+    [Fact]
+    public void A_failing_step_undoes_the_applied_ones_in_reverse_and_names_command_exit_code_and_stderr()
+    {
+        var runner = new FakeRunner
+        {
+            Fail = (c, _) => c.Arguments.Contains("c") && c.Arguments.Contains("add") ? new CommandResult(2, string.Empty, "RTNETLINK answers: File exists\n") : null,
+        };
+        var error = Assert.Throws<CommandFailedException>(() => new PlanExecutor(runner, batch: false).Apply(
+            Plan(LinkStep("a"), LinkStep("b"), LinkStep("c"), LinkStep("d")), new KernelState(runner), _ => { }, CancellationToken.None));
+
+        Assert.Equal(
+            new[]
+            {
+                "ip -n ns1 link add a type bridge", "ip -n ns1 link add b type bridge", "ip -n ns1 link add c type bridge",
+                "ip -n ns1 link del b", "ip -n ns1 link del a",
+            },
+            runner.Changes);
+        Assert.Equal(ErrorIds.CommandFailed, error.ErrorId);
+        Assert.Equal("ip -n ns1 link add c type bridge", error.Command.ToString());
+        Assert.Equal(2, error.ExitCode);
+        Assert.Contains("File exists", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ip -n ns1 link add c type bridge", error.Message, StringComparison.Ordinal);
+        Assert.Contains("exit code 2", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, error.Undone.Count);
+    }
+
+    [Fact]
+    public void A_failing_undo_is_reported_as_RollbackIncomplete_with_the_commands_left()
+    {
+        var runner = new FakeRunner
+        {
+            Fail = (c, _) => c.Arguments.Contains("c") || c.ToString() == "ip -n ns1 link del a" ? new CommandResult(1, string.Empty, "boom") : null,
+        };
+        var error = Assert.Throws<CommandFailedException>(() => new PlanExecutor(runner, batch: false).Apply(
+            Plan(LinkStep("a"), LinkStep("b"), LinkStep("c")), new KernelState(runner), _ => { }, CancellationToken.None));
+
+        Assert.Equal(ErrorIds.RollbackIncomplete, error.ErrorId);
+        Assert.Equal(VlanErrorKind.RollbackFailed, error.Kind);
+        Assert.Contains("ip -n ns1 link del a", Assert.Single(error.RollbackFailures), StringComparison.Ordinal);
+        Assert.Contains("by hand", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Batching_sends_consecutive_link_steps_of_one_namespace_to_one_ip_batch()
+    {
+        var runner = new FakeRunner();
+        var other = Step.Link("other ns", "ns2", new[] { "link", "set", "dev", "lo", "up" }, null, null);
+        var program = Step.Program("a program", new CommandLine("ip", "netns", "add", "x"), null, null);
+        var lines = Log(out var log);
+        var report = new PlanExecutor(runner, batch: true).Apply(
+            Plan(LinkStep("a"), LinkStep("b"), other, program, LinkStep("c")), new KernelState(runner), log, CancellationToken.None);
+
+        Assert.Equal(
+            new[] { "ip -n ns1 -batch -", "ip -n ns2 link set dev lo up", "ip netns add x", "ip -n ns1 link add c type bridge" },
+            runner.Changes);
+        Assert.Equal("link add a type bridge\nlink add b type bridge\n", runner.Calls.First(c => c.Input is not null).Input);
+        Assert.Equal(4, report.ProcessesStarted);
+        Assert.Equal(5, lines.Count);
+    }
+
+    [Fact]
+    public void A_failing_line_in_an_ip_batch_undoes_only_the_lines_before_it()
+    {
+        var runner = new FakeRunner
+        {
+            Fail = (c, input) => input is not null ? new CommandResult(1, string.Empty, "RTNETLINK answers: File exists\nCommand failed -:3\n") : null,
+        };
+        var error = Assert.Throws<CommandFailedException>(() => new PlanExecutor(runner, batch: true).Apply(
+            Plan(LinkStep("a"), LinkStep("b"), LinkStep("c"), LinkStep("d")), new KernelState(runner), _ => { }, CancellationToken.None));
+
+        Assert.Equal("ip -n ns1 link add c type bridge", error.Command.ToString());
+        Assert.Equal(new[] { "ip -n ns1 -batch -", "ip -n ns1 link del b", "ip -n ns1 link del a" }, runner.Changes);
+    }
+
+    [Fact]
+    public void Firewall_steps_go_to_one_iptables_restore_transaction_per_table()
+    {
+        var runner = new FakeRunner();
+        var rule1 = Step.Firewall("r1", "ns1", "filter", new[] { "-A", "VLAN-FWD", "-m", "comment", "--comment", "owner one", "-j", "ACCEPT" }, new[] { "-D", "VLAN-FWD", "-j", "ACCEPT" }, null);
+        var rule2 = Step.Firewall("r2", "ns1", "filter", new[] { "-P", "FORWARD", "DROP" }, new[] { "-P", "FORWARD", "ACCEPT" }, null);
+        var nat = Step.Firewall("r3", "ns1", "nat", new[] { "-A", "POSTROUTING", "-j", "MASQUERADE" }, null, null);
+        new PlanExecutor(runner, batch: true).Apply(Plan(rule1, rule2, nat), new KernelState(runner), _ => { }, CancellationToken.None);
+
+        // A run of one step needs no transaction: it goes as a plain iptables call.
+        Assert.Equal(new[] { "ip netns exec ns1 iptables-restore --noflush -w", "ip netns exec ns1 iptables -w -t nat -A POSTROUTING -j MASQUERADE" }, runner.Changes);
+        Assert.Equal("*filter\n-A VLAN-FWD -m comment --comment \"owner one\" -j ACCEPT\n-P FORWARD DROP\nCOMMIT\n", runner.Calls[0].Input);
+    }
+
+    [Fact]
+    public void Firewall_steps_one_by_one_use_iptables_with_wait()
+    {
+        var step = Step.Firewall("r", "ns1", "nat", new[] { "-A", "POSTROUTING", "-j", "MASQUERADE" }, new[] { "-D", "POSTROUTING", "-j", "MASQUERADE" }, null);
+        Assert.Equal("ip netns exec ns1 iptables -w -t nat -A POSTROUTING -j MASQUERADE", step.Command.ToString());
+        Assert.Equal("ip netns exec ns1 iptables -w -t nat -D POSTROUTING -j MASQUERADE", step.UndoCommand!.ToString());
+    }
+
+    [Fact]
+    public void Stopping_between_steps_undoes_what_was_done()
+    {
+        using var stop = new CancellationTokenSource();
+        var runner = new FakeRunner();
+        runner.Fail = (c, _) =>
+        {
+            if (c.Arguments.Contains("b"))
+            {
+                stop.Cancel();
+            }
+
+            return null;
+        };
+        var error = Assert.Throws<VlanException>(() => new PlanExecutor(runner, batch: false).Apply(
+            Plan(LinkStep("a"), LinkStep("b"), LinkStep("c")), new KernelState(runner), _ => { }, stop.Token));
+
+        Assert.Equal(ErrorIds.OperationStopped, error.ErrorId);
+        Assert.Equal(
+            new[] { "ip -n ns1 link add a type bridge", "ip -n ns1 link add b type bridge", "ip -n ns1 link del b", "ip -n ns1 link del a" },
+            runner.Changes);
+    }
+
+    [Theory]
+    [InlineData("simple", "simple")]
+    [InlineData("has space", "'has space'")]
+    [InlineData("it's", "'it'\\''s'")]
+    [InlineData("$(reboot)", "'$(reboot)'")]
+    [InlineData("", "''")]
+    public void Display_quoting_is_shell_safe(string argument, string expected) =>
+        Assert.Equal(expected, CommandLine.Quote(argument));
+}
