@@ -77,7 +77,7 @@ Describe 'New-VlanBridge' -Skip:$notRoot {
         @{ Case = 'the same name with another address'; Arguments = @{ Address = '10.1.0.1/24' }; Id = 'BridgeConflict' }
     ) {
         { New-VlanBridge @Arguments -ErrorAction Stop } | Should -Throw -ErrorId "$Id,VirtualLan.Commands.NewVlanBridgeCommand"
-        (Get-VlanBridge).Count | Should -Be 1
+        @(Get-VlanBridge).Count | Should -Be 1
     }
 
     It 'has full help with examples from the seeds' {
