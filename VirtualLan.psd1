@@ -15,6 +15,9 @@
         'New-VlanBridge'
         'Get-VlanBridge'
         'Remove-VlanBridge'
+        'Add-VlanRouterNamespace'
+        'Get-VlanRouterNamespace'
+        'Remove-VlanRouterNamespace'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -57,6 +57,7 @@ public class BridgeTests
         Assert.Equal(new[] { "vethc1" }, ((Bridge)sandbox.Session.Invoke("Get-VlanBridge virtualnet0")[0].BaseObject).Ports);
 
         Kernel.Must("ip", "netns", "delete", c1);
+        Kernel.WaitUntilGone(sandbox.Name, "vethc1");
         sandbox.Session.Invoke("Remove-VlanBridge -Name virtualnet0 -Confirm:$false");
         Assert.Empty(sandbox.Session.Errors);
         Assert.Equal(emptySandbox, Kernel.Snapshot(sandbox.Name));
@@ -71,7 +72,7 @@ public class BridgeTests
         sandbox.Session.Invoke("New-VlanBridge -WhatIf");
         Assert.Empty(sandbox.Runner.Changes);
         Assert.Equal(before, Kernel.Snapshot(sandbox.Name));
-        Assert.Contains(sandbox.Session.Host.Lines, l => l.Contains($"ip -n {sandbox.Name} link add name virtualnet0 type bridge", StringComparison.Ordinal));
+        Assert.Contains(sandbox.Session.Host.Lines, l => l.Contains($"ip -n {sandbox.Name} link add name virtualnet0 address ", StringComparison.Ordinal));
     }
 
     [KernelTheory]

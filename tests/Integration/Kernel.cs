@@ -84,20 +84,33 @@ internal static class Kernel
         return document.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToArray();
     }
 
+    /// <summary>Waits until a link is gone from a namespace: the kernel deletes a namespace's veths asynchronously.</summary>
+    public static void WaitUntilGone(string ns, string link)
+    {
+        for (var i = 0; i < 100 && Run("ip", "-n", ns, "link", "show", link).ExitCode == 0; i++)
+        {
+            Thread.Sleep(50);
+        }
+    }
+
     /// <summary>Pings from a namespace with busybox; true when a reply came back.</summary>
     public static bool Ping(string fromNamespace, string address) =>
         Run("ip", "netns", "exec", fromNamespace, Busybox, "ping", "-c", "1", "-W", "2", address).ExitCode == 0;
 
     /// <summary>
     /// What a namespace holds, in a form that two moments can be compared by: every link with its
-    /// kind, master, MTU, flags, alias and addresses, and its routes. Counters and timers are left out.
+    /// kind, master, MTU, flags, alias and IPv4 addresses, and its IPv4 routes (the module manages
+    /// IPv4; the kernel adds and drops IPv6 link-local routes with carrier). Counters, timers and carrier
+    /// state are left out.
     /// </summary>
     public static string Snapshot(string? namespaceName)
     {
         var prefix = namespaceName is null ? Array.Empty<string>() : new[] { "-n", namespaceName };
         var links = VirtualLan.Linux.IpJson.ParseLinks(Must("ip", [.. prefix, "-details", "-json", "addr", "show"]))
+            .OrderBy(l => l.Name, StringComparer.Ordinal)
             .Select(l => $"{l.Name} kind={l.Kind} master={l.Master} mtu={l.Mtu} flags={string.Join(',', l.Flags.Where(f => f is "UP" or "LOOPBACK" or "BROADCAST" or "MULTICAST"))} alias={l.Alias} mac={l.MacAddress} addr={string.Join(',', l.Addresses)}");
-        var routes = Must("ip", [.. prefix, "route", "show", "table", "all"]);
+        // "linkdown" reflects a bridge's carrier (it has no running port), not configuration.
+        var routes = string.Join('\n', Must("ip", [.. prefix, "-4", "route", "show", "table", "all"]).Replace(" linkdown", string.Empty, StringComparison.Ordinal).Split('\n').Order(StringComparer.Ordinal));
         return string.Join('\n', links) + "\n--routes--\n" + routes;
     }
 }

@@ -50,6 +50,10 @@ internal sealed class TestSandbox : IDisposable
             }
 
             Kernel.Run("ip", "netns", "delete", ns);
+            if (Directory.Exists("/etc/netns/" + ns))
+            {
+                Directory.Delete("/etc/netns/" + ns, recursive: true);
+            }
         }
     }
 }

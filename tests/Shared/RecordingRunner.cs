@@ -44,7 +44,8 @@ internal sealed class RecordingRunner : ICommandRunner
     }
 
     public static bool IsRead(CommandLine command) =>
-        command.Arguments.Contains("-json") || command.Arguments.Contains("pids") || command.Program is "iptables-save";
+        command.Arguments.Contains("-json") || command.Arguments.Contains("pids") || command.Arguments.Contains("iptables-save")
+        || (command.Arguments.Contains("sysctl") && command.Arguments.Contains("-n"));
 
     public CommandResult Run(CommandLine command, string? standardInput, CancellationToken cancellationToken)
     {

@@ -27,7 +27,7 @@ public class CmdletTests
         Assert.StartsWith("What if: Create bridge virtualnet0 with 172.24.0.1/16 in host by running 4 command(s):", text, StringComparison.Ordinal);
         foreach (var command in new[]
         {
-            "ip link add name virtualnet0 type bridge",
+            "ip link add name virtualnet0 address 02:58:b9:0a:45:b7 type bridge",
             "ip link set dev virtualnet0 alias virtuallan:bridge",
             "ip addr add 172.24.0.1/16 dev virtualnet0",
             "ip link set dev virtualnet0 up",

@@ -18,6 +18,12 @@ internal sealed class FakeRunner : ICommandRunner
 
     public string NamespacesJson { get; set; }
 
+    public string RoutesJson { get; set; } = "[]";
+
+    public string IptablesSave { get; set; } = string.Empty;
+
+    public string SysctlValue { get; set; } = "0";
+
     public Func<CommandLine, string?, CommandResult?> Fail { get; set; } = (_, _) => null;
 
     public List<(CommandLine Command, string? Input)> Calls { get; } = new();
@@ -34,9 +40,29 @@ internal sealed class FakeRunner : ICommandRunner
             return new CommandResult(0, NamespacesJson, string.Empty);
         }
 
+        if (command.Arguments.Contains("-json") && command.Arguments.Contains("route"))
+        {
+            return new CommandResult(0, RoutesJson, string.Empty);
+        }
+
         if (command.Arguments.Contains("-json"))
         {
             return new CommandResult(0, LinksJson, string.Empty);
+        }
+
+        if (command.Arguments.Contains("iptables-save"))
+        {
+            return new CommandResult(0, IptablesSave, string.Empty);
+        }
+
+        if (command.Arguments.Contains("sysctl") && command.Arguments.Contains("-n"))
+        {
+            return new CommandResult(0, SysctlValue + "\n", string.Empty);
+        }
+
+        if (command.Arguments.Contains("pids"))
+        {
+            return new CommandResult(0, string.Empty, string.Empty);
         }
 
         return Fail(command, standardInput) ?? new CommandResult(0, string.Empty, string.Empty);

@@ -106,7 +106,7 @@ public class PlanExecutorTests
     }
 
     [Fact]
-    public void Firewall_steps_go_to_one_iptables_restore_transaction_per_table()
+    public void Firewall_steps_of_a_namespace_go_to_one_iptables_restore_transaction()
     {
         var runner = new FakeRunner();
         var rule1 = Step.Firewall("r1", "ns1", "filter", new[] { "-A", "VLAN-FWD", "-m", "comment", "--comment", "owner one", "-j", "ACCEPT" }, new[] { "-D", "VLAN-FWD", "-j", "ACCEPT" }, null);
@@ -114,9 +114,20 @@ public class PlanExecutorTests
         var nat = Step.Firewall("r3", "ns1", "nat", new[] { "-A", "POSTROUTING", "-j", "MASQUERADE" }, null, null);
         new PlanExecutor(runner, batch: true).Apply(Plan(rule1, rule2, nat), new KernelState(runner), _ => { }, CancellationToken.None);
 
-        // A run of one step needs no transaction: it goes as a plain iptables call.
-        Assert.Equal(new[] { "ip netns exec ns1 iptables-restore --noflush -w", "ip netns exec ns1 iptables -w -t nat -A POSTROUTING -j MASQUERADE" }, runner.Changes);
-        Assert.Equal("*filter\n-A VLAN-FWD -m comment --comment \"owner one\" -j ACCEPT\n-P FORWARD DROP\nCOMMIT\n", runner.Calls[0].Input);
+        // One transaction for every table of the namespace; policies go first, as chain lines.
+        Assert.Equal(new[] { "ip netns exec ns1 iptables-restore --noflush -w" }, runner.Changes);
+        Assert.Equal(
+            "*filter\n:FORWARD DROP [0:0]\n-A VLAN-FWD -m comment --comment \"owner one\" -j ACCEPT\nCOMMIT\n*nat\n-A POSTROUTING -j MASQUERADE\nCOMMIT\n",
+            runner.Calls[0].Input);
+    }
+
+    [Fact]
+    public void A_single_firewall_step_goes_as_a_plain_iptables_call()
+    {
+        var runner = new FakeRunner();
+        var nat = Step.Firewall("r3", "ns1", "nat", new[] { "-A", "POSTROUTING", "-j", "MASQUERADE" }, null, null);
+        new PlanExecutor(runner, batch: true).Apply(Plan(nat), new KernelState(runner), _ => { }, CancellationToken.None);
+        Assert.Equal(new[] { "ip netns exec ns1 iptables -w -t nat -A POSTROUTING -j MASQUERADE" }, runner.Changes);
     }
 
     [Fact]

@@ -14,17 +14,21 @@ public sealed class CommandFailedException : VlanException
     /// <param name="standardError">What it wrote to standard error.</param>
     /// <param name="undone">The commands run to undo the steps applied before the failure.</param>
     /// <param name="rollbackFailures">The undo commands that themselves failed; empty when the rollback is complete.</param>
+    /// <param name="recovery">What to do by hand, added to the message, or null.</param>
+    /// <param name="kept">How many changes made before the failure have no undo and remain (teardown steps).</param>
     public CommandFailedException(
         CommandLine command,
         int exitCode,
         string standardError,
         IReadOnlyList<CommandLine> undone,
-        IReadOnlyList<string> rollbackFailures)
+        IReadOnlyList<string> rollbackFailures,
+        string? recovery = null,
+        int kept = 0)
         : base(
             rollbackFailures.Count == 0 ? ErrorIds.CommandFailed : ErrorIds.RollbackIncomplete,
             rollbackFailures.Count == 0 ? VlanErrorKind.CommandFailed : VlanErrorKind.RollbackFailed,
             command.ToString(),
-            BuildMessage(command, exitCode, standardError, undone, rollbackFailures))
+            BuildMessage(command, exitCode, standardError, undone, rollbackFailures, kept) + (recovery is null ? string.Empty : " " + recovery))
     {
         Command = command;
         ExitCode = exitCode;
@@ -49,11 +53,16 @@ public sealed class CommandFailedException : VlanException
     public IReadOnlyList<string> RollbackFailures { get; }
 
     private static string BuildMessage(
-        CommandLine command, int exitCode, string standardError, IReadOnlyList<CommandLine> undone, IReadOnlyList<string> rollbackFailures)
+        CommandLine command, int exitCode, string standardError, IReadOnlyList<CommandLine> undone, IReadOnlyList<string> rollbackFailures, int kept)
     {
         var stderr = string.IsNullOrWhiteSpace(standardError) ? "(nothing on stderr)" : standardError.Trim();
         var text = $"The command '{command}' failed with exit code {exitCode}: {stderr}.";
-        if (rollbackFailures.Count == 0)
+        if (kept > 0)
+        {
+            text += $" {kept} change(s) made before it cannot be undone and remain.";
+        }
+
+        if (rollbackFailures.Count == 0 && kept == 0)
         {
             return undone.Count == 0
                 ? text + " Nothing had been changed before it."

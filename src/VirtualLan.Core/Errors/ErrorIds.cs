@@ -68,4 +68,34 @@ public static class ErrorIds
 
     /// <summary>A bridge exists but VirtualLan did not make it.</summary>
     public const string BridgeNotManaged = "BridgeNotManaged";
+
+    /// <summary>An address without a prefix is not a dotted-quad IPv4 address.</summary>
+    public const string InvalidAddress = "InvalidAddress";
+
+    /// <summary>The uplink link does not exist in the host namespace.</summary>
+    public const string UplinkNotFound = "UplinkNotFound";
+
+    /// <summary>The link named as uplink cannot be one (loopback, a bridge, a bridge port, or the LAN's own link).</summary>
+    public const string UplinkInvalid = "UplinkInvalid";
+
+    /// <summary>The uplink has no IPv4 address to keep and neither -Dhcp nor -UplinkAddress was given.</summary>
+    public const string UplinkHasNoAddress = "UplinkHasNoAddress";
+
+    /// <summary>An address that must lie in the LAN's subnet does not.</summary>
+    public const string AddressOutsideSubnet = "AddressOutsideSubnet";
+
+    /// <summary>The host link's subnet overlaps the LAN or the uplink.</summary>
+    public const string SubnetOverlap = "SubnetOverlap";
+
+    /// <summary>No DHCP client (dhclient, udhcpc, dhcpcd) is installed.</summary>
+    public const string DhcpClientNotFound = "DhcpClientNotFound";
+
+    /// <summary>A router of that name, or for that bridge, exists with other settings.</summary>
+    public const string RouterConflict = "RouterConflict";
+
+    /// <summary>No router of that name exists.</summary>
+    public const string RouterNotFound = "RouterNotFound";
+
+    /// <summary>The uplink could not be given back to the host; the message says how to recover.</summary>
+    public const string UplinkNotRestored = "UplinkNotRestored";
 }

@@ -7,12 +7,17 @@ public sealed class Plan
     /// <param name="title">What the plan does, for confirmation prompts.</param>
     /// <param name="target">What it acts on, for confirmation prompts.</param>
     /// <param name="steps">The steps in the order they run.</param>
-    public Plan(string title, string target, IEnumerable<Step> steps)
+    /// <param name="recovery">What to tell the user to do by hand if the plan fails and cannot be undone, or null.</param>
+    public Plan(string title, string target, IEnumerable<Step> steps, string? recovery = null)
     {
         Title = title;
         Target = target;
         Steps = steps.ToArray();
+        Recovery = recovery;
     }
+
+    /// <summary>Gets what to do by hand if the plan fails and cannot be undone, or null.</summary>
+    public string? Recovery { get; }
 
     /// <summary>Gets what the plan does.</summary>
     public string Title { get; }

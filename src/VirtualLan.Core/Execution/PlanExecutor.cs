@@ -18,7 +18,8 @@ public sealed partial class PlanExecutor
     /// <param name="runner">Runs the commands.</param>
     /// <param name="batch">
     /// True to hand runs of consecutive link steps to one <c>ip -batch</c> and runs of firewall steps to
-    /// one <c>iptables-restore --noflush -w</c> per namespace and table; false to run every step on its own.
+    /// one <c>iptables-restore --noflush -w</c> per namespace (all tables in one transaction); false to run
+    /// every step on its own.
     /// </param>
     public PlanExecutor(ICommandRunner runner, bool batch)
     {
@@ -77,7 +78,8 @@ public sealed partial class PlanExecutor
 
             applied.AddRange(group.Take(outcome.SucceededCount));
             var (undoneCommands, rollbackFailures) = Rollback(applied, log, ref processes);
-            throw new CommandFailedException(outcome.Failed, outcome.ExitCode, outcome.StandardError, undoneCommands, rollbackFailures);
+            throw new CommandFailedException(
+                outcome.Failed, outcome.ExitCode, outcome.StandardError, undoneCommands, rollbackFailures, plan.Recovery, plan.Recovery is null ? 0 : applied.Count(s => s.Undo.Count == 0));
         }
 
         state.Invalidate();
@@ -90,19 +92,16 @@ public sealed partial class PlanExecutor
         var failures = new List<string>();
         for (var i = applied.Count - 1; i >= 0; i--)
         {
-            var undo = applied[i].UndoCommand;
-            if (undo is null)
+            foreach (var undo in applied[i].Undo)
             {
-                continue;
-            }
-
-            log("undo: " + undo);
-            processes++;
-            var result = _runner.Run(undo, null, CancellationToken.None);
-            undone.Add(undo);
-            if (!result.Succeeded)
-            {
-                failures.Add($"'{undo}' failed with exit code {result.ExitCode}: {result.StandardError.Trim()}");
+                log("undo: " + undo);
+                processes++;
+                var result = _runner.Run(undo, null, CancellationToken.None);
+                undone.Add(undo);
+                if (!result.Succeeded)
+                {
+                    failures.Add($"'{undo}' failed with exit code {result.ExitCode}: {result.StandardError.Trim()}");
+                }
             }
         }
 
@@ -132,8 +131,7 @@ public sealed partial class PlanExecutor
     private static bool SameBatch(Step first, Step next) =>
         first.Channel == next.Channel
         && first.Channel != StepChannel.Program
-        && first.Namespace == next.Namespace
-        && first.Table == next.Table;
+        && first.Namespace == next.Namespace;
 
     private GroupOutcome RunGroup(IReadOnlyList<Step> group, Action<string> log)
     {
@@ -174,26 +172,17 @@ public sealed partial class PlanExecutor
         }
 
         var restore = NetworkHost.ExecIn(first.Namespace, "iptables-restore", new[] { "--noflush", "-w" });
-        var rules = new StringBuilder().Append('*').Append(first.Table).Append('\n');
-        foreach (var step in group)
-        {
-            rules.AppendJoin(' ', step.Arguments.Select(QuoteForIptablesRestore)).Append('\n');
-        }
+        var restored = _runner.Run(restore, RestoreInput.Render(group.Select(s => (s.Table!, s.Arguments))), CancellationToken.None);
 
-        rules.Append("COMMIT\n");
-        var restored = _runner.Run(restore, rules.ToString(), CancellationToken.None);
-
-        // iptables-restore commits a table atomically, so on failure none of the group was applied.
+        // iptables-restore (nf_tables) commits all tables of its input in one transaction, so on
+        // failure none of the group was applied.
         return restored.Succeeded
             ? GroupOutcome.Success
             : new GroupOutcome(new CommandLine(restore.Program, restore.Arguments.Append("<<< " + string.Join(" | ", group.Select(s => string.Join(' ', s.Arguments))))), 0, restored.ExitCode, restored.StandardError);
     }
 
     private static string QuoteForIpBatch(string argument) =>
-        argument.Any(c => char.IsWhiteSpace(c) || c == '"' || c == '\\') ? "\"" + argument.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : argument;
-
-    private static string QuoteForIptablesRestore(string argument) =>
-        argument.Any(c => char.IsWhiteSpace(c) || c == '"') ? "\"" + argument.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : argument;
+        argument.Length == 0 || argument.Any(c => char.IsWhiteSpace(c) || c == '"' || c == '\\') ? "\"" + argument.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : argument;
 
     [GeneratedRegex(@"Command failed -:(\d+)")]
     private static partial Regex IpBatchFailure();

@@ -29,7 +29,7 @@ public sealed class Step
         IReadOnlyList<string> arguments,
         IReadOnlyList<string>? undoArguments,
         CommandLine command,
-        CommandLine? undoCommand,
+        IReadOnlyList<CommandLine> undo,
         Func<KernelState, bool>? isDone)
     {
         Description = description;
@@ -39,7 +39,7 @@ public sealed class Step
         Arguments = arguments;
         UndoArguments = undoArguments;
         Command = command;
-        UndoCommand = undoCommand;
+        Undo = undo;
         IsDone = isDone;
     }
 
@@ -64,8 +64,11 @@ public sealed class Step
     /// <summary>Gets the command that makes the change on its own.</summary>
     public CommandLine Command { get; }
 
-    /// <summary>Gets the command that reverses it on its own, or null.</summary>
-    public CommandLine? UndoCommand { get; }
+    /// <summary>Gets the commands that reverse it, in order; empty when the step needs no undo.</summary>
+    public IReadOnlyList<CommandLine> Undo { get; }
+
+    /// <summary>Gets the first undo command, or null when there is none.</summary>
+    public CommandLine? UndoCommand => Undo.Count > 0 ? Undo[0] : null;
 
     /// <summary>Gets the test that tells the change is already in place; null means always run.</summary>
     public Func<KernelState, bool>? IsDone { get; }
@@ -86,7 +89,7 @@ public sealed class Step
             arguments,
             undo,
             NetworkHost.IpIn(namespaceName, arguments),
-            undo is null ? null : NetworkHost.IpIn(namespaceName, undo),
+            undo is null ? Array.Empty<CommandLine>() : new[] { NetworkHost.IpIn(namespaceName, undo) },
             isDone);
 
     /// <summary>Creates an iptables step.</summary>
@@ -106,7 +109,7 @@ public sealed class Step
             arguments,
             undo,
             NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(arguments)),
-            undo is null ? null : NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(undo)),
+            undo is null ? Array.Empty<CommandLine>() : new[] { NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(undo)) },
             isDone);
 
     /// <summary>Creates a step that runs a program.</summary>
@@ -115,10 +118,20 @@ public sealed class Step
     /// <param name="undo">The command that reverses it, or null.</param>
     /// <param name="isDone">Tells that it is already in place.</param>
     /// <returns>The step.</returns>
-    public static Step Program(string description, CommandLine command, CommandLine? undo, Func<KernelState, bool>? isDone)
+    public static Step Program(string description, CommandLine command, CommandLine? undo, Func<KernelState, bool>? isDone) =>
+        ProgramWithUndo(description, command, undo is null ? Array.Empty<CommandLine>() : new[] { undo }, isDone);
+
+    /// <summary>Creates a step that runs a program and takes several commands to reverse.</summary>
+    /// <param name="description">What it does.</param>
+    /// <param name="command">The command.</param>
+    /// <param name="undo">The commands that reverse it, in the order they run.</param>
+    /// <param name="isDone">Tells that it is already in place.</param>
+    /// <returns>The step.</returns>
+    public static Step ProgramWithUndo(string description, CommandLine command, IReadOnlyList<CommandLine> undo, Func<KernelState, bool>? isDone)
     {
         ArgumentNullException.ThrowIfNull(command);
-        return new(description, StepChannel.Program, null, null, command.Arguments, undo?.Arguments, command, undo, isDone);
+        ArgumentNullException.ThrowIfNull(undo);
+        return new(description, StepChannel.Program, null, null, command.Arguments, undo.Count > 0 ? undo[0].Arguments : null, command, undo, isDone);
     }
 
     /// <inheritdoc />

@@ -16,6 +16,10 @@ public sealed class ToolLocator
         ["sysctl"] = "procps",
         ["conntrack"] = "conntrack",
         ["kill"] = "procps",
+        ["pkill"] = "procps",
+        ["udhcpc"] = "udhcpc",
+        ["dhclient"] = "isc-dhcp-client",
+        ["dhcpcd"] = "dhcpcd-base",
     };
 
     private static readonly string[] ExtraFolders = { "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/local/bin", "/usr/bin", "/bin" };
@@ -44,6 +48,21 @@ public sealed class ToolLocator
     /// <param name="program">The program name.</param>
     /// <returns>The package name.</returns>
     public static string? PackageOf(string program) => Packages.GetValueOrDefault(program);
+
+    /// <summary>Returns the full path of a program, or null when it is not installed.</summary>
+    /// <param name="program">The program name.</param>
+    /// <returns>The path, or null.</returns>
+    public string? Find(string program)
+    {
+        try
+        {
+            return Require(program);
+        }
+        catch (VlanException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Returns the full path of a program, or throws a <see cref="VlanException"/> naming its package.</summary>
     /// <param name="program">The program name, or an absolute path.</param>

@@ -15,12 +15,22 @@ public sealed class VlanSystem
     /// <param name="runner">Runs external commands.</param>
     /// <param name="readProcStatus">Returns the text of /proc/self/status.</param>
     /// <param name="batch">Whether plans are batched per channel.</param>
-    public VlanSystem(ICommandRunner runner, Func<string> readProcStatus, bool batch)
+    /// <param name="tools">Finds programs; the default searches PATH and the sbin folders.</param>
+    /// <param name="exists">Tells whether a file or folder exists; the default asks the file system.</param>
+    public VlanSystem(ICommandRunner runner, Func<string> readProcStatus, bool batch, ToolLocator? tools = null, Func<string, bool>? exists = null)
     {
         Runner = runner;
         _readProcStatus = readProcStatus;
         Executor = new PlanExecutor(runner, batch);
+        Tools = tools ?? new ToolLocator();
+        Exists = exists ?? (path => File.Exists(path) || Directory.Exists(path));
     }
+
+    /// <summary>Gets the tool locator.</summary>
+    public ToolLocator Tools { get; }
+
+    /// <summary>Gets the test for files and folders.</summary>
+    public Func<string, bool> Exists { get; }
 
     /// <summary>Gets the runner.</summary>
     public ICommandRunner Runner { get; }
@@ -30,8 +40,11 @@ public sealed class VlanSystem
 
     /// <summary>Creates the system that runs real processes and batches plans.</summary>
     /// <returns>The system.</returns>
-    public static VlanSystem CreateDefault() =>
-        new(new ProcessRunner(new ToolLocator()), () => File.ReadAllText("/proc/self/status"), batch: true);
+    public static VlanSystem CreateDefault()
+    {
+        var tools = new ToolLocator();
+        return new(new ProcessRunner(tools), () => File.ReadAllText("/proc/self/status"), batch: true, tools);
+    }
 
     /// <summary>Starts a fresh view of the kernel's state for one cmdlet call.</summary>
     /// <returns>The state, read lazily.</returns>

@@ -10,6 +10,9 @@ public sealed class KernelState
 {
     private readonly ICommandRunner _runner;
     private readonly Dictionary<string, NamespaceState> _namespaces = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FirewallState> _firewalls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<RouteState>> _routes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _sysctls = new(StringComparer.Ordinal);
     private NamespaceState? _own;
     private IReadOnlyList<string>? _namespaceNames;
 
@@ -42,12 +45,78 @@ public sealed class KernelState
         return state;
     }
 
+    /// <summary>Returns the iptables rules of a namespace (null: the process's own), reading them on first use.</summary>
+    /// <param name="namespaceName">The namespace.</param>
+    /// <returns>The rules; empty when the namespace does not exist.</returns>
+    public FirewallState Firewall(string? namespaceName)
+    {
+        var key = namespaceName ?? string.Empty;
+        if (!_firewalls.TryGetValue(key, out var state))
+        {
+            state = namespaceName is not null && !NamespaceNames.Contains(namespaceName, StringComparer.Ordinal)
+                ? FirewallState.Empty
+                : FirewallState.Parse(Read(NetworkHost.ExecIn(namespaceName, "iptables-save", Array.Empty<string>())));
+            _firewalls[key] = state;
+        }
+
+        return state;
+    }
+
+    /// <summary>Returns the IPv4 routes of the main table of a namespace (null: the process's own).</summary>
+    /// <param name="namespaceName">The namespace.</param>
+    /// <returns>The routes; empty when the namespace does not exist.</returns>
+    public IReadOnlyList<RouteState> Routes(string? namespaceName)
+    {
+        var key = namespaceName ?? string.Empty;
+        if (!_routes.TryGetValue(key, out var routes))
+        {
+            routes = namespaceName is not null && !NamespaceNames.Contains(namespaceName, StringComparer.Ordinal)
+                ? Array.Empty<RouteState>()
+                : RouteState.ParseAll(Read(NetworkHost.IpIn(namespaceName, new[] { "-4", "-json", "route", "show" })));
+            _routes[key] = routes;
+        }
+
+        return routes;
+    }
+
+    /// <summary>Returns a sysctl's value inside a namespace, or null when the namespace does not exist.</summary>
+    /// <param name="namespaceName">The namespace (null: the process's own).</param>
+    /// <param name="key">The key, such as net.ipv4.ip_forward.</param>
+    /// <returns>The value.</returns>
+    public string? Sysctl(string? namespaceName, string key)
+    {
+        if (namespaceName is not null && !NamespaceNames.Contains(namespaceName, StringComparer.Ordinal))
+        {
+            return null;
+        }
+
+        var cacheKey = (namespaceName ?? string.Empty) + "/" + key;
+        if (!_sysctls.TryGetValue(cacheKey, out var value))
+        {
+            value = Read(NetworkHost.ExecIn(namespaceName, "sysctl", new[] { "-n", key })).Trim();
+            _sysctls[cacheKey] = value;
+        }
+
+        return value;
+    }
+
+    /// <summary>Returns the process ids running in a namespace (not cached: processes come and go).</summary>
+    /// <param name="namespaceName">The namespace.</param>
+    /// <returns>The ids; empty when the namespace does not exist.</returns>
+    public IReadOnlyList<string> Pids(string namespaceName) =>
+        NamespaceNames.Contains(namespaceName, StringComparer.Ordinal)
+            ? Read(new CommandLine("ip", "netns", "pids", namespaceName)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : Array.Empty<string>();
+
     /// <summary>Forgets what was read, so the next question reads the kernel again (after a plan was applied).</summary>
     public void Invalidate()
     {
         _own = null;
         _namespaceNames = null;
         _namespaces.Clear();
+        _firewalls.Clear();
+        _routes.Clear();
+        _sysctls.Clear();
     }
 
     private NamespaceState ReadLinks(string? namespaceName)
@@ -57,25 +126,18 @@ public sealed class KernelState
             return new NamespaceState(namespaceName, exists: false, Array.Empty<LinkState>());
         }
 
-        var command = NetworkHost.IpIn(namespaceName, new[] { "-details", "-json", "addr", "show" });
-        var result = _runner.Run(command, null, CancellationToken.None);
-        if (!result.Succeeded)
-        {
-            throw new CommandFailedException(command, result.ExitCode, result.StandardError, Array.Empty<CommandLine>(), Array.Empty<string>());
-        }
-
-        return new NamespaceState(namespaceName, exists: true, IpJson.ParseLinks(result.StandardOutput));
+        var json = Read(NetworkHost.IpIn(namespaceName, new[] { "-details", "-json", "addr", "show" }));
+        return new NamespaceState(namespaceName, exists: true, IpJson.ParseLinks(json));
     }
 
-    private IReadOnlyList<string> ReadNamespaceNames()
-    {
-        var command = new CommandLine("ip", "-json", "netns", "list");
-        var result = _runner.Run(command, null, CancellationToken.None);
-        if (!result.Succeeded)
-        {
-            throw new CommandFailedException(command, result.ExitCode, result.StandardError, Array.Empty<CommandLine>(), Array.Empty<string>());
-        }
+    private IReadOnlyList<string> ReadNamespaceNames() =>
+        IpJson.ParseNamespaces(Read(new CommandLine("ip", "-json", "netns", "list")));
 
-        return IpJson.ParseNamespaces(result.StandardOutput);
+    private string Read(CommandLine command)
+    {
+        var result = _runner.Run(command, null, CancellationToken.None);
+        return result.Succeeded
+            ? result.StandardOutput
+            : throw new CommandFailedException(command, result.ExitCode, result.StandardError, Array.Empty<CommandLine>(), Array.Empty<string>());
     }
 }

@@ -158,6 +158,16 @@ public readonly record struct Ipv4Cidr
         return (_address & mask) == (other._address & mask);
     }
 
+    /// <summary>Returns the address that is <paramref name="offset"/> away from this one, with the same prefix.</summary>
+    /// <param name="offset">How far, negative for down.</param>
+    /// <returns>The other address.</returns>
+    public Ipv4Cidr Offset(int offset) => new((uint)(_address + offset), PrefixLength);
+
+    /// <summary>Returns the host address at a position inside this network, such as .254.</summary>
+    /// <param name="host">The host number inside the network.</param>
+    /// <returns>The address with this prefix.</returns>
+    public Ipv4Cidr Host(uint host) => new((_address & Mask) | (host & ~Mask), PrefixLength);
+
     /// <inheritdoc />
     public override string ToString() => $"{Address}/{PrefixLength.ToString(CultureInfo.InvariantCulture)}";
 

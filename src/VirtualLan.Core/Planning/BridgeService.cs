@@ -54,7 +54,9 @@ public sealed class BridgeService
         var steps = new List<Step>();
         if (existing is null)
         {
-            var add = new List<string> { "link", "add", "name", name };
+            // A fixed MAC keeps the bridge's address stable as ports come and go (the kernel would
+            // otherwise take the lowest port's), derived from the name so re-creating gives the same.
+            var add = new List<string> { "link", "add", "name", name, "address", StableMac(_host.Sandbox + "/" + name) };
             if (request.Mtu is int mtu)
             {
                 add.AddRange(new[] { "mtu", mtu.ToString(CultureInfo.InvariantCulture) });
@@ -209,6 +211,16 @@ public sealed class BridgeService
                 new[] { "link", "set", "dev", name, "mtu", existing.Mtu.ToString(CultureInfo.InvariantCulture) },
                 s => s.Links(ns).Link(name)?.Mtu == request.Mtu);
         }
+    }
+
+    /// <summary>Derives a locally administered unicast MAC address from a key.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The address, such as 02:5e:…</returns>
+    public static string StableMac(string key)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("virtuallan/" + key));
+        hash[0] = 0x02;
+        return string.Join(':', hash.Take(6).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
     }
 
     private Bridge Describe(LinkState link, NamespaceState links) =>

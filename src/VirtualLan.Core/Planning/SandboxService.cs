@@ -15,13 +15,13 @@ public sealed class SandboxService
     /// <summary>The alias on a sandbox's lo that marks it as VirtualLan's.</summary>
     public const string Marker = "virtuallan:sandbox";
 
-    private readonly ICommandRunner _runner;
+    private readonly Func<string, bool> _exists;
 
     /// <summary>Initializes a new instance of the <see cref="SandboxService"/> class.</summary>
-    /// <param name="runner">Runs read-only commands (the list of processes in a namespace).</param>
-    public SandboxService(ICommandRunner runner)
+    /// <param name="exists">Tells whether a file or folder exists (the per-namespace files under /etc/netns).</param>
+    public SandboxService(Func<string, bool> exists)
     {
-        _runner = runner;
+        _exists = exists;
     }
 
     /// <summary>Plans entering a sandbox: the namespace is made when missing and lo brought up.</summary>
@@ -96,7 +96,7 @@ public sealed class SandboxService
         }
 
         var all = sandbox.Namespaces.Append(name).ToArray();
-        var pids = all.SelectMany(Pids).Distinct().ToArray();
+        var pids = all.SelectMany(state.Pids).Distinct().ToArray();
         var steps = new List<Step>();
         if (pids.Length > 0)
         {
@@ -119,6 +119,10 @@ public sealed class SandboxService
                 new CommandLine("ip", "netns", "delete", inner),
                 null,
                 s => !s.NamespaceNames.Contains(inner, StringComparer.Ordinal)));
+            if (_exists($"/etc/netns/{inner}"))
+            {
+                steps.Add(Step.Program($"Delete /etc/netns/{inner}", new CommandLine("rm", "-r", $"/etc/netns/{inner}"), null, null));
+            }
         }
 
         return new Plan($"Delete sandbox {name} and everything in it", name, steps);
@@ -126,12 +130,4 @@ public sealed class SandboxService
 
     private static IReadOnlyList<string> Inner(string name, KernelState state) =>
         state.NamespaceNames.Where(n => n.StartsWith(name + ".", StringComparison.Ordinal)).OrderBy(n => n, StringComparer.Ordinal).ToArray();
-
-    private IEnumerable<string> Pids(string namespaceName)
-    {
-        var result = _runner.Run(new CommandLine("ip", "netns", "pids", namespaceName), null, CancellationToken.None);
-        return result.Succeeded
-            ? result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : Array.Empty<string>();
-    }
 }

@@ -53,7 +53,7 @@ public sealed class ExitVlanSandboxCommand : VlanCmdlet
                 }
 
                 var state = Runtime.ReadState();
-                var plan = new SandboxService(Runtime.Runner).PlanExit(name, Force, state);
+                var plan = new SandboxService(Runtime.Exists).PlanExit(name, Force, state);
                 if (Apply(plan, state) && name == current && !IsWhatIf)
                 {
                     ModuleSession.Exit();

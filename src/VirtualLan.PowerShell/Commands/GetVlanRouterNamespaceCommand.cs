@@ -1,0 +1,56 @@
+using System.Management.Automation;
+using VirtualLan.Planning;
+
+namespace VirtualLan.Commands;
+
+/// <summary>Reads the router namespaces of the host from the kernel.</summary>
+[Cmdlet(VerbsCommon.Get, "VlanRouterNamespace")]
+[OutputType(typeof(Router))]
+public sealed class GetVlanRouterNamespaceCommand : VlanCmdlet
+{
+    private readonly List<string> _names = new();
+
+    /// <summary>Gets or sets the names of the routers to get; wildcards are allowed.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary>Gets or sets the bridge whose router to get.</summary>
+    [Parameter]
+    public string? Bridge { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => _names.AddRange(Name ?? Array.Empty<string>());
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        var service = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
+        var state = Runtime.ReadState();
+        IReadOnlyList<Router> routers = Array.Empty<Router>();
+        if (!Guard(() => routers = service.Routers(state), terminating: true))
+        {
+            return;
+        }
+
+        var selected = routers.Where(r => Bridge is null || r.Bridge == Bridge).ToArray();
+        if (_names.Count == 0)
+        {
+            WriteObject(selected, enumerateCollection: true);
+            return;
+        }
+
+        foreach (var name in _names)
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            var matches = selected.Where(r => pattern.IsMatch(r.Name)).ToArray();
+            if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                Guard(() => service.Read(name, state));
+            }
+
+            WriteObject(matches, enumerateCollection: true);
+        }
+    }
+}

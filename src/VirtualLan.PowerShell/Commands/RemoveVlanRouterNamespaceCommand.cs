@@ -1,0 +1,42 @@
+using System.Management.Automation;
+using VirtualLan.Planning;
+
+namespace VirtualLan.Commands;
+
+/// <summary>
+/// Removes a router namespace and gives the uplink back to the host with the addresses and
+/// default route it had before.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "VlanRouterNamespace", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(void))]
+public sealed class RemoveVlanRouterNamespaceCommand : VlanCmdlet
+{
+    /// <summary>Gets or sets the names of the routers to remove; a router from Get-VlanRouterNamespace binds by its Name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <inheritdoc />
+    protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Remove-VlanRouterNamespace");
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var service = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
+        foreach (var name in Name)
+        {
+            Guard(() =>
+            {
+                var state = Runtime.ReadState();
+                try
+                {
+                    Apply(service.PlanRemove(name, state), state);
+                }
+                catch (CommandFailedException e)
+                {
+                    // Teardown cannot be undone; what matters is whether the host got its uplink back.
+                    throw new VlanException(ErrorIds.UplinkNotRestored, VlanErrorKind.RollbackFailed, name, e.Message, e);
+                }
+            });
+        }
+    }
+}
