@@ -18,6 +18,9 @@
         'Add-VlanRouterNamespace'
         'Get-VlanRouterNamespace'
         'Remove-VlanRouterNamespace'
+        'Connect-VlanAppliance'
+        'Get-VlanAppliance'
+        'Disconnect-VlanAppliance'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -66,6 +66,11 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
         }
 
         var report = Runtime.Executor.Apply(plan, state, WriteVerbose, _stopping.Token);
+        foreach (var warning in report.Warnings)
+        {
+            WriteWarning(warning);
+        }
+
         WriteVerbose($"{plan.Title}: {report.Applied.Count} command(s) run, {report.Skipped.Count} already in place, {report.ProcessesStarted} process(es) started.");
         return true;
     }

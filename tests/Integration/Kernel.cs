@@ -95,7 +95,17 @@ internal static class Kernel
 
     /// <summary>Pings from a namespace with busybox; true when a reply came back.</summary>
     public static bool Ping(string fromNamespace, string address) =>
-        Run("ip", "netns", "exec", fromNamespace, Busybox, "ping", "-c", "1", "-W", "2", address).ExitCode == 0;
+        Run(In(fromNamespace, Busybox, "ping", "-c", "1", "-W", "2", address)).ExitCode == 0;
+
+    /// <summary>Runs an argument vector (program first).</summary>
+    public static (int ExitCode, string Output, string Error) Run(string[] argv) => Run(argv[0], argv[1..]);
+
+    /// <summary>
+    /// Builds the argument vector that runs a program inside a namespace: a name under /run/netns
+    /// (ip netns exec) or a container's /proc/PID/ns/net (nsenter, keeping the host's files).
+    /// </summary>
+    public static string[] In(string ns, params string[] argv) =>
+        ns.StartsWith('/') ? ["nsenter", "--net=" + ns, .. argv] : ["ip", "netns", "exec", ns, .. argv];
 
     /// <summary>
     /// What a namespace holds, in a form that two moments can be compared by: every link with its

@@ -43,9 +43,12 @@ internal sealed class RecordingRunner : ICommandRunner
         }
     }
 
-    public static bool IsRead(CommandLine command) =>
-        command.Arguments.Contains("-json") || command.Arguments.Contains("pids") || command.Arguments.Contains("iptables-save")
-        || (command.Arguments.Contains("sysctl") && command.Arguments.Contains("-n"));
+    public static bool IsRead(CommandLine command)
+    {
+        var words = command.Arguments.Prepend(command.Program).ToArray();
+        return words.Contains("-json") || words.Contains("pids") || words.Contains("iptables-save") || words.Contains("inspect")
+            || (words.Contains("sysctl") && words.Contains("-n"));
+    }
 
     public CommandResult Run(CommandLine command, string? standardInput, CancellationToken cancellationToken)
     {

@@ -50,12 +50,12 @@ internal sealed class FakeRunner : ICommandRunner
             return new CommandResult(0, LinksJson, string.Empty);
         }
 
-        if (command.Arguments.Contains("iptables-save"))
+        if (command.Program == "iptables-save" || command.Arguments.Contains("iptables-save"))
         {
             return new CommandResult(0, IptablesSave, string.Empty);
         }
 
-        if (command.Arguments.Contains("sysctl") && command.Arguments.Contains("-n"))
+        if ((command.Program == "sysctl" || command.Arguments.Contains("sysctl")) && command.Arguments.Contains("-n"))
         {
             return new CommandResult(0, SysctlValue + "\n", string.Empty);
         }

@@ -98,4 +98,40 @@ public static class ErrorIds
 
     /// <summary>The uplink could not be given back to the host; the message says how to recover.</summary>
     public const string UplinkNotRestored = "UplinkNotRestored";
+
+    /// <summary>No container of that name or id exists.</summary>
+    public const string ContainerNotFound = "ContainerNotFound";
+
+    /// <summary>The container exists but is not running.</summary>
+    public const string ContainerNotRunning = "ContainerNotRunning";
+
+    /// <summary>No Docker network of that name or id exists.</summary>
+    public const string DockerNetworkNotFound = "DockerNetworkNotFound";
+
+    /// <summary>The Docker network is not a bridge network.</summary>
+    public const string DockerNetworkNotBridge = "DockerNetworkNotBridge";
+
+    /// <summary>The namespace to plug in does not exist.</summary>
+    public const string NamespaceNotFound = "NamespaceNotFound";
+
+    /// <summary>The link to plug in does not exist.</summary>
+    public const string InterfaceNotFound = "InterfaceNotFound";
+
+    /// <summary>The link cannot be plugged in (it is lo, a bridge, or already a port).</summary>
+    public const string InterfaceInvalid = "InterfaceInvalid";
+
+    /// <summary>An address is already used on the LAN.</summary>
+    public const string AddressNotFree = "AddressNotFree";
+
+    /// <summary>The address pool of a kind of appliance is used up.</summary>
+    public const string PoolExhausted = "PoolExhausted";
+
+    /// <summary>No appliance of that name exists.</summary>
+    public const string ApplianceNotFound = "ApplianceNotFound";
+
+    /// <summary>An appliance of that name is connected with other settings.</summary>
+    public const string ApplianceConflict = "ApplianceConflict";
+
+    /// <summary>A container, network or user name has characters Docker and Linux do not allow.</summary>
+    public const string InvalidName = "InvalidName";
 }

@@ -33,4 +33,5 @@ public sealed class Plan
 /// <param name="Applied">The steps that ran.</param>
 /// <param name="Skipped">The steps skipped because their change was already in place.</param>
 /// <param name="ProcessesStarted">How many processes the apply started.</param>
-public sealed record ExecutionReport(IReadOnlyList<Step> Applied, IReadOnlyList<Step> Skipped, int ProcessesStarted);
+/// <param name="Warnings">The tolerated failures, as texts for the user.</param>
+public sealed record ExecutionReport(IReadOnlyList<Step> Applied, IReadOnlyList<Step> Skipped, int ProcessesStarted, IReadOnlyList<string> Warnings);

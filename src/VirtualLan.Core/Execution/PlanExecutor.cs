@@ -52,6 +52,7 @@ public sealed partial class PlanExecutor
         var pending = Pending(plan, state);
         var skipped = plan.Steps.Except(pending).ToArray();
         var applied = new List<Step>();
+        var warnings = new List<string>();
         var processes = 0;
 
         foreach (var group in Group(pending))
@@ -76,6 +77,12 @@ public sealed partial class PlanExecutor
                 continue;
             }
 
+            if (group.Count == 1 && group[0].WhenFailing is { } warning)
+            {
+                warnings.Add($"{warning} ({outcome.StandardError.Trim()})");
+                continue;
+            }
+
             applied.AddRange(group.Take(outcome.SucceededCount));
             var (undoneCommands, rollbackFailures) = Rollback(applied, log, ref processes);
             throw new CommandFailedException(
@@ -83,7 +90,7 @@ public sealed partial class PlanExecutor
         }
 
         state.Invalidate();
-        return new ExecutionReport(applied, skipped, processes);
+        return new ExecutionReport(applied, skipped, processes, warnings);
     }
 
     private (IReadOnlyList<CommandLine> Undone, IReadOnlyList<string> Failures) Rollback(List<Step> applied, Action<string> log, ref int processes)
@@ -130,6 +137,7 @@ public sealed partial class PlanExecutor
 
     private static bool SameBatch(Step first, Step next) =>
         first.Channel == next.Channel
+        && first.WhenFailing is null && next.WhenFailing is null
         && first.Channel != StepChannel.Program
         && first.Namespace == next.Namespace;
 

@@ -134,6 +134,18 @@ public sealed class Step
         return new(description, StepChannel.Program, null, null, command.Arguments, undo.Count > 0 ? undo[0].Arguments : null, command, undo, isDone);
     }
 
+    /// <summary>
+    /// Gets what to tell the user when the step fails, if its failure is tolerated: the plan goes
+    /// on and the failure is reported as a warning. Null for a step whose failure fails the plan.
+    /// </summary>
+    public string? WhenFailing { get; private init; }
+
+    /// <summary>Returns a copy of this step whose failure is tolerated and reported with the given text.</summary>
+    /// <param name="warning">What to tell the user when it fails.</param>
+    /// <returns>The step.</returns>
+    public Step Tolerating(string warning) =>
+        new(Description, Channel, Namespace, Table, Arguments, UndoArguments, Command, Undo, IsDone) { WhenFailing = warning };
+
     /// <inheritdoc />
     public override string ToString() => Command.ToString();
 }

@@ -17,6 +17,7 @@ public sealed class ToolLocator
         ["conntrack"] = "conntrack",
         ["kill"] = "procps",
         ["pkill"] = "procps",
+        ["docker"] = "docker.io",
         ["udhcpc"] = "udhcpc",
         ["dhclient"] = "isc-dhcp-client",
         ["dhcpcd"] = "dhcpcd-base",

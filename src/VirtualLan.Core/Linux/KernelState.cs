@@ -53,7 +53,7 @@ public sealed class KernelState
         var key = namespaceName ?? string.Empty;
         if (!_firewalls.TryGetValue(key, out var state))
         {
-            state = namespaceName is not null && !NamespaceNames.Contains(namespaceName, StringComparer.Ordinal)
+            state = namespaceName is not null && !Exists(namespaceName)
                 ? FirewallState.Empty
                 : FirewallState.Parse(Read(NetworkHost.ExecIn(namespaceName, "iptables-save", Array.Empty<string>())));
             _firewalls[key] = state;
@@ -70,7 +70,7 @@ public sealed class KernelState
         var key = namespaceName ?? string.Empty;
         if (!_routes.TryGetValue(key, out var routes))
         {
-            routes = namespaceName is not null && !NamespaceNames.Contains(namespaceName, StringComparer.Ordinal)
+            routes = namespaceName is not null && !Exists(namespaceName)
                 ? Array.Empty<RouteState>()
                 : RouteState.ParseAll(Read(NetworkHost.IpIn(namespaceName, new[] { "-4", "-json", "route", "show" })));
             _routes[key] = routes;
@@ -85,7 +85,7 @@ public sealed class KernelState
     /// <returns>The value.</returns>
     public string? Sysctl(string? namespaceName, string key)
     {
-        if (namespaceName is not null && !NamespaceNames.Contains(namespaceName, StringComparer.Ordinal))
+        if (namespaceName is not null && !Exists(namespaceName))
         {
             return null;
         }
@@ -104,9 +104,28 @@ public sealed class KernelState
     /// <param name="namespaceName">The namespace.</param>
     /// <returns>The ids; empty when the namespace does not exist.</returns>
     public IReadOnlyList<string> Pids(string namespaceName) =>
-        NamespaceNames.Contains(namespaceName, StringComparer.Ordinal)
+        Exists(namespaceName)
             ? Read(new CommandLine("ip", "netns", "pids", namespaceName)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : Array.Empty<string>();
+
+    /// <summary>Returns the IPv4 neighbours the host has seen on a link (not cached).</summary>
+    /// <param name="namespaceName">The namespace (null: the process's own).</param>
+    /// <param name="link">The link, usually a bridge.</param>
+    /// <returns>The neighbours' addresses.</returns>
+    public IReadOnlyList<System.Net.IPAddress> Neighbors(string? namespaceName, string link)
+    {
+        var json = Read(NetworkHost.IpIn(namespaceName, new[] { "-4", "-json", "neigh", "show", "dev", link }));
+        return RouteState.ParseNeighbors(json);
+    }
+
+    /// <summary>
+    /// Tells whether a namespace exists: a name under /run/netns, or a path such as
+    /// /proc/PID/ns/net (a container's namespace, which has no name).
+    /// </summary>
+    /// <param name="namespaceName">The name or path.</param>
+    /// <returns>True when it exists.</returns>
+    public bool Exists(string namespaceName) =>
+        NetworkHost.IsPath(namespaceName) ? File.Exists(namespaceName) : NamespaceNames.Contains(namespaceName, StringComparer.Ordinal);
 
     /// <summary>Forgets what was read, so the next question reads the kernel again (after a plan was applied).</summary>
     public void Invalidate()
@@ -121,7 +140,7 @@ public sealed class KernelState
 
     private NamespaceState ReadLinks(string? namespaceName)
     {
-        if (namespaceName is not null && !NamespaceNames.Contains(namespaceName, StringComparer.Ordinal))
+        if (namespaceName is not null && !Exists(namespaceName))
         {
             return new NamespaceState(namespaceName, exists: false, Array.Empty<LinkState>());
         }

@@ -37,4 +37,21 @@ public sealed record RouteState(string Destination, IPAddress? Gateway, string? 
             throw new FormatException("iproute2 printed routes that are not JSON: " + e.Message, e);
         }
     }
+
+    /// <summary>Parses the output of <c>ip -json neigh show</c> into the neighbours' addresses.</summary>
+    /// <param name="json">The output.</param>
+    /// <returns>The addresses.</returns>
+    public static IReadOnlyList<IPAddress> ParseNeighbors(string json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return Array.Empty<IPAddress>();
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray()
+            .Select(n => n.TryGetProperty("dst", out var dst) && IPAddress.TryParse(dst.GetString(), out var a) ? a : null)
+            .OfType<IPAddress>()
+            .ToArray();
+    }
 }

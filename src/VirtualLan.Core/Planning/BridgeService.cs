@@ -124,7 +124,7 @@ public sealed class BridgeService
         // Deleting the bridge removes its addresses and unplugs its ports in one kernel operation;
         // the ports themselves belong to the appliances and stay.
         var step = Step.Link($"Delete the bridge {name}", ns, new[] { "link", "del", name }, null, s => s.Links(ns).Link(name) is null);
-        return new Plan($"Remove bridge {name}", $"{name} in {_host.DisplayName}", new[] { step });
+        return new Plan($"Remove bridge {name}", $"{name} in {_host.DisplayName}", BridgeFirewall.PlanRemove(ns, name, state).Append(step));
     }
 
     /// <summary>Reads one bridge.</summary>

@@ -1,0 +1,101 @@
+using System.Management.Automation;
+using VirtualLan.Linux;
+using VirtualLan.Planning;
+
+namespace VirtualLan.Commands;
+
+/// <summary>
+/// Plugs a virtual appliance into a LAN: a network namespace, a Docker container, a whole Docker
+/// network, a QEMU tap or an existing link such as VirtualBox's vboxnet0.
+/// </summary>
+[Cmdlet(VerbsCommunications.Connect, "VlanAppliance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = NamespaceSet)]
+[OutputType(typeof(Appliance))]
+public sealed class ConnectVlanApplianceCommand : VlanCmdlet
+{
+    private const string NamespaceSet = "Namespace";
+    private const string ContainerSet = "Container";
+    private const string DockerNetworkSet = "DockerNetwork";
+    private const string TapSet = "Tap";
+    private const string InterfaceSet = "Interface";
+
+    /// <summary>Gets or sets the bridge to plug into; a bridge or router from the pipeline binds here.</summary>
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public string Bridge { get; set; } = BridgeRequest.DefaultName;
+
+    /// <summary>Gets or sets the network namespace to plug in; it is created when it does not exist.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = NamespaceSet)]
+    public string? Namespace { get; set; }
+
+    /// <summary>Gets or sets the Docker container (name or id) to plug in.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ContainerSet)]
+    public string? Container { get; set; }
+
+    /// <summary>Gets or sets the Docker bridge network to join to the LAN.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = DockerNetworkSet)]
+    public string? DockerNetwork { get; set; }
+
+    /// <summary>Gets or sets the QEMU tap to plug in; it is created when it does not exist.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = TapSet)]
+    public string? Tap { get; set; }
+
+    /// <summary>Gets or sets the existing link to plug in, such as vboxnet0.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = InterfaceSet)]
+    public string? Interface { get; set; }
+
+    /// <summary>Gets or sets the appliance's address; by default the next free one of its kind's pool.</summary>
+    [Parameter(ParameterSetName = NamespaceSet)]
+    [Parameter(ParameterSetName = ContainerSet)]
+    [Parameter(ParameterSetName = TapSet)]
+    [Parameter(ParameterSetName = InterfaceSet)]
+    public string? Address { get; set; }
+
+    /// <summary>Gets or sets the appliance's default gateway; by default the router's address, else the bridge's.</summary>
+    [Parameter]
+    public string? Gateway { get; set; }
+
+    /// <summary>Gets or sets the name of the appliance's interface inside its namespace.</summary>
+    [Parameter(ParameterSetName = NamespaceSet)]
+    [Parameter(ParameterSetName = ContainerSet)]
+    public string? InterfaceName { get; set; }
+
+    /// <summary>Gets or sets the user who owns a tap the cmdlet creates, so QEMU can run as that user.</summary>
+    [Parameter(ParameterSetName = TapSet)]
+    public string? TapOwner { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the Docker network's containers get LAN addresses and the LAN gateway.</summary>
+    [Parameter(ParameterSetName = DockerNetworkSet)]
+    public SwitchParameter ReaddressContainers { get; set; }
+
+    /// <inheritdoc />
+    protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Connect-VlanAppliance");
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var (kind, target) = ParameterSetName switch
+        {
+            ContainerSet => (ApplianceKind.Container, Container),
+            DockerNetworkSet => (ApplianceKind.DockerNetwork, DockerNetwork),
+            TapSet => (ApplianceKind.Tap, Tap),
+            InterfaceSet => (ApplianceKind.Interface, Interface),
+            _ => (ApplianceKind.Namespace, Namespace),
+        };
+        Guard(() =>
+        {
+            var request = ApplianceRequest.Create(kind, target, Bridge, Address, Gateway, InterfaceName, TapOwner, ReaddressContainers);
+            var service = new ApplianceService(Target, new Docker(Runtime.Runner));
+            var state = Runtime.ReadState();
+            var (plan, planned) = service.PlanConnect(request, state);
+            if (Apply(plan, state) && !IsWhatIf)
+            {
+                var appliance = service.List(state).First(a => a.Kind == kind && a.Name == planned.Name);
+                if (kind == ApplianceKind.Interface)
+                {
+                    WriteWarning($"VirtualBox gives {request.Target} its host address back when a VM starts or stops. Run this command again to take it off again; it changes nothing when all is in place.");
+                }
+
+                WriteObject(appliance);
+            }
+        });
+    }
+}

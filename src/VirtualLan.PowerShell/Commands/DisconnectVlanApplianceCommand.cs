@@ -1,0 +1,32 @@
+using System.Management.Automation;
+using VirtualLan.Linux;
+using VirtualLan.Planning;
+
+namespace VirtualLan.Commands;
+
+/// <summary>Unplugs an appliance from its LAN, removing exactly what Connect-VlanAppliance added; the appliance keeps running.</summary>
+[Cmdlet(VerbsCommunications.Disconnect, "VlanAppliance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(void))]
+public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
+{
+    /// <summary>Gets or sets the names of the appliances to unplug; appliances from Get-VlanAppliance bind by their Name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <inheritdoc />
+    protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Disconnect-VlanAppliance");
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var service = new ApplianceService(Target, new Docker(Runtime.Runner));
+        foreach (var name in Name)
+        {
+            Guard(() =>
+            {
+                var state = Runtime.ReadState();
+                Apply(service.PlanDisconnect(name, state), state);
+            });
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Management.Automation;
+using VirtualLan.Linux;
+using VirtualLan.Planning;
+
+namespace VirtualLan.Commands;
+
+/// <summary>Reads the appliances plugged into the host's LANs from the kernel.</summary>
+[Cmdlet(VerbsCommon.Get, "VlanAppliance")]
+[OutputType(typeof(Appliance))]
+public sealed class GetVlanApplianceCommand : VlanCmdlet
+{
+    private readonly List<string> _bridges = new();
+
+    /// <summary>Gets or sets the names of the appliances to get; wildcards are allowed.</summary>
+    [Parameter(Position = 0)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary>Gets or sets the kind of appliance to get.</summary>
+    [Parameter]
+    public ApplianceKind? Kind { get; set; }
+
+    /// <summary>Gets or sets the bridges whose appliances to get; bridges and routers from the pipeline bind here.</summary>
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public string[]? Bridge { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => _bridges.AddRange(Bridge ?? Array.Empty<string>());
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        var service = new ApplianceService(Target, new Docker(Runtime.Runner));
+        var state = Runtime.ReadState();
+        IReadOnlyList<Appliance> appliances = Array.Empty<Appliance>();
+        if (!Guard(() => appliances = service.List(state), terminating: true))
+        {
+            return;
+        }
+
+        var patterns = (Name ?? new[] { "*" }).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
+        var selected = appliances.Where(a => (_bridges.Count == 0 || _bridges.Contains(a.Bridge)) && (Kind is null || a.Kind == Kind) && patterns.Any(p => p.IsMatch(a.Name))).ToArray();
+        foreach (var name in (Name ?? Array.Empty<string>()).Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !selected.Any(a => a.Name == n)))
+        {
+            Guard(() => throw new VlanException(ErrorIds.ApplianceNotFound, VlanErrorKind.ObjectNotFound, name, $"No appliance named '{name}' is connected in {Target.DisplayName}. Run Get-VlanAppliance to see them."));
+        }
+
+        WriteObject(selected, enumerateCollection: true);
+    }
+}
