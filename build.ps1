@@ -46,7 +46,10 @@ function Install-OsPackage {
     $wanted = Get-Content (Join-Path $root 'build/os-packages.txt') |
         Where-Object { $_ -and -not $_.StartsWith('#') } |
         ForEach-Object { , ($_ -split '\s+') } |
-        Where-Object { -not (Get-Command $_[0] -CommandType Application -ErrorAction Ignore) } |
+        Where-Object {
+            if ($_[0].StartsWith('/')) { -not (Test-Path $_[0]) }
+            else { -not (Get-Command $_[0] -CommandType Application -ErrorAction Ignore) }
+        } |
         ForEach-Object { $_[1] } |
         Sort-Object -Unique
     if (-not $wanted) { return }

@@ -20,8 +20,8 @@ public class ApplianceTests
         var before = Kernel.Snapshot(world.Sandbox.Name);
 
         // Seed 004's namespaces, and a stand-in for vboxnet0 whose far end is the "VM".
-        var c1 = Connect(world, "-Namespace c1");
-        var c2 = Connect(world, "-Namespace c2 -InterfaceName lan0");
+        var c1 = Connect(world, "-Namespace c1 -Create");
+        var c2 = Connect(world, "-Namespace c2 -Create -InterfaceName lan0");
         Assert.Equal("172.24.4.2/16", c1.Address.ToString());
         Assert.Equal("172.24.4.3/16", c2.Address.ToString());
         Assert.Equal("172.24.0.254", c1.Gateway!.ToString());
@@ -71,7 +71,7 @@ public class ApplianceTests
         }
 
         world.Sandbox.Runner.Commands.Clear();
-        Connect(world, "-Namespace c1");
+        Connect(world, "-Namespace c1 -Create");
         Connect(world, "-Interface vboxnet0");
         Assert.Empty(world.Sandbox.Runner.Changes);
 
@@ -96,19 +96,19 @@ public class ApplianceTests
     {
         using var world = new World();
         world.Session.Invoke("New-VlanBridge | Out-Null");
-        Connect(world, "-Namespace c1");
+        Connect(world, "-Namespace c1 -Create");
 
         // A host the module did not plug in, which the host has heard from, holds 172.24.4.3.
         var manual = world.PlugNamespace("m1", "virtualnet0", "172.24.4.3/16", null);
         Assert.True(Kernel.Ping(manual, "172.24.0.1"));
 
         using var second = world.Sandbox.OpenSecondSession();
-        var c2 = (Appliance)Assert.Single(second.Invoke("Connect-VlanAppliance -Namespace c2")).BaseObject;
+        var c2 = (Appliance)Assert.Single(second.Invoke("Connect-VlanAppliance -Namespace c2 -Create")).BaseObject;
         Assert.Equal("172.24.4.4/16", c2.Address.ToString());
 
-        var error = world.Session.InvokeFailing("Connect-VlanAppliance -Namespace c3 -Address 172.24.4.4");
+        var error = world.Session.InvokeFailing("Connect-VlanAppliance -Namespace c3 -Create -Address 172.24.4.4");
         Assert.Equal("AddressNotFree,VirtualLan.Commands.ConnectVlanApplianceCommand", error.FullyQualifiedErrorId);
-        error = world.Session.InvokeFailing("Connect-VlanAppliance -Namespace c3 -Address 10.9.9.9/16");
+        error = world.Session.InvokeFailing("Connect-VlanAppliance -Namespace c3 -Create -Address 10.9.9.9/16");
         Assert.Equal("AddressOutsideSubnet,VirtualLan.Commands.ConnectVlanApplianceCommand", error.FullyQualifiedErrorId);
         Assert.DoesNotContain(world.Sandbox.Inner("c3"), Kernel.Namespaces());
     }
@@ -120,8 +120,8 @@ public class ApplianceTests
         world.Session.Invoke("New-VlanBridge | Out-Null");
         Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "iptables", "-P", "FORWARD", "DROP");
         Assert.Equal("1", Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "sysctl", "-n", "net.bridge.bridge-nf-call-iptables").Trim());
-        var c1 = Connect(world, "-Namespace c1");
-        var c2 = Connect(world, "-Namespace c2");
+        var c1 = Connect(world, "-Namespace c1 -Create");
+        var c2 = Connect(world, "-Namespace c2 -Create");
         Assert.True(Kernel.Ping(c1.Namespace!, "172.24.4.3"), "Bridged frames were dropped by the FORWARD policy.");
 
         var rules = Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "iptables-save", "-t", "filter");

@@ -9,7 +9,7 @@ public class TapApplianceTests
     {
         using var world = new World();
         world.Session.Invoke("New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false | Out-Null");
-        var c1 = (Appliance)Assert.Single(world.Session.Invoke("Connect-VlanAppliance -Namespace c1")).BaseObject;
+        var c1 = (Appliance)Assert.Single(world.Session.Invoke("Connect-VlanAppliance -Namespace c1 -Create")).BaseObject;
         var vm = (Appliance)Assert.Single(world.Session.Invoke("Get-VlanRouterNamespace | Connect-VlanAppliance -Tap qemutap0")).BaseObject;
         Assert.Empty(world.Session.Errors);
         Assert.Equal(ApplianceKind.Tap, vm.Kind);

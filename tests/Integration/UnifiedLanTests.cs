@@ -31,8 +31,8 @@ public class UnifiedLanTests
                 return (Appliance)Assert.Single(output).BaseObject;
             }
 
-            var c1 = Connect("-Namespace c1");
-            var c2 = Connect("-Namespace c2");
+            var c1 = Connect("-Namespace c1 -Create");
+            var c2 = Connect("-Namespace c2 -Create");
             var network = Connect("-DockerNetwork docker_custom -ReaddressContainers");
             var solo = Connect("-Container solo");
             var vmPort = Connect("-Tap qemutap0");

@@ -26,6 +26,9 @@ internal sealed class FakeRunner : ICommandRunner
 
     public Func<CommandLine, string?, CommandResult?> Fail { get; set; } = (_, _) => null;
 
+    /// <summary>Gets or sets answers given before any other, such as the docker CLI's.</summary>
+    public Func<CommandLine, CommandResult?> Respond { get; set; } = _ => null;
+
     public List<(CommandLine Command, string? Input)> Calls { get; } = new();
 
     public IReadOnlyList<string> Changes => Calls.Where(c => !RecordingRunner.IsRead(c.Command)).Select(c => c.Command.ToString()).ToArray();
@@ -35,6 +38,10 @@ internal sealed class FakeRunner : ICommandRunner
     public CommandResult Run(CommandLine command, string? standardInput, CancellationToken cancellationToken)
     {
         Calls.Add((command, standardInput));
+        if (Respond(command) is { } answer)
+        {
+            return answer;
+        }
         if (command.Arguments.Contains("netns") && command.Arguments.Contains("list"))
         {
             return new CommandResult(0, NamespacesJson, string.Empty);

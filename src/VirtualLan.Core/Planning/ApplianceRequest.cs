@@ -34,6 +34,9 @@ public sealed class ApplianceRequest
     /// <summary>Gets a value indicating whether the containers of a Docker network are given LAN addresses.</summary>
     public bool Readdress { get; init; }
 
+    /// <summary>Gets a value indicating whether a missing namespace is created.</summary>
+    public bool CreateNamespace { get; init; }
+
     /// <summary>Checks the parameters of Connect-VlanAppliance.</summary>
     /// <param name="kind">The kind.</param>
     /// <param name="target">The namespace, container, network, tap or link.</param>
@@ -43,10 +46,11 @@ public sealed class ApplianceRequest
     /// <param name="interfaceName">The interface name inside the appliance, or null.</param>
     /// <param name="tapOwner">The tap's owner, or null.</param>
     /// <param name="readdress">Whether to re-address a Docker network's containers.</param>
+    /// <param name="create">Whether to create a missing namespace.</param>
     /// <returns>The request.</returns>
     /// <exception cref="VlanException">A parameter is invalid.</exception>
     public static ApplianceRequest Create(
-        ApplianceKind kind, string? target, string? bridge, string? address, string? gateway, string? interfaceName, string? tapOwner, bool readdress)
+        ApplianceKind kind, string? target, string? bridge, string? address, string? gateway, string? interfaceName, string? tapOwner, bool readdress, bool create = false)
     {
         var checkedTarget = kind switch
         {
@@ -80,6 +84,7 @@ public sealed class ApplianceRequest
             InterfaceName = interfaceName is null ? null : Names.Interface(interfaceName, "InterfaceName"),
             TapOwner = tapOwner is null ? null : CheckDockerName(tapOwner, "TapOwner"),
             Readdress = readdress,
+            CreateNamespace = create,
         };
     }
 

@@ -147,6 +147,15 @@ public sealed class ApplianceService
         var existed = state.Exists(ns);
         var recorded = RecordOf(request, state);
         var created = recorded?["created"] == "1" || !existed;
+        if (!existed && !request.CreateNamespace)
+        {
+            throw new VlanException(
+                ErrorIds.NamespaceNotFound,
+                VlanErrorKind.ObjectNotFound,
+                request.Target,
+                $"There is no network namespace '{ns}'. Add -Create to make it, or create it yourself ('ip netns add {ns}').");
+        }
+
         if (!existed)
         {
             steps.Add(Step.Program($"Create the namespace {ns}", new CommandLine("ip", "netns", "add", ns), new CommandLine("ip", "netns", "delete", ns), s => s.Exists(ns)));

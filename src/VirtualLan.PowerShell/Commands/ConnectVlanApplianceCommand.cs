@@ -22,9 +22,13 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string Bridge { get; set; } = BridgeRequest.DefaultName;
 
-    /// <summary>Gets or sets the network namespace to plug in; it is created when it does not exist.</summary>
+    /// <summary>Gets or sets the network namespace to plug in.</summary>
     [Parameter(Mandatory = true, ParameterSetName = NamespaceSet)]
     public string? Namespace { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether a missing namespace is created, as seed 004's 'ip netns add' does.</summary>
+    [Parameter(ParameterSetName = NamespaceSet)]
+    public SwitchParameter Create { get; set; }
 
     /// <summary>Gets or sets the Docker container (name or id) to plug in.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ContainerSet)]
@@ -82,7 +86,7 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
         };
         Guard(() =>
         {
-            var request = ApplianceRequest.Create(kind, target, Bridge, Address, Gateway, InterfaceName, TapOwner, ReaddressContainers);
+            var request = ApplianceRequest.Create(kind, target, Bridge, Address, Gateway, InterfaceName, TapOwner, ReaddressContainers, Create);
             var service = new ApplianceService(Target, new Docker(Runtime.Runner));
             var state = Runtime.ReadState();
             var (plan, planned) = service.PlanConnect(request, state);

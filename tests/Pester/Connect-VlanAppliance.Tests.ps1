@@ -1,0 +1,71 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+
+# Seed 004, replayed with the cmdlets in a sandbox: br0 (10.0.0.1/24) with namespaces c1 and c2.
+
+BeforeDiscovery {
+    $script:notRoot = (& id -u) -ne '0'
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '../../out/VirtualLan/VirtualLan.psd1') -Force
+    $script:sandbox = 'vla-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+}
+
+AfterAll {
+    Remove-Module VirtualLan -ErrorAction Ignore
+}
+
+Describe 'Connect-VlanAppliance' -Skip:$notRoot {
+    BeforeAll {
+        Enter-VlanSandbox -Name $sandbox | Out-Null
+        $script:lan = New-VlanBridge -Name br0 -Address 10.0.0.1/24
+    }
+
+    AfterAll {
+        Exit-VlanSandbox -Force
+        ip netns list | Should -Not -Match $sandbox
+    }
+
+    It 'plugs seed 004''s namespaces in with their addresses and the bridge as gateway' {
+        $c1 = $lan | Connect-VlanAppliance -Namespace c1 -Create -Address 10.0.0.2
+        $c2 = $lan | Connect-VlanAppliance -Namespace c2 -Create -Address 10.0.0.3
+        $c1.Address.ToString() | Should -Be '10.0.0.2/24'
+        $c2.Gateway.ToString() | Should -Be '10.0.0.1'
+        (ip -n "$sandbox.c1" route show default) | Should -Match 'default via 10\.0\.0\.1 dev eth0'
+    }
+
+    It 'lets c1 reach the bridge and c2, as the seed shows with ping' {
+        ip netns exec "$sandbox.c1" busybox ping -c 1 -W 2 10.0.0.1 | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        ip netns exec "$sandbox.c1" busybox ping -c 1 -W 2 10.0.0.3 | Out-Null
+        $LASTEXITCODE | Should -Be 0
+    }
+
+    It 'lists the appliances from the kernel as a table' {
+        $table = Get-VlanBridge br0 | Get-VlanAppliance | Out-String
+        $table | Should -Match 'c1\s+Namespace\s+br0\s+10\.0\.0\.2/24\s+10\.0\.0\.1\s+vl-c1'
+        $table | Should -Match 'c2\s+Namespace\s+br0\s+10\.0\.0\.3/24'
+    }
+
+    It 'refuses <Case> with <Id>' -ForEach @(
+        @{ Case = 'an address in use'; Arguments = @{ Namespace = 'c3'; Create = $true; Address = '10.0.0.2' }; Id = 'AddressNotFree' }
+        @{ Case = 'an address outside the LAN'; Arguments = @{ Namespace = 'c3'; Create = $true; Address = '172.24.4.2' }; Id = 'AddressOutsideSubnet' }
+        @{ Case = 'an unknown namespace'; Arguments = @{ Namespace = 'c3' }; Id = 'NamespaceNotFound' }
+        @{ Case = 'an unknown link'; Arguments = @{ Interface = 'vboxnet9' }; Id = 'InterfaceNotFound' }
+    ) {
+        { $lan | Connect-VlanAppliance @Arguments -ErrorAction Stop } | Should -Throw -ErrorId "$Id,VirtualLan.Commands.ConnectVlanApplianceCommand"
+    }
+
+    It 'takes the next free address of the tap pool and tells QEMU how to attach' {
+        $vm = $lan | Connect-VlanAppliance -Tap qemutap0
+        $vm.Address.ToString() | Should -Be '10.0.0.4/24'
+        $vm.QemuArguments | Should -Match '^-netdev tap,id=vlan0,ifname=qemutap0,script=no,downscript=no -device virtio-net-pci,netdev=vlan0,mac=52:54:00:'
+    }
+
+    It 'unplugs everything and leaves the namespaces running' {
+        Get-VlanAppliance | Disconnect-VlanAppliance
+        Get-VlanAppliance | Should -BeNullOrEmpty
+        (ip netns list) -join "`n" | Should -Match "$sandbox\.c1"
+        (ip -n $sandbox -br link) -join "`n" | Should -Not -Match 'vl-|qemutap0'
+    }
+}
