@@ -21,6 +21,9 @@
         'Connect-VlanAppliance'
         'Get-VlanAppliance'
         'Disconnect-VlanAppliance'
+        'Enable-VlanHostNat'
+        'Get-VlanHostNat'
+        'Disable-VlanHostNat'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

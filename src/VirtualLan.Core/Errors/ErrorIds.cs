@@ -134,4 +134,10 @@ public static class ErrorIds
 
     /// <summary>A container, network or user name has characters Docker and Linux do not allow.</summary>
     public const string InvalidName = "InvalidName";
+
+    /// <summary>A LAN would get two ways out: a router namespace and host NAT.</summary>
+    public const string GatewayConflict = "GatewayConflict";
+
+    /// <summary>Host NAT is not on for that bridge.</summary>
+    public const string HostNatNotFound = "HostNatNotFound";
 }

@@ -93,6 +93,15 @@ public sealed class RouterService
                 $"The bridge '{request.Bridge}' already has the router '{other.Name}'. A LAN has one gateway; remove it first with Remove-VlanRouterNamespace -Name {other.Name}.");
         }
 
+        if (new HostNatService(_host).Read(request.Bridge, state) is { } hostNat)
+        {
+            throw new VlanException(
+                ErrorIds.GatewayConflict,
+                VlanErrorKind.InvalidOperation,
+                request.Bridge,
+                $"The host is already the gateway of '{request.Bridge}' (host NAT out of {hostNat.Uplink}). A LAN has one way out: disable it first with Disable-VlanHostNat -Bridge {request.Bridge}.");
+        }
+
         var uplinkInRouter = routerLinks.Link(request.Uplink);
         var uplinkInHost = hostLinks.Link(request.Uplink);
         IReadOnlyList<Ipv4Cidr> uplinkAddresses;

@@ -1,0 +1,69 @@
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+using VirtualLan.Planning;
+
+namespace VirtualLan.Tests.Unit;
+
+public class HostNatServiceTests
+{
+    private const string Saved = "*nat\n:POSTROUTING ACCEPT [0:0]\n:VLAN-HOSTNAT - [0:0]\n-A POSTROUTING -m comment --comment \"virtuallan:hostnat\" -j VLAN-HOSTNAT\n"
+        + "-A VLAN-HOSTNAT -s 172.24.0.0/16 -o uplink0 -m comment --comment \"virtuallan:hostnat/virtualnet0 ip_forward=0\" -j MASQUERADE\nCOMMIT\n";
+
+    private static (HostNatService Service, KernelState State) Machine(string iptables = "", string forward = "0") =>
+        (new HostNatService(NetworkHost.Machine), new KernelState(new FakeRunner(FakeRunner.Fixture("ip-d-j-addr-show.host-with-uplink.json")) { IptablesSave = iptables, SysctlValue = forward }));
+
+    [Fact]
+    public void Enabling_masquerades_only_the_LAN_out_of_the_uplink_and_keeps_the_old_ip_forward()
+    {
+        var (service, state) = Machine();
+        var plan = service.PlanEnable("virtualnet0", "uplink0", state);
+        var rules = plan.Steps.Where(s => s.Channel == StepChannel.Firewall).Select(s => RestoreInput.Line(s.Arguments)).ToArray();
+        Assert.Contains("-A VLAN-HOSTNAT -s 172.24.0.0/16 -o uplink0 -m comment --comment \"virtuallan:hostnat/virtualnet0 ip_forward=0\" -j MASQUERADE", rules);
+        Assert.Contains("-A VLAN-HOSTNAT-FWD -i virtualnet0 -o uplink0 -m comment --comment \"virtuallan:hostnat/virtualnet0\" -j ACCEPT", rules);
+        Assert.DoesNotContain(rules, r => r.Contains("-P FORWARD", StringComparison.Ordinal));
+        var sysctl = plan.Steps[^1];
+        Assert.Equal("sysctl -qw net.ipv4.ip_forward=1", sysctl.Command.ToString());
+        Assert.Equal("sysctl -qw net.ipv4.ip_forward=0", sysctl.UndoCommand!.ToString());
+    }
+
+    [Fact]
+    public void The_rules_are_read_back_with_the_old_ip_forward()
+    {
+        var (service, state) = Machine(Saved, "1");
+        var nat = service.Read("virtualnet0", state)!;
+        Assert.Equal("uplink0", nat.Uplink);
+        Assert.Equal("172.24.0.0/16", nat.Subnet.ToString());
+        Assert.Equal("0", nat.PreviousIpForward);
+        Assert.Equal("1", nat.IpForward);
+        Assert.Null(service.Read("br9", state));
+    }
+
+    [Fact]
+    public void Disabling_removes_the_rules_and_the_chain_and_sets_ip_forward_back()
+    {
+        var (service, state) = Machine(Saved, "1");
+        var commands = service.PlanDisable("virtualnet0", state).Steps.Select(s => s.Command.ToString()).ToArray();
+        Assert.Contains("iptables -w -t nat -D VLAN-HOSTNAT -s 172.24.0.0/16 -o uplink0 -m comment --comment 'virtuallan:hostnat/virtualnet0 ip_forward=0' -j MASQUERADE", commands);
+        Assert.Contains("iptables -w -t nat -X VLAN-HOSTNAT", commands);
+        Assert.Equal("sysctl -qw net.ipv4.ip_forward=0", commands[^1]);
+    }
+
+    [Theory]
+    [InlineData("virtualnet0", "nosuch0", ErrorIds.UplinkNotFound)]
+    [InlineData("virtualnet0", "lo", ErrorIds.UplinkInvalid)]
+    [InlineData("br9", "uplink0", ErrorIds.BridgeNotFound)]
+    [InlineData("virtualnet0", "up/0", ErrorIds.InvalidInterfaceName)]
+    public void Bad_requests_are_refused(string bridge, string uplink, string errorId)
+    {
+        var (service, state) = Machine();
+        Assert.Equal(errorId, Assert.Throws<VlanException>(() => service.PlanEnable(bridge, uplink, state)).ErrorId);
+    }
+
+    [Fact]
+    public void Another_uplink_for_the_same_LAN_is_a_conflict_and_disabling_nothing_is_an_error()
+    {
+        var (service, state) = Machine(Saved, "1");
+        Assert.Equal(ErrorIds.GatewayConflict, Assert.Throws<VlanException>(() => service.PlanEnable("virtualnet0", "wan0", state)).ErrorId);
+        Assert.Equal(ErrorIds.HostNatNotFound, Assert.Throws<VlanException>(() => service.PlanDisable("br9", state)).ErrorId);
+    }
+}
