@@ -24,6 +24,9 @@
         'Enable-VlanHostNat'
         'Get-VlanHostNat'
         'Disable-VlanHostNat'
+        'Add-VlanPortForward'
+        'Get-VlanPortForward'
+        'Remove-VlanPortForward'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -88,9 +88,10 @@ internal sealed class World : IDisposable
     }
 
     /// <summary>Sends a message from a namespace and returns the server's answer, or null when none came.</summary>
-    public static string? Send(string ns, string protocol, string host, int port, string message)
+    public static string? Send(string ns, string protocol, string host, int port, string message, int sourcePort = 0)
     {
-        var (code, output, _) = Kernel.Run(Kernel.In(ns, "dotnet", NetProbe, "send", protocol, host, port.ToString(System.Globalization.CultureInfo.InvariantCulture), message));
+        var (code, output, _) = Kernel.Run(Kernel.In(
+            ns, "dotnet", NetProbe, "send", protocol, host, port.ToString(System.Globalization.CultureInfo.InvariantCulture), message, sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return code == 0 ? output.Trim() : null;
     }
 

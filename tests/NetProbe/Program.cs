@@ -8,7 +8,9 @@ using System.Text;
 //                                      server saw, print each, exit; prints "listening" once bound.
 //                                      A UDP server on a host with several addresses should BIND to
 //                                      the one clients use, so its answers come from that address.
-//   send tcp|udp HOST PORT MESSAGE     send MESSAGE, print the answer, exit 0; exit 1 without one
+//   send tcp|udp HOST PORT MESSAGE [SOURCEPORT]
+//                                      send MESSAGE (from SOURCEPORT when given), print the answer,
+//                                      exit 0; exit 1 without one
 // Both give up after 15 seconds, so a dropped packet fails a test instead of hanging it.
 var timeout = TimeSpan.FromSeconds(15);
 using var cancel = new CancellationTokenSource(timeout);
@@ -22,7 +24,13 @@ try
             rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 1,
             rest.Length > 1 ? IPAddress.Parse(rest[1]) : IPAddress.Any,
             cancel.Token),
-        ["send", var protocol, var host, var port, var message] => await Send(protocol, IPAddress.Parse(host), int.Parse(port, CultureInfo.InvariantCulture), message, cancel.Token),
+        ["send", var protocol, var host, var port, var message, .. var source] => await Send(
+            protocol,
+            IPAddress.Parse(host),
+            int.Parse(port, CultureInfo.InvariantCulture),
+            message,
+            source.Length > 0 ? int.Parse(source[0], CultureInfo.InvariantCulture) : 0,
+            cancel.Token),
         _ => Usage(),
     };
 }
@@ -73,13 +81,13 @@ static async Task<int> Serve(string protocol, int port, int count, IPAddress bin
     return 0;
 }
 
-static async Task<int> Send(string protocol, IPAddress host, int port, string message, CancellationToken token)
+static async Task<int> Send(string protocol, IPAddress host, int port, string message, int sourcePort, CancellationToken token)
 {
     using var shortly = CancellationTokenSource.CreateLinkedTokenSource(token);
     shortly.CancelAfter(TimeSpan.FromSeconds(5));
     if (protocol == "tcp")
     {
-        using var client = new TcpClient();
+        using var client = new TcpClient(new IPEndPoint(IPAddress.Any, sourcePort));
         await client.ConnectAsync(host, port, shortly.Token);
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.UTF8.GetBytes(message + "\n"), shortly.Token);
@@ -89,7 +97,7 @@ static async Task<int> Send(string protocol, IPAddress host, int port, string me
         return answer is null ? 1 : 0;
     }
 
-    using var udp = new UdpClient();
+    using var udp = new UdpClient(new IPEndPoint(IPAddress.Any, sourcePort));
     await udp.SendAsync(Encoding.UTF8.GetBytes(message), new IPEndPoint(host, port), shortly.Token);
     var reply = await udp.ReceiveAsync(shortly.Token);
     Console.WriteLine(Encoding.UTF8.GetString(reply.Buffer));

@@ -140,4 +140,13 @@ public static class ErrorIds
 
     /// <summary>Host NAT is not on for that bridge.</summary>
     public const string HostNatNotFound = "HostNatNotFound";
+
+    /// <summary>A port or port range is not valid.</summary>
+    public const string InvalidPort = "InvalidPort";
+
+    /// <summary>The external port is already forwarded.</summary>
+    public const string PortForwardExists = "PortForwardExists";
+
+    /// <summary>No such port forward.</summary>
+    public const string PortForwardNotFound = "PortForwardNotFound";
 }

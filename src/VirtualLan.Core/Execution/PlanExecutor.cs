@@ -79,7 +79,12 @@ public sealed partial class PlanExecutor
 
             if (group.Count == 1 && group[0].WhenFailing is { } warning)
             {
-                warnings.Add($"{warning} ({outcome.StandardError.Trim()})");
+                // An empty warning marks a step whose failure means nothing to the user (nothing to flush).
+                if (warning.Length > 0)
+                {
+                    warnings.Add($"{warning} ({outcome.StandardError.Trim()})");
+                }
+
                 continue;
             }
 

@@ -1,0 +1,257 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+
+namespace VirtualLan.Planning;
+
+/// <summary>
+/// Plans port forwards on a router namespace, with NAT loopback, and reads them back from the
+/// router's rules. Every rule of a forward carries the comment virtuallan:forward/ROUTER/PROTO/PORTS.
+/// </summary>
+public sealed partial class PortForwardService
+{
+    /// <summary>The module's chain in the router's nat table for DNAT.</summary>
+    public const string PreroutingChain = "VLAN-PREROUTING";
+
+    private readonly NetworkHost _host;
+    private readonly Docker _docker;
+
+    /// <summary>Initializes a new instance of the <see cref="PortForwardService"/> class.</summary>
+    /// <param name="host">The namespace that plays the host.</param>
+    /// <param name="docker">Reads containers, to name the appliance behind a forward.</param>
+    public PortForwardService(NetworkHost host, Docker docker)
+    {
+        _host = host;
+        _docker = docker;
+    }
+
+    /// <summary>The comment that names the forward owning a rule.</summary>
+    /// <param name="router">The router.</param>
+    /// <param name="protocol">The protocol.</param>
+    /// <param name="ports">The external port or range, as 4000 or 4000-4010.</param>
+    /// <returns>The comment.</returns>
+    public static string Owner(string router, ForwardProtocol protocol, string ports) =>
+        $"virtuallan:forward/{router}/{protocol.ToString().ToLowerInvariant()}/{ports}";
+
+    /// <summary>Parses a port or a range such as 4000 or 4000-4010.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="parameter">The parameter, for the message.</param>
+    /// <returns>The first and last port.</returns>
+    /// <exception cref="VlanException">It is not a port or range from 1 to 65535, or the range is reversed.</exception>
+    public static (int First, int Last) ParsePorts(string? text, string parameter)
+    {
+        var parts = (text ?? string.Empty).Split('-');
+        var ports = parts.Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : -1).ToArray();
+        if (parts.Length is < 1 or > 2 || ports.Any(p => p is < 1 or > 65535))
+        {
+            throw new VlanException(ErrorIds.InvalidPort, VlanErrorKind.InvalidArgument, text, $"-{parameter} '{text}' is not a port from 1 to 65535 or a range such as 4000-4010.");
+        }
+
+        var (first, last) = (ports[0], ports[^1]);
+        return first <= last
+            ? (first, last)
+            : throw new VlanException(ErrorIds.InvalidPort, VlanErrorKind.InvalidArgument, text, $"-{parameter} '{text}' is a reversed range. Give the lower port first, such as {last}-{first}.");
+    }
+
+    /// <summary>Plans a port forward.</summary>
+    /// <param name="routerName">The router.</param>
+    /// <param name="protocol">The protocol.</param>
+    /// <param name="externalPorts">The external port or range.</param>
+    /// <param name="internalPorts">The internal port or first port, or null for the same as external.</param>
+    /// <param name="internalAddress">The server's address on the LAN.</param>
+    /// <param name="externalAddress">The public address, or null for the uplink's.</param>
+    /// <param name="appliance">The appliance that holds the server, for the record.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The plan and the forward as it will be.</returns>
+    /// <exception cref="VlanException">The router, ports or addresses do not fit, or the port is forwarded already.</exception>
+    public (Plan Plan, PortForward Forward) PlanAdd(
+        string routerName, ForwardProtocol protocol, string externalPorts, string? internalPorts, IPAddress internalAddress, IPAddress? externalAddress, string? appliance, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(internalAddress);
+        ArgumentNullException.ThrowIfNull(state);
+        var (first, last) = ParsePorts(externalPorts, "ExternalPort");
+        var (internalFirst, internalLast) = internalPorts is null ? (first, last) : ParsePorts(internalPorts, "InternalPort");
+        if (internalPorts is not null && internalFirst == internalLast && first != last)
+        {
+            internalLast = internalFirst + (last - first);
+        }
+
+        if (internalLast - internalFirst != last - first || internalLast > 65535)
+        {
+            throw new VlanException(ErrorIds.InvalidPort, VlanErrorKind.InvalidArgument, internalPorts, $"-InternalPort '{internalPorts}' must cover as many ports as -ExternalPort '{externalPorts}' ({last - first + 1}), within 1 to 65535.");
+        }
+
+        var router = new RouterService(_host, _ => null, _ => false).Read(routerName, state);
+        var lan = Ipv4Cidr.Parse($"{router.GatewayAddress}/{router.PrefixLength}");
+        if (!lan.Contains(internalAddress) || internalAddress.Equals(router.GatewayAddress))
+        {
+            throw new VlanException(ErrorIds.AddressOutsideSubnet, VlanErrorKind.InvalidArgument, internalAddress.ToString(), $"The target {internalAddress} is not an appliance on the LAN {lan.Network} behind the router '{routerName}'. Forward to an address on that LAN.");
+        }
+
+        var publicAddress = externalAddress ?? router.UplinkAddress?.Address ?? throw new VlanException(
+            ErrorIds.UplinkHasNoAddress, VlanErrorKind.InvalidOperation, routerName, $"The router '{routerName}' has no address on its uplink yet, so there is no public address to forward. Give one with -ExternalAddress.");
+        var ports = first == last ? first.ToString(CultureInfo.InvariantCulture) : $"{first}-{last}";
+        var existing = List(state).FirstOrDefault(f => f.Router == routerName && f.Protocol == protocol && f.ExternalPortFirst <= last && first <= f.ExternalPortLast);
+        var forward = new PortForward
+        {
+            Router = routerName, Protocol = protocol, ExternalAddress = publicAddress, ExternalPortFirst = first, ExternalPortLast = last,
+            InternalAddress = internalAddress, InternalPortFirst = internalFirst, Appliance = appliance, NatLoopback = true, Sandbox = _host.Sandbox,
+        };
+        if (existing is not null && (existing.ExternalPortFirst != first || existing.ExternalPortLast != last || !existing.InternalAddress.Equals(internalAddress) || existing.InternalPortFirst != internalFirst || !existing.ExternalAddress.Equals(publicAddress)))
+        {
+            throw new VlanException(ErrorIds.PortForwardExists, VlanErrorKind.ResourceExists, ports, $"{existing.Protocol.ToString().ToUpperInvariant()} port {existing.ExternalPort} of '{routerName}' is already forwarded to {existing.InternalAddress}:{existing.InternalPort}. Remove that forward first (Remove-VlanPortForward -Router {routerName} -Protocol {existing.Protocol} -ExternalPort {existing.ExternalPort}).");
+        }
+
+        var r = router.Namespace;
+        var steps = new List<Step>
+        {
+            Step.Firewall($"Create the chain {PreroutingChain}", r, "nat", new[] { "-N", PreroutingChain }, new[] { "-X", PreroutingChain }, s => s.Firewall(r).HasChain("nat", PreroutingChain)),
+            Rule(r, "nat", new[] { "-A", "PREROUTING", "-m", "comment", "--comment", RouterService.Owner(routerName), "-j", PreroutingChain }),
+        };
+        steps.AddRange(OwnedRules(router, forward).Select(x => Rule(r, x.Table, x.Rule)));
+        steps.Add(FlushConntrack(r, protocol, publicAddress));
+        return (new Plan($"Forward {protocol.ToString().ToUpperInvariant()} {publicAddress}:{ports} to {internalAddress}:{internalFirst}", $"{routerName} ({r})", steps), forward);
+    }
+
+    /// <summary>Lists the forwards of every router of the host.</summary>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The forwards.</returns>
+    public IReadOnlyList<PortForward> List(KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var forwards = new List<PortForward>();
+        var appliances = new Dictionary<IPAddress, string>();
+        foreach (var router in new RouterService(_host, _ => null, _ => false).Routers(state))
+        {
+            foreach (var line in state.Firewall(router.Namespace).Rules("nat"))
+            {
+                var match = WanRule().Match(line);
+                if (!match.Success || match.Groups["router"].Value != router.Name || match.Groups["in"].Value != router.Uplink)
+                {
+                    continue;
+                }
+
+                var ports = match.Groups["ports"].Value.Split(':');
+                var target = match.Groups["target"].Value.Split(':');
+                var internalAddress = IPAddress.Parse(target[0]);
+                var loopback = state.Firewall(router.Namespace).Rules("nat").Any(l => l.Contains(" -i " + RouterService.LanInterface + " ", StringComparison.Ordinal) && l.Contains(match.Groups["owner"].Value, StringComparison.Ordinal));
+                forwards.Add(new PortForward
+                {
+                    Router = router.Name,
+                    Protocol = Enum.Parse<ForwardProtocol>(match.Groups["proto"].Value, ignoreCase: true),
+                    ExternalAddress = IPAddress.Parse(match.Groups["address"].Value),
+                    ExternalPortFirst = int.Parse(ports[0], CultureInfo.InvariantCulture),
+                    ExternalPortLast = int.Parse(ports[^1], CultureInfo.InvariantCulture),
+                    InternalAddress = internalAddress,
+                    InternalPortFirst = int.Parse(target[1].Split('-')[0], CultureInfo.InvariantCulture),
+                    Appliance = ApplianceAt(internalAddress, state, appliances),
+                    NatLoopback = loopback,
+                    Sandbox = _host.Sandbox,
+                });
+            }
+        }
+
+        return forwards;
+    }
+
+    /// <summary>Plans the removal of a forward: exactly its rules, then its conntrack entries.</summary>
+    /// <param name="routerName">The router.</param>
+    /// <param name="protocol">The protocol.</param>
+    /// <param name="externalPorts">The external port or range.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The plan.</returns>
+    /// <exception cref="VlanException">No such forward.</exception>
+    public Plan PlanRemove(string routerName, ForwardProtocol protocol, string externalPorts, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var (first, last) = ParsePorts(externalPorts, "ExternalPort");
+        var forward = List(state).FirstOrDefault(f => f.Router == routerName && f.Protocol == protocol && f.ExternalPortFirst == first && f.ExternalPortLast == last)
+            ?? throw new VlanException(ErrorIds.PortForwardNotFound, VlanErrorKind.ObjectNotFound, externalPorts, $"'{routerName}' has no {protocol.ToString().ToUpperInvariant()} forward of port {externalPorts}. Run Get-VlanPortForward to see them.");
+        var router = new RouterService(_host, _ => null, _ => false).Read(routerName, state);
+        var r = router.Namespace;
+        var owner = Owner(routerName, protocol, forward.ExternalPort);
+        var steps = new List<Step>();
+        foreach (var table in new[] { "nat", "filter" })
+        {
+            foreach (var (ruleTable, rule) in OwnedRules(router, forward).Where(x => x.Table == table))
+            {
+                if (state.Firewall(r).HasRule(ruleTable, RestoreInput.Line(rule)))
+                {
+                    steps.Add(Step.Firewall($"Remove {RestoreInput.Line(rule)}", r, ruleTable, ApplianceService.Delete(rule), rule, null));
+                }
+            }
+        }
+
+        steps.Add(FlushConntrack(r, protocol, forward.ExternalAddress));
+        return new Plan($"Remove the forward {owner}", $"{routerName} ({r})", steps);
+    }
+
+    private static IEnumerable<(string Table, string[] Rule)> OwnedRules(Router router, PortForward forward)
+    {
+        var owner = Owner(router.Name, forward.Protocol, forward.ExternalPort);
+        var proto = forward.Protocol.ToString().ToLowerInvariant();
+        var dport = forward.ExternalPort.Replace('-', ':');
+        // A range maps one to one: /BASE makes the kernel shift ports (9002 → 5002) instead of picking any.
+        var to = forward.ExternalPortFirst == forward.ExternalPortLast
+            ? $"{forward.InternalAddress}:{forward.InternalPort}"
+            : FormattableString.Invariant($"{forward.InternalAddress}:{forward.InternalPort}/{forward.ExternalPortFirst}");
+        var internalPorts = forward.InternalPort.Replace('-', ':');
+        var external = forward.ExternalAddress + "/32";
+        var server = forward.InternalAddress + "/32";
+        var lan = Ipv4Cidr.Parse($"{router.GatewayAddress}/{router.PrefixLength}").Network.ToString();
+
+        // Written in the order iptables-save prints them, so that "already in place" is a text comparison.
+        // Only connections arriving on the WAN side, and (NAT loopback) those from the host link and
+        // the LAN addressed to the public address, are translated: the seed's rule matched every interface.
+        foreach (var inside in new[] { router.Uplink, RouterService.HostLinkInterface, RouterService.LanInterface })
+        {
+            yield return ("nat", new[] { "-A", PreroutingChain, "-d", external, "-i", inside, "-p", proto, "-m", proto, "--dport", dport, "-m", "comment", "--comment", owner, "-j", "DNAT", "--to-destination", to });
+        }
+
+        // Only connections this forward translated are let through to the server; default deny stays for the rest.
+        yield return ("filter", new[] { "-A", RouterService.ForwardChain, "-d", server, "-o", RouterService.LanInterface, "-p", proto, "-m", proto, "--dport", internalPorts, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
+
+        // The server's answers to the host link and, for hairpin, back into the LAN (to the internet
+        // they pass as LAN → WAN traffic already).
+        yield return ("filter", new[] { "-A", RouterService.ForwardChain, "-s", server, "-i", RouterService.LanInterface, "-p", proto, "-m", proto, "--sport", internalPorts, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
+
+        // Hairpin: a LAN client's connection comes back out of lan0, so it is masqueraded behind the
+        // router's LAN address, or the server would answer the client directly and the client drop it.
+        yield return ("nat", new[] { "-A", RouterService.PostroutingChain, "-s", lan, "-d", server, "-o", RouterService.LanInterface, "-p", proto, "-m", proto, "--dport", internalPorts, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", owner, "-j", "MASQUERADE" });
+    }
+
+    private static Step FlushConntrack(string r, ForwardProtocol protocol, IPAddress external) =>
+        Step.Program(
+                $"Forget the {protocol} flows to {external}, so none bypasses the change",
+                NetworkHost.ExecIn(r, "conntrack", new[] { "-D", "-p", protocol.ToString().ToLowerInvariant(), "--orig-dst", external.ToString() }),
+                null,
+                null)
+            .Tolerating(string.Empty);
+
+    private static Step Rule(string ns, string table, string[] append)
+    {
+        var line = RestoreInput.Line(append);
+        return Step.Firewall($"Add the rule {line}", ns, table, append, ApplianceService.Delete(append), s => s.Firewall(ns).HasRule(table, line));
+    }
+
+    private string? ApplianceAt(IPAddress address, KernelState state, Dictionary<IPAddress, string> cache)
+    {
+        if (cache.Count == 0)
+        {
+            foreach (var appliance in new ApplianceService(_host, _docker).List(state))
+            {
+                if (appliance.Address is { } a)
+                {
+                    cache.TryAdd(a.Address, appliance.Name);
+                }
+            }
+        }
+
+        return cache.GetValueOrDefault(address);
+    }
+
+    [GeneratedRegex("^-A VLAN-PREROUTING -d (?<address>[0-9.]+)/32 -i (?<in>\\S+) -p (?<proto>tcp|udp) -m (?:tcp|udp) --dport (?<ports>[0-9:]+) -m comment --comment \"(?<owner>virtuallan:forward/(?<router>[^/\"]+)/[a-z]+/[0-9-]+)\" -j DNAT --to-destination (?<target>[0-9.]+:[0-9-]+(?:/[0-9]+)?)$")]
+    private static partial Regex WanRule();
+}

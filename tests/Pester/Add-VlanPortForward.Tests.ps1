@@ -1,0 +1,81 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+
+# Seed 000's "Port forwarding example" with NAT loopback, in a sandbox with a simulated internet.
+
+BeforeDiscovery {
+    $script:notRoot = (& id -u) -ne '0'
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '../../out/VirtualLan/VirtualLan.psd1') -Force
+    $script:sandbox = 'vlf-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $script:inet = "$sandbox.inet"
+
+    # A one-shot TCP server (busybox nc) in a namespace, answering with a fixed text.
+    function Start-Server([string] $Namespace, [int] $Port, [string] $Answer) {
+        $file = New-TemporaryFile
+        Set-Content -Path $file -Value $Answer
+        Start-Process ip -ArgumentList 'netns', 'exec', $Namespace, 'busybox', 'nc', '-l', '-p', $Port -RedirectStandardInput $file -RedirectStandardOutput '/dev/null' -PassThru
+        Start-Sleep -Milliseconds 300
+    }
+
+    function Invoke-Client([string] $Namespace, [string] $Address, [int] $Port) {
+        (ip netns exec $Namespace busybox timeout 3 busybox nc $Address $Port 2>$null) -join ''
+    }
+}
+
+AfterAll {
+    Remove-Module VirtualLan -ErrorAction Ignore
+}
+
+Describe 'Add-VlanPortForward' -Skip:$notRoot {
+    BeforeAll {
+        Enter-VlanSandbox -Name $sandbox | Out-Null
+        ip netns add $inet
+        ip -n $inet link set lo up
+        ip -n $sandbox link add uplink0 type veth peer name wan0 netns $inet
+        ip -n $inet addr add 198.51.100.1/24 dev wan0
+        ip -n $inet link set wan0 up
+        ip -n $sandbox addr add 198.51.100.2/24 dev uplink0
+        ip -n $sandbox link set uplink0 up
+        ip -n $sandbox route add default via 198.51.100.1 dev uplink0
+        $script:router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -RouteHostTraffic -Confirm:$false
+        $script:server = $router | Connect-VlanAppliance -Namespace web -Create
+        $script:client = $router | Connect-VlanAppliance -Namespace desk -Create
+    }
+
+    AfterAll {
+        Get-Process busybox -ErrorAction Ignore | Stop-Process -ErrorAction Ignore
+        Exit-VlanSandbox -Force
+    }
+
+    It 'forwards the public port 4000 to the server, as the seed''s DNAT does' {
+        $forward = $server | Add-VlanPortForward -ExternalPort 4000
+        $forward.ExternalAddress.ToString() | Should -Be '198.51.100.2'
+        $forward.Appliance | Should -Be 'web'
+        Start-Server "$sandbox.web" 4000 'hello from web' | Out-Null
+        Invoke-Client $inet 198.51.100.2 4000 | Should -Be 'hello from web'
+    }
+
+    It 'reaches the server at the public address from the host and the LAN (NAT loopback)' {
+        Start-Server "$sandbox.web" 4000 'hello host' | Out-Null
+        Invoke-Client $sandbox 198.51.100.2 4000 | Should -Be 'hello host'
+        Start-Server "$sandbox.web" 4000 'hello desk' | Out-Null
+        Invoke-Client "$sandbox.desk" 198.51.100.2 4000 | Should -Be 'hello desk'
+    }
+
+    It 'shows the forward as a table' {
+        (Get-VlanPortForward | Out-String) | Should -Match 'router\s+Tcp\s+198\.51\.100\.2:4000\s+172\.24\.4\.2:4000\s+web'
+    }
+
+    It 'refuses a second forward of port 4000 with PortForwardExists' {
+        { $client | Add-VlanPortForward -ExternalPort 4000 -ErrorAction Stop } | Should -Throw -ErrorId 'PortForwardExists,VirtualLan.Commands.AddVlanPortForwardCommand'
+    }
+
+    It 'closes the port from every side when removed' {
+        Get-VlanPortForward | Remove-VlanPortForward
+        Start-Server "$sandbox.web" 4000 'should not be seen' | Out-Null
+        Invoke-Client $inet 198.51.100.2 4000 | Should -BeNullOrEmpty
+        (ip netns exec "$sandbox.router" iptables-save) -join "`n" | Should -Not -Match 'virtuallan:forward'
+    }
+}
