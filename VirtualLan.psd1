@@ -27,6 +27,7 @@
         'Add-VlanPortForward'
         'Get-VlanPortForward'
         'Remove-VlanPortForward'
+        'Get-VlanIptablesTrace'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -28,6 +28,9 @@ internal sealed class PowerShellSession : IDisposable
 
     public Guid RunspaceId => _runspace.InstanceId;
 
+    /// <summary>Gets the runspace, for tests that drive a pipeline themselves (to stop it, say).</summary>
+    public Runspace Runspace => _runspace;
+
     public PSDataStreams? LastStreams { get; private set; }
 
     /// <summary>Opens a session with every cmdlet of the module registered, as InitialSessionState entries.</summary>

@@ -1,0 +1,299 @@
+using System.Globalization;
+using System.Net;
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+
+namespace VirtualLan.Planning;
+
+/// <summary>What the trace looks for: a flow, in every mode.</summary>
+/// <param name="Protocol">icmp, tcp or udp, or null for any.</param>
+/// <param name="Source">The source address or network, or null.</param>
+/// <param name="Destination">The destination address or network, or null.</param>
+/// <param name="DestinationPort">The destination port (tcp, udp), or null.</param>
+public sealed record TraceMatch(string? Protocol, string? Source, string? Destination, int? DestinationPort)
+{
+    /// <summary>Gets the iptables match arguments for the flow.</summary>
+    public IReadOnlyList<string> Arguments
+    {
+        get
+        {
+            var arguments = new List<string>();
+            if (Source is not null)
+            {
+                arguments.AddRange(new[] { "-s", Source });
+            }
+
+            if (Destination is not null)
+            {
+                arguments.AddRange(new[] { "-d", Destination });
+            }
+
+            if (Protocol is not null)
+            {
+                arguments.AddRange(new[] { "-p", Protocol });
+            }
+
+            if (DestinationPort is int port)
+            {
+                arguments.AddRange(new[] { "-m", Protocol!, "--dport", port.ToString(CultureInfo.InvariantCulture) });
+            }
+
+            return arguments;
+        }
+    }
+
+    /// <summary>Tells whether a rule could see this flow: its own -p, -s and -d do not contradict it.</summary>
+    /// <param name="rule">The rule in iptables-save form.</param>
+    /// <returns>True when it could.</returns>
+    public bool CouldMatch(string rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var words = rule.Split(' ');
+        string? Value(string option)
+        {
+            var index = Array.IndexOf(words, option);
+            return index >= 0 && index + 1 < words.Length && (index == 0 || words[index - 1] != "!") ? words[index + 1] : null;
+        }
+
+        bool Contradicts(string? wanted, string? ruleValue)
+        {
+            if (wanted is null || ruleValue is null)
+            {
+                return false;
+            }
+
+            if (!Ipv4Cidr.TryParse(ruleValue.Contains('/', StringComparison.Ordinal) ? ruleValue : ruleValue + "/32", out var network, out _))
+            {
+                return false;
+            }
+
+            var address = wanted.Split('/')[0];
+            return IPAddress.TryParse(address, out var ip) && !network.Contains(ip);
+        }
+
+        return !(Protocol is not null && Value("-p") is { } p && !string.Equals(p, Protocol, StringComparison.OrdinalIgnoreCase))
+            && !Contradicts(Source, Value("-s"))
+            && !Contradicts(Destination, Value("-d"));
+    }
+}
+
+/// <summary>
+/// Plans the temporary rules a trace needs (NFLOG at the end of chains, or TRACE in raw) and the
+/// command that reads what the kernel reports; every rule is commented virtuallan:trace/ID so that
+/// it can be found and removed, whatever ends the trace.
+/// </summary>
+public sealed class TraceService
+{
+    private readonly string? _namespace;
+    private readonly string _id;
+
+    /// <summary>Initializes a new instance of the <see cref="TraceService"/> class.</summary>
+    /// <param name="namespaceName">The namespace to trace (null: the process's own).</param>
+    /// <param name="id">A short unique id for this trace.</param>
+    public TraceService(string? namespaceName, string id)
+    {
+        _namespace = namespaceName;
+        _id = id;
+    }
+
+    /// <summary>Gets the NFLOG group this trace listens on, derived from its id.</summary>
+    public int Group => 1000 + (int)(uint.Parse(_id, NumberStyles.HexNumber, CultureInfo.InvariantCulture) % 60000);
+
+    /// <summary>Gets the comment of this trace's rules.</summary>
+    public string Owner => "virtuallan:trace/" + _id;
+
+    /// <summary>Plans the log rules: a rate-limited NFLOG at the end of each chain, which only the packets that fall through to the policy reach.</summary>
+    /// <param name="chains">The chains, as table:chain.</param>
+    /// <param name="match">The flow.</param>
+    /// <returns>The steps (each with its undo).</returns>
+    public IReadOnlyList<Step> LogRules(IEnumerable<string> chains, TraceMatch match)
+    {
+        ArgumentNullException.ThrowIfNull(chains);
+        ArgumentNullException.ThrowIfNull(match);
+        return chains.Select(tc =>
+        {
+            var (table, chain) = Split(tc);
+            var rule = new[] { "-A", chain }.Concat(match.Arguments)
+                .Concat(new[] { "-m", "limit", "--limit", "50/sec", "-m", "comment", "--comment", Owner, "-j", "NFLOG", "--nflog-group", Group.ToString(CultureInfo.InvariantCulture), "--nflog-prefix", $"vlan {table}:{chain}" })
+                .ToArray();
+            return Step.Firewall($"Log what reaches the end of {table}:{chain}", _namespace, table, rule, ApplianceService.Delete(rule), null);
+        }).ToArray();
+    }
+
+    /// <summary>Plans the TRACE rules in the raw table, for packets arriving and packets the namespace sends.</summary>
+    /// <param name="match">The flow.</param>
+    /// <returns>The steps.</returns>
+    public IReadOnlyList<Step> TraceRules(TraceMatch match)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        return new[] { "PREROUTING", "OUTPUT" }.Select(chain =>
+        {
+            var rule = new[] { "-A", chain }.Concat(match.Arguments).Concat(new[] { "-m", "comment", "--comment", Owner, "-j", "TRACE" }).ToArray();
+            return Step.Firewall($"Trace the flow in raw:{chain}", _namespace, "raw", rule, ApplianceService.Delete(rule), null);
+        }).ToArray();
+    }
+
+    /// <summary>Plans the removal of every rule a trace with this id added, as found in the kernel now.</summary>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The steps.</returns>
+    public IReadOnlyList<Step> Cleanup(KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var firewall = state.Firewall(_namespace);
+        var steps = new List<Step>();
+        foreach (var table in firewall.Tables)
+        {
+            foreach (var line in firewall.Rules(table).Where(l => l.Contains(Owner, StringComparison.Ordinal)))
+            {
+                steps.Add(Step.Firewall($"Remove {line}", _namespace, table, SplitRule("-D" + line[2..]), null, null));
+            }
+        }
+
+        return steps;
+    }
+
+    /// <summary>The command that reads NFLOG records of this trace's group as a pcap stream.</summary>
+    /// <returns>The command.</returns>
+    public CommandLine LogReader() =>
+        NetworkHost.ExecIn(_namespace, "tcpdump", new[] { "-i", "nflog:" + Group.ToString(CultureInfo.InvariantCulture), "-U", "-w", "-", "-s", "0", "-q" });
+
+    /// <summary>The command that reports traced packets.</summary>
+    /// <returns>The command.</returns>
+    /// <remarks>xtables-monitor writes through stdio, which holds a pipe's output until 4 KiB gather: stdbuf makes it line by line.</remarks>
+    public CommandLine TraceReader() => NetworkHost.ExecIn(_namespace, "stdbuf", new[] { "-oL", "xtables-monitor", "--trace" });
+
+    /// <summary>Splits an iptables-save rule into arguments, keeping a double-quoted comment as one.</summary>
+    /// <param name="rule">The rule.</param>
+    /// <returns>The arguments.</returns>
+    public static string[] SplitRule(string rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var arguments = new List<string>();
+        var current = new System.Text.StringBuilder();
+        var quoted = false;
+        foreach (var c in rule)
+        {
+            if (c == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (c == ' ' && !quoted)
+            {
+                if (current.Length > 0)
+                {
+                    arguments.Add(current.ToString());
+                    current.Clear();
+                }
+            }
+            else
+            {
+                current.Append(c);
+            }
+        }
+
+        if (current.Length > 0)
+        {
+            arguments.Add(current.ToString());
+        }
+
+        return arguments.ToArray();
+    }
+
+    private static (string Table, string Chain) Split(string tableChain)
+    {
+        var parts = tableChain.Split(':');
+        return parts.Length == 2 ? (parts[0], parts[1]) : ("filter", parts[0]);
+    }
+}
+
+/// <summary>
+/// Follows the lines of <c>xtables-monitor --trace</c>: a PACKET line opens a packet's path, TRACE
+/// lines extend it, and a verdict that ends it (DROP or REJECT anywhere, ACCEPT in the filter table)
+/// closes it into a <see cref="TraceEntry"/>.
+/// </summary>
+public sealed class TraceFollower
+{
+    private readonly string? _namespace;
+    private readonly string? _protocol;
+    private readonly Dictionary<string, (TraceEntry Packet, List<string> Path)> _open = new(StringComparer.Ordinal);
+
+    /// <summary>Initializes a new instance of the <see cref="TraceFollower"/> class.</summary>
+    /// <param name="namespaceName">The namespace traced.</param>
+    /// <param name="protocol">The protocol the trace matched, used when the PACKET line does not name one.</param>
+    public TraceFollower(string? namespaceName, string? protocol)
+    {
+        _namespace = namespaceName;
+        _protocol = protocol;
+    }
+
+    /// <summary>Takes one line; returns the entry it completes, if any.</summary>
+    /// <param name="line">The line.</param>
+    /// <param name="time">When it was read.</param>
+    /// <returns>The finished packet, or null.</returns>
+    public TraceEntry? Add(string line, DateTimeOffset time)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var text = line.Trim();
+        if (text.StartsWith("PACKET:", StringComparison.Ordinal))
+        {
+            var words = text.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length == 4 && TraceParsers.ParseLogLine(words[3], _namespace, time) is { } packet)
+            {
+                // The same packet is announced again at each hook, with what is known by then (OUT=
+                // once routed); the path goes on.
+                _open[words[2]] = (packet, _open.TryGetValue(words[2], out var earlier) ? earlier.Path : new List<string>());
+            }
+
+            return null;
+        }
+
+        if (!text.StartsWith("TRACE:", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parts = text.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length < 4 || !_open.TryGetValue(parts[2], out var open))
+        {
+            return null;
+        }
+
+        var detail = parts[3];
+        var ruleStart = detail.IndexOf("  ", StringComparison.Ordinal);
+        var where = (ruleStart < 0 ? detail : detail[..ruleStart]).Trim().Split(':');
+        var rule = ruleStart < 0 ? null : detail[ruleStart..].Trim();
+        if (rule is not null && rule.StartsWith("-4 -t ", StringComparison.Ordinal))
+        {
+            rule = rule[(rule.IndexOf(" -A ", StringComparison.Ordinal) + 1)..];
+        }
+
+        if (where.Length < 3)
+        {
+            return null;
+        }
+
+        var (table, chain, kind) = (where[0], where[1], where[2]);
+        var verdict = kind switch
+        {
+            "policy" => where.Length > 3 ? where[3] : string.Empty,
+            "rule" => where.Length > 4 ? where[4] : string.Empty,
+            _ => kind.ToUpperInvariant(),
+        };
+        open.Path.Add($"{table}:{chain}:{verdict}");
+        var final = verdict is "DROP" or "REJECT" || (verdict == "ACCEPT" && table == "filter");
+        if (!final)
+        {
+            return null;
+        }
+
+        _open.Remove(parts[2]);
+        var p = open.Packet;
+        return new TraceEntry
+        {
+            Time = p.Time, Namespace = p.Namespace, Table = table, Chain = chain, In = p.In, Out = p.Out, PhysIn = p.PhysIn, PhysOut = p.PhysOut,
+            Source = p.Source, Destination = p.Destination, Protocol = p.Protocol ?? _protocol?.ToUpperInvariant(), SourcePort = p.SourcePort,
+            DestinationPort = p.DestinationPort, IcmpType = p.IcmpType, IcmpCode = p.IcmpCode, Length = p.Length, Ttl = p.Ttl, Mac = p.Mac,
+            Verdict = verdict, Rule = kind == "policy" ? "policy " + verdict : rule, Owner = TraceParsers.OwnerOf(rule), Path = open.Path,
+        };
+    }
+}
