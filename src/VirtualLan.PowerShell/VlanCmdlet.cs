@@ -75,6 +75,22 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Runs a state-changing action under the host lock (from reading the state to applying the plan)
+    /// and turns a core failure into an ErrorRecord.
+    /// </summary>
+    /// <param name="action">The action.</param>
+    /// <param name="terminating">True to stop the pipeline on failure.</param>
+    /// <returns>True when the action succeeded.</returns>
+    protected bool GuardLocked(Action action, bool terminating = false) =>
+        Guard(
+            () =>
+            {
+                using var held = HostLock.Acquire(TimeSpan.FromSeconds(60));
+                action();
+            },
+            terminating);
+
     /// <summary>Runs an action and turns a core failure into an ErrorRecord.</summary>
     /// <param name="action">The action.</param>
     /// <param name="terminating">True to stop the pipeline; false to write the error and go on with the next input.</param>

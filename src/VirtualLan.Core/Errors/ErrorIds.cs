@@ -66,6 +66,9 @@ public static class ErrorIds
     /// <summary>An address is already held by another link.</summary>
     public const string AddressInUse = "AddressInUse";
 
+    /// <summary>A bridge still carries a router, host NAT or appliances.</summary>
+    public const string BridgeInUse = "BridgeInUse";
+
     /// <summary>A bridge exists but VirtualLan did not make it.</summary>
     public const string BridgeNotManaged = "BridgeNotManaged";
 
@@ -149,4 +152,7 @@ public static class ErrorIds
 
     /// <summary>No such port forward.</summary>
     public const string PortForwardNotFound = "PortForwardNotFound";
+
+    /// <summary>Another VirtualLan process held the host lock too long.</summary>
+    public const string HostBusy = "HostBusy";
 }

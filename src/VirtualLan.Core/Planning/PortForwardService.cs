@@ -110,8 +110,11 @@ public sealed partial class PortForwardService
             Step.Firewall($"Create the chain {PreroutingChain}", r, "nat", new[] { "-N", PreroutingChain }, new[] { "-X", PreroutingChain }, s => s.Firewall(r).HasChain("nat", PreroutingChain)),
             Rule(r, "nat", new[] { "-A", "PREROUTING", "-m", "comment", "--comment", RouterService.Owner(routerName), "-j", PreroutingChain }),
         };
-        steps.AddRange(OwnedRules(router, forward).Select(x => Rule(r, x.Table, x.Rule)));
-        steps.Add(FlushConntrack(r, protocol, publicAddress));
+        var owned = OwnedRules(router, forward).ToArray();
+        steps.AddRange(owned.Select(x => Rule(r, x.Table, x.Rule)));
+
+        // Flows are forgotten only when the forward changes something; a forward already in place needs nothing.
+        steps.Add(FlushConntrack(r, protocol, publicAddress, s => owned.All(x => s.Firewall(r).HasRule(x.Table, RestoreInput.Line(x.Rule)))));
         return (new Plan($"Forward {protocol.ToString().ToUpperInvariant()} {publicAddress}:{ports} to {internalAddress}:{internalFirst}", $"{routerName} ({r})", steps), forward);
     }
 
@@ -184,7 +187,7 @@ public sealed partial class PortForwardService
             }
         }
 
-        steps.Add(FlushConntrack(r, protocol, forward.ExternalAddress));
+        steps.Add(FlushConntrack(r, protocol, forward.ExternalAddress, null));
         return new Plan($"Remove the forward {owner}", $"{routerName} ({r})", steps);
     }
 
@@ -222,12 +225,12 @@ public sealed partial class PortForwardService
         yield return ("nat", new[] { "-A", RouterService.PostroutingChain, "-s", lan, "-d", server, "-o", RouterService.LanInterface, "-p", proto, "-m", proto, "--dport", internalPorts, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", owner, "-j", "MASQUERADE" });
     }
 
-    private static Step FlushConntrack(string r, ForwardProtocol protocol, IPAddress external) =>
+    private static Step FlushConntrack(string r, ForwardProtocol protocol, IPAddress external, Func<KernelState, bool>? isDone) =>
         Step.Program(
                 $"Forget the {protocol} flows to {external}, so none bypasses the change",
                 NetworkHost.ExecIn(r, "conntrack", new[] { "-D", "-p", protocol.ToString().ToLowerInvariant(), "--orig-dst", external.ToString() }),
                 null,
-                null)
+                isDone)
             .Tolerating(string.Empty);
 
     private static Step Rule(string ns, string table, string[] append)

@@ -51,7 +51,7 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        Guard(() =>
+        GuardLocked(() =>
         {
             var address = RouterRequest.ParseAddress(Address.Split('/')[0], "Address");
             var external = ExternalAddress is null ? null : RouterRequest.ParseAddress(ExternalAddress, "ExternalAddress");

@@ -57,7 +57,7 @@ public sealed class AddVlanRouterNamespaceCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        Guard(() =>
+        GuardLocked(() =>
         {
             var request = RouterRequest.Create(Name, Bridge, GatewayAddress, Uplink, Dhcp, UplinkAddress, UplinkGateway, HostLink, RouteHostTraffic);
             var service = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);

@@ -84,7 +84,7 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
             InterfaceSet => (ApplianceKind.Interface, Interface),
             _ => (ApplianceKind.Namespace, Namespace),
         };
-        Guard(() =>
+        GuardLocked(() =>
         {
             var request = ApplianceRequest.Create(kind, target, Bridge, Address, Gateway, InterfaceName, TapOwner, ReaddressContainers, Create);
             var service = new ApplianceService(Target, new Docker(Runtime.Runner));

@@ -18,7 +18,7 @@ public sealed class DisableVlanHostNatCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        Guard(() =>
+        GuardLocked(() =>
         {
             var state = Runtime.ReadState();
             Apply(new HostNatService(Target).PlanDisable(Bridge, state), state);

@@ -22,7 +22,7 @@ public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
         var service = new ApplianceService(Target, new Docker(Runtime.Runner));
         foreach (var name in Name)
         {
-            Guard(() =>
+            GuardLocked(() =>
             {
                 var state = Runtime.ReadState();
                 Apply(service.PlanDisconnect(name, state), state);

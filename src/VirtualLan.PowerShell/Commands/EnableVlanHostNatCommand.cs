@@ -25,7 +25,7 @@ public sealed class EnableVlanHostNatCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        Guard(() =>
+        GuardLocked(() =>
         {
             var service = new HostNatService(Target);
             var state = Runtime.ReadState();

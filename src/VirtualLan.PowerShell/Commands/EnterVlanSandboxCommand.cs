@@ -21,7 +21,7 @@ public sealed class EnterVlanSandboxCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        Guard(
+        GuardLocked(
             () =>
             {
                 var current = ModuleSession.CurrentSandbox;

@@ -27,7 +27,7 @@ public sealed class ExitVlanSandboxCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        Guard(
+        GuardLocked(
             () =>
             {
                 var current = ModuleSession.CurrentSandbox;

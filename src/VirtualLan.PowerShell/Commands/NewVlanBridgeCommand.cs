@@ -33,7 +33,7 @@ public sealed class NewVlanBridgeCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        Guard(() =>
+        GuardLocked(() =>
         {
             var request = BridgeRequest.Create(Name, Address, Mtu, Force);
             var service = new BridgeService(Target);

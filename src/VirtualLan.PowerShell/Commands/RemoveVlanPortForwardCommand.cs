@@ -27,7 +27,7 @@ public sealed class RemoveVlanPortForwardCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        Guard(() =>
+        GuardLocked(() =>
         {
             var state = Runtime.ReadState();
             Apply(new PortForwardService(Target, new Docker(Runtime.Runner)).PlanRemove(Router, Protocol, ExternalPort, state), state);

@@ -24,7 +24,7 @@ public sealed class RemoveVlanRouterNamespaceCommand : VlanCmdlet
         var service = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
         foreach (var name in Name)
         {
-            Guard(() =>
+            GuardLocked(() =>
             {
                 var state = Runtime.ReadState();
                 try

@@ -1,0 +1,139 @@
+namespace VirtualLan.Tests.Integration;
+
+/// <summary>The whole module held to account on seed 000's topology: idempotency, teardown, invariants.</summary>
+[Collection(KernelCollection.Name)]
+public class LifecycleTests
+{
+    /// <summary>Seed 000 as a runbook: LAN, router, namespaces, a VM tap, a VirtualBox adapter, a port forward.</summary>
+    private const string Runbook = """
+        $lan = New-VlanBridge -Name virtualnet0 -Address 172.24.0.1/16
+        $router = $lan | Add-VlanRouterNamespace -Name router -Uplink uplink0 -RouteHostTraffic -Confirm:$false
+        $web = $router | Connect-VlanAppliance -Namespace web -Create
+        $router | Connect-VlanAppliance -Namespace desk -Create | Out-Null
+        $router | Connect-VlanAppliance -Tap qemutap0 | Out-Null
+        $router | Connect-VlanAppliance -Interface vboxnet0 | Out-Null
+        $web | Add-VlanPortForward -ExternalPort 4000 | Out-Null
+        """;
+
+    /// <summary>Everything that teardown must give back: links, addresses, routes, rules (no counters), sysctls, namespaces.</summary>
+    private static string Snapshot(World world)
+    {
+        var ns = world.Sandbox.Name;
+        var rules = string.Join('\n', Kernel.Must("ip", "netns", "exec", ns, "iptables-save").Split('\n')
+            .Where(l => l.StartsWith("-A ", StringComparison.Ordinal) || (l.StartsWith(':') && !l.Contains(" ACCEPT ", StringComparison.Ordinal))));
+        var sysctls = string.Join(',', new[] { "net.ipv4.ip_forward", "net.bridge.bridge-nf-call-iptables" }
+            .Select(k => k + "=" + Kernel.Must("ip", "netns", "exec", ns, "sysctl", "-n", k).Trim()));
+        var namespaces = string.Join(',', Kernel.Namespaces().Where(n => n.StartsWith(ns, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        return string.Join("\n--\n", Kernel.Snapshot(ns), rules, sysctls, namespaces);
+    }
+
+    private static string Rules(string ns) =>
+        string.Join('\n', Kernel.Must("ip", "netns", "exec", ns, "iptables-save").Split('\n').Where(l => !l.StartsWith('#')));
+
+    /// <summary>The invariants every state-changing test ends with.</summary>
+    private static void AssertInvariants(World world)
+    {
+        foreach (var ns in new[] { world.Sandbox.Name, world.Sandbox.Inner("router") }.Where(n => Kernel.Namespaces().Contains(n)))
+        {
+            foreach (var rule in Rules(ns).Split('\n').Where(l => l.StartsWith("-A ", StringComparison.Ordinal) && l.Contains("VLAN-", StringComparison.Ordinal)))
+            {
+                Assert.True(rule.Contains("--comment \"virtuallan:", StringComparison.Ordinal), $"A rule of ours in {ns} has no owner: {rule}");
+            }
+        }
+
+        if (Kernel.Namespaces().Contains(world.Sandbox.Inner("router")))
+        {
+            Assert.Contains(":FORWARD DROP", Rules(world.Sandbox.Inner("router")), StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(world.Sandbox.Runner.Commands, c => c.Command.Program is "sh" or "bash" or "dash" || c.Command.Arguments.Contains("sh"));
+    }
+
+    [KernelFact]
+    public void The_seed_runbook_run_twice_runs_nothing_the_second_time_and_Remove_Recurse_gives_everything_back()
+    {
+        using var world = new World();
+        var vbox = world.Sandbox.Inner("vbox");
+        Kernel.Must("ip", "netns", "add", vbox);
+        Kernel.Must("ip", "-n", world.Sandbox.Name, "link", "add", "vboxnet0", "type", "veth", "peer", "name", "eth0", "netns", vbox);
+        Kernel.Must("ip", "-n", world.Sandbox.Name, "addr", "add", "192.168.56.1/24", "dev", "vboxnet0");
+        Kernel.Must("ip", "-n", world.Sandbox.Name, "link", "set", "vboxnet0", "up");
+        var before = Snapshot(world);
+
+        world.Session.Invoke(Runbook);
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        AssertInvariants(world);
+        var hostRules = Rules(world.Sandbox.Name);
+        var routerRules = Rules(world.Sandbox.Inner("router"));
+        Assert.True(Kernel.Ping(world.Sandbox.Inner("desk"), World.InternetHost));
+
+        // Again, as after a reboot of the runbook: not one command, and the same rules to the byte.
+        world.Sandbox.Runner.Commands.Clear();
+        using (var second = world.Sandbox.OpenSecondSession())
+        {
+            second.Invoke(Runbook);
+            Assert.True(second.Errors.Count == 0, string.Join("\n", second.Errors));
+        }
+
+        world.Session.Invoke(Runbook);
+        Assert.Empty(world.Sandbox.Runner.Changes);
+        Assert.Equal(hostRules, Rules(world.Sandbox.Name));
+        Assert.Equal(routerRules, Rules(world.Sandbox.Inner("router")));
+
+        // Without -Recurse the bridge is refused while things stand on it.
+        var inUse = world.Session.InvokeFailing("Remove-VlanBridge virtualnet0 -Confirm:$false");
+        Assert.Equal("BridgeInUse,VirtualLan.Commands.RemoveVlanBridgeCommand", inUse.FullyQualifiedErrorId);
+
+        world.Session.Invoke("Get-VlanBridge | Remove-VlanBridge -Recurse -Confirm:$false");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        AssertInvariants(world);
+        foreach (var appliance in new[] { "web", "desk" })
+        {
+            Kernel.Must("ip", "netns", "delete", world.Sandbox.Inner(appliance));
+            Kernel.WaitUntilGone(world.Sandbox.Name, "vl-" + appliance);
+        }
+
+        Assert.Equal(before, Snapshot(world));
+        Assert.True(Kernel.Ping(world.Sandbox.Name, World.InternetHost), "The host did not get its uplink back.");
+    }
+
+    [KernelFact]
+    public void Two_sessions_building_appliances_on_one_bridge_at_once_get_what_one_after_the_other_gives()
+    {
+        using var world = new World();
+        world.Session.Invoke("New-VlanBridge | Out-Null");
+        using var first = world.Sandbox.OpenSecondSession();
+        using var second = world.Sandbox.OpenSecondSession();
+        var start = new ManualResetEventSlim();
+        var sessions = new[] { (first, "a"), (second, "b") };
+        var threads = sessions.Select(x => new Thread(() =>
+        {
+            start.Wait();
+            x.Item1.Invoke($"1..5 | ForEach-Object {{ Connect-VlanAppliance -Namespace {x.Item2}$_ -Create }} | Out-Null");
+        })).ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        start.Set();
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        Assert.Empty(first.Errors);
+        Assert.Empty(second.Errors);
+        var appliances = world.Session.Invoke("Get-VlanAppliance").Select(a => (Appliance)a.BaseObject).ToArray();
+        Assert.Equal(10, appliances.Length);
+        Assert.Equal(
+            Enumerable.Range(2, 10).Select(i => $"172.24.4.{i}/16"),
+            appliances.Select(a => a.Address!.Value).OrderBy(a => a.Address.GetAddressBytes()[3]).Select(a => a.ToString()));
+        foreach (var appliance in appliances)
+        {
+            Assert.True(Kernel.Ping(appliance.Namespace!, "172.24.0.1"), $"{appliance.Name} cannot reach the host.");
+        }
+
+        AssertInvariants(world);
+    }
+}
