@@ -106,7 +106,7 @@ public class PlanExecutorTests
     }
 
     [Fact]
-    public void Firewall_steps_of_a_namespace_go_to_one_iptables_restore_transaction()
+    public void Firewall_steps_go_to_one_iptables_restore_transaction_per_namespace_and_table()
     {
         var runner = new FakeRunner();
         var rule1 = Step.Firewall("r1", "ns1", "filter", new[] { "-A", "VLAN-FWD", "-m", "comment", "--comment", "owner one", "-j", "ACCEPT" }, new[] { "-D", "VLAN-FWD", "-j", "ACCEPT" }, null);
@@ -114,11 +114,22 @@ public class PlanExecutorTests
         var nat = Step.Firewall("r3", "ns1", "nat", new[] { "-A", "POSTROUTING", "-j", "MASQUERADE" }, null, null);
         new PlanExecutor(runner, batch: true).Apply(Plan(rule1, rule2, nat), new KernelState(runner), _ => { }, CancellationToken.None);
 
-        // One transaction for every table of the namespace; policies go first, as chain lines.
-        Assert.Equal(new[] { "ip netns exec ns1 iptables-restore --noflush -w" }, runner.Changes);
+        // One transaction per table (iptables-restore commits each table on its own); policies go
+        // first, as chain lines; the nat step alone goes as a plain iptables call.
+        Assert.Equal(new[] { "ip netns exec ns1 iptables-restore --noflush -w", "ip netns exec ns1 iptables -w -t nat -A POSTROUTING -j MASQUERADE" }, runner.Changes);
+        Assert.Equal("*filter\n:FORWARD DROP [0:0]\n-A VLAN-FWD -m comment --comment \"owner one\" -j ACCEPT\nCOMMIT\n", runner.Calls[0].Input);
+    }
+
+    [Fact]
+    public void Interleaved_tables_are_grouped_per_table_keeping_each_tables_order()
+    {
+        var runner = new FakeRunner();
+        Step Rule(string table, string chain) => Step.Firewall(chain, "ns1", table, new[] { "-A", chain, "-j", "ACCEPT" }, null, null);
+        new PlanExecutor(runner, batch: true).Apply(
+            Plan(Rule("filter", "F1"), Rule("nat", "N1"), Rule("filter", "F2"), Rule("nat", "N2")), new KernelState(runner), _ => { }, CancellationToken.None);
         Assert.Equal(
-            "*filter\n:FORWARD DROP [0:0]\n-A VLAN-FWD -m comment --comment \"owner one\" -j ACCEPT\nCOMMIT\n*nat\n-A POSTROUTING -j MASQUERADE\nCOMMIT\n",
-            runner.Calls[0].Input);
+            new[] { "*filter\n-A F1 -j ACCEPT\n-A F2 -j ACCEPT\nCOMMIT\n", "*nat\n-A N1 -j ACCEPT\n-A N2 -j ACCEPT\nCOMMIT\n" },
+            runner.Calls.Select(c => c.Input));
     }
 
     [Fact]

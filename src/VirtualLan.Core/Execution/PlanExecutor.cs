@@ -18,8 +18,7 @@ public sealed partial class PlanExecutor
     /// <param name="runner">Runs the commands.</param>
     /// <param name="batch">
     /// True to hand runs of consecutive link steps to one <c>ip -batch</c> and runs of firewall steps to
-    /// one <c>iptables-restore --noflush -w</c> per namespace (all tables in one transaction); false to run
-    /// every step on its own.
+    /// one <c>iptables-restore --noflush -w</c> per namespace and table; false to run every step on its own.
     /// </param>
     public PlanExecutor(ICommandRunner runner, bool batch)
     {
@@ -127,16 +126,46 @@ public sealed partial class PlanExecutor
         {
             if (current.Count > 0 && !(_batch && SameBatch(current[0], step)))
             {
-                yield return current;
+                foreach (var group in Split(current))
+                {
+                    yield return group;
+                }
+
                 current = new List<Step>();
             }
 
             current.Add(step);
         }
 
-        if (current.Count > 0)
+        foreach (var group in Split(current))
         {
-            yield return current;
+            yield return group;
+        }
+    }
+
+    /// <summary>
+    /// Splits a run of firewall steps into one transaction per table, in the order the tables first
+    /// appear: iptables-restore commits each table on its own, so a failure in a later table leaves
+    /// the earlier ones applied, and only one table per call keeps "applied" exact for the rollback.
+    /// Rules of different tables do not depend on each other, so the order within each table is all
+    /// that must hold.
+    /// </summary>
+    private static IEnumerable<IReadOnlyList<Step>> Split(List<Step> run)
+    {
+        if (run.Count == 0)
+        {
+            yield break;
+        }
+
+        if (run[0].Channel != StepChannel.Firewall)
+        {
+            yield return run;
+            yield break;
+        }
+
+        foreach (var table in run.Select(s => s.Table).Distinct())
+        {
+            yield return run.Where(s => s.Table == table).ToArray();
         }
     }
 
@@ -187,8 +216,8 @@ public sealed partial class PlanExecutor
         var restore = NetworkHost.ExecIn(first.Namespace, "iptables-restore", new[] { "--noflush", "-w" });
         var restored = _runner.Run(restore, RestoreInput.Render(group.Select(s => (s.Table!, s.Arguments))), CancellationToken.None);
 
-        // iptables-restore (nf_tables) commits all tables of its input in one transaction, so on
-        // failure none of the group was applied.
+        // iptables-restore commits a table atomically, and a group holds one table, so on failure
+        // none of the group was applied.
         return restored.Succeeded
             ? GroupOutcome.Success
             : new GroupOutcome(new CommandLine(restore.Program, restore.Arguments.Append("<<< " + string.Join(" | ", group.Select(s => string.Join(' ', s.Arguments))))), 0, restored.ExitCode, restored.StandardError);

@@ -24,6 +24,7 @@ public sealed class EnterVlanSandboxCommand : VlanCmdlet
         GuardLocked(
             () =>
             {
+                Linux.Names.Namespace(Name, "Name");
                 var current = ModuleSession.CurrentSandbox;
                 if (current is not null && current != Name)
                 {
