@@ -136,4 +136,56 @@ public class LifecycleTests
 
         AssertInvariants(world);
     }
+
+    [KernelFact]
+    public void A_runbook_killed_half_way_converges_when_run_again_and_a_remove_then_leaves_nothing()
+    {
+        using var world = new World();
+        var vbox = world.Sandbox.Inner("vbox");
+        Kernel.Must("ip", "netns", "add", vbox);
+        Kernel.Must("ip", "-n", world.Sandbox.Name, "link", "add", "vboxnet0", "type", "veth", "peer", "name", "eth0", "netns", vbox);
+        var before = Snapshot(world);
+        var script = Path.Combine(Path.GetTempPath(), world.Sandbox.Name + ".ps1");
+        File.WriteAllText(script, Runbook);
+        try
+        {
+            // Kill the runbook process (SIGKILL, no cleanup of any kind) as soon as the router exists.
+            var host = Path.Combine(AppContext.BaseDirectory, "RunbookHost.dll");
+            using var runbook = System.Diagnostics.Process.Start("dotnet", new[] { host, world.Sandbox.Name, script });
+            for (var i = 0; i < 600 && !Kernel.Namespaces().Contains(world.Sandbox.Inner("router")) && !runbook.HasExited; i++)
+            {
+                Thread.Sleep(10);
+            }
+
+            runbook.Kill(entireProcessTree: true);
+            runbook.WaitForExit();
+            Assert.NotEqual(0, runbook.ExitCode);
+
+            world.Session.Invoke(Runbook);
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+            AssertInvariants(world);
+            foreach (var ns in new[] { world.Sandbox.Name, world.Sandbox.Inner("router") })
+            {
+                var rules = Rules(ns).Split('\n').Where(l => l.StartsWith("-A ", StringComparison.Ordinal)).ToArray();
+                Assert.Equal(rules.Length, rules.Distinct().Count());
+            }
+
+            Assert.Equal(4, world.Session.Invoke("Get-VlanAppliance").Count);
+            Assert.True(Kernel.Ping(world.Sandbox.Inner("desk"), World.InternetHost));
+
+            world.Session.Invoke("Remove-VlanBridge virtualnet0 -Recurse -Confirm:$false");
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+            foreach (var appliance in new[] { "web", "desk" })
+            {
+                Kernel.Must("ip", "netns", "delete", world.Sandbox.Inner(appliance));
+                Kernel.WaitUntilGone(world.Sandbox.Name, "vl-" + appliance);
+            }
+
+            Assert.Equal(before, Snapshot(world));
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
 }

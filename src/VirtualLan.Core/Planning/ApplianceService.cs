@@ -132,6 +132,11 @@ public sealed class ApplianceService
                 steps.Add(Step.Link($"Unplug {name}", h, new[] { "link", "set", "dev", name, "nomaster" }, null, null));
                 steps.AddRange(Addresses(record["oaddrs"]).Select(a => Step.Link($"Give {name} back {a}", h, new[] { "addr", "add", a.ToString(), "dev", name }, null, s => s.Links(h).Link(name)?.Addresses.Contains(a) == true)));
                 steps.Add(Step.Link($"Restore the alias of {name}", h, new[] { "link", "set", "dev", name, "alias", record["oalias"] ?? string.Empty }, null, null));
+                if (record["oup"] == "0")
+                {
+                    steps.Add(Step.Link($"Bring {name} down again", h, new[] { "link", "set", "dev", name, "down" }, null, s => s.Links(h).Link(name)?.IsUp == false));
+                }
+
                 break;
             default:
                 steps.AddRange(DisconnectDockerNetwork(port, record, state));
@@ -308,6 +313,7 @@ public sealed class ApplianceService
             ["name"] = name,
             ["oaddrs"] = oldAddresses,
             ["oalias"] = recorded?["oalias"] ?? link.Alias ?? string.Empty,
+            ["oup"] = recorded?["oup"] ?? (link.IsUp ? "1" : "0"),
         }).ToString();
         steps.Add(Step.Link($"Record {name}'s old settings", h, new[] { "link", "set", "dev", name, "alias", record }, new[] { "link", "set", "dev", name, "alias", link.Alias ?? string.Empty }, s => s.Links(h).Link(name)?.Alias == record));
 

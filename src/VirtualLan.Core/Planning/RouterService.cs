@@ -75,7 +75,10 @@ public sealed class RouterService
         }
 
         var existing = routerLinks.Exists ? AliasRecord.Parse(routerLinks.Link("lo")?.Alias, "router") : null;
-        if (routerLinks.Exists && existing is null)
+
+        // A namespace that holds nothing but lo is taken over: it is what a run cut off right after
+        // 'ip netns add' leaves, and running the runbook again must converge.
+        if (routerLinks.Exists && existing is null && routerLinks.Links.Any(l => l.Name != "lo"))
         {
             throw new VlanException(
                 ErrorIds.RouterConflict,
