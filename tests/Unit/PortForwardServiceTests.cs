@@ -7,7 +7,8 @@ namespace VirtualLan.Tests.Unit;
 
 public class PortForwardServiceTests
 {
-    // A router namespace as ip -json shows it: lo with the router record, lan0 and the uplink.
+    // A router as ip -json shows it (the fake answers the same for the host and the router's
+    // namespace): lo and the host link with the router record, lan0 and the uplink.
     internal const string RouterLinks = """
         [{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP"],"mtu":65536,"operstate":"UNKNOWN","address":"00:00:00:00:00:00",
           "ifalias":"virtuallan:router bridge=virtualnet0 client= gw=172.24.0.254 host= hostlink=100.64.0.1%2F30 mode=Keep uplink=uplink0",
@@ -15,7 +16,10 @@ public class PortForwardServiceTests
          {"ifindex":2,"ifname":"lan0","flags":["BROADCAST","UP"],"mtu":1500,"operstate":"UP","linkinfo":{"info_kind":"veth"},
           "addr_info":[{"family":"inet","local":"172.24.0.254","prefixlen":16}]},
          {"ifindex":3,"ifname":"uplink0","flags":["BROADCAST","UP"],"mtu":1500,"operstate":"UP","linkinfo":{"info_kind":"veth"},
-          "addr_info":[{"family":"inet","local":"198.51.100.2","prefixlen":24}]}]
+          "addr_info":[{"family":"inet","local":"198.51.100.2","prefixlen":24}]},
+         {"ifindex":4,"ifname":"router-hl","flags":["BROADCAST","UP"],"mtu":1500,"operstate":"UP","linkinfo":{"info_kind":"veth"},
+          "ifalias":"virtuallan:router bridge=virtualnet0 client= gw=172.24.0.254 host= hostlink=100.64.0.1%2F30 mode=Keep uplink=uplink0",
+          "addr_info":[{"family":"inet","local":"100.64.0.1","prefixlen":30}]}]
         """;
 
     private static (PortForwardService Service, KernelState State) Router(string iptables = "") =>

@@ -43,7 +43,7 @@ public sealed class ApplianceService
         var bridge = new BridgeService(_host).Read(request.Bridge, state);
         var lan = bridge.Cidr ?? throw new VlanException(ErrorIds.AddressOutsideSubnet, VlanErrorKind.InvalidOperation, request.Bridge, $"The bridge '{request.Bridge}' has no address, so its LAN has no subnet. Give it one with New-VlanBridge -Force.");
         var gateway = request.Gateway ?? DefaultGateway(request.Bridge, bridge, state);
-        var existing = List(state).FirstOrDefault(a => a.Kind == request.Kind && a.Name == request.Target);
+        var existing = List(state, live: false).FirstOrDefault(a => a.Kind == request.Kind && a.Name == request.Target);
         if (existing is not null && existing.Bridge != request.Bridge)
         {
             throw new VlanException(ErrorIds.ApplianceConflict, VlanErrorKind.ResourceExists, request.Target, $"'{request.Target}' is already connected to the bridge '{existing.Bridge}'. Disconnect it first with Disconnect-VlanAppliance -Name {request.Target}.");
@@ -71,8 +71,12 @@ public sealed class ApplianceService
 
     /// <summary>Lists the appliances plugged into the host's bridges.</summary>
     /// <param name="state">The kernel's state.</param>
+    /// <param name="live">
+    /// True to read each appliance's address inside its namespace (one read per appliance, for
+    /// Get-VlanAppliance); false to take it from the records on the host's links, which one read gives.
+    /// </param>
     /// <returns>The appliances, in port order.</returns>
-    public IReadOnlyList<Appliance> List(KernelState state)
+    public IReadOnlyList<Appliance> List(KernelState state, bool live = true)
     {
         ArgumentNullException.ThrowIfNull(state);
         var links = state.Links(_host.Sandbox);
@@ -84,7 +88,7 @@ public sealed class ApplianceService
             var record = AliasRecord.Parse(port.Alias, Record);
             if (record is not null && port.Master == record["bridge"])
             {
-                appliances.Add(Describe(port, record, state));
+                appliances.Add(Describe(port, record, state, live));
             }
         }
 
@@ -491,7 +495,27 @@ public sealed class ApplianceService
         }
     }
 
-    private Appliance Describe(LinkState port, AliasRecord record, KernelState state)
+    /// <summary>Reads one appliance, with its live address.</summary>
+    /// <param name="kind">The kind.</param>
+    /// <param name="name">The name.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The appliance, or null when it is not connected.</returns>
+    public Appliance? Read(ApplianceKind kind, string name, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        foreach (var port in state.Links(_host.Sandbox).Links)
+        {
+            var record = AliasRecord.Parse(port.Alias, Record);
+            if (record is not null && record["kind"] == kind.ToString() && record["name"] == name && port.Master == record["bridge"])
+            {
+                return Describe(port, record, state, readLive: true);
+            }
+        }
+
+        return null;
+    }
+
+    private Appliance Describe(LinkState port, AliasRecord record, KernelState state, bool readLive)
     {
         var kind = Enum.Parse<ApplianceKind>(record["kind"]!);
         var ns = record["ns"];
@@ -499,11 +523,11 @@ public sealed class ApplianceService
         if (kind == ApplianceKind.Container)
         {
             containerId = record["cid"];
-            ns = state.Links(_host.Sandbox).Link(port.Name) is null ? null : TryContainerNamespace(containerId);
+            ns = readLive ? TryContainerNamespace(containerId) : null;
         }
 
         var inside = record["if"];
-        var live = ns is not null && inside is not null && state.Exists(ns) ? state.Links(ns).Link(inside) : null;
+        var live = readLive && ns is not null && inside is not null && state.Exists(ns) ? state.Links(ns).Link(inside) : null;
         var address = live is { Addresses.Count: > 0 } ? live.Addresses[0] : record["addr"] is { Length: > 0 } a ? Ipv4Cidr.Parse(a) : (Ipv4Cidr?)null;
         return new Appliance
         {

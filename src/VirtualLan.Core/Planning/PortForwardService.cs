@@ -243,7 +243,7 @@ public sealed partial class PortForwardService
     {
         if (cache.Count == 0)
         {
-            foreach (var appliance in new ApplianceService(_host, _docker).List(state))
+            foreach (var appliance in new ApplianceService(_host, _docker).List(state, live: false))
             {
                 if (appliance.Address is { } a)
                 {

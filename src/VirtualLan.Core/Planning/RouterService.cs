@@ -197,6 +197,7 @@ public sealed class RouterService
         // The host ↔ router link (seed: router_veth0 in the host, router_veth1 in the router).
         var peerCidr = Ipv4Cidr.Parse($"{peer}/{request.HostLink.PrefixLength}");
         steps.Add(Step.Link($"Create the host ↔ router link {request.HostInterface} ↔ {HostLinkInterface}", h, new[] { "link", "add", request.HostInterface, "type", "veth", "peer", "name", HostLinkInterface, "netns", r }, new[] { "link", "del", request.HostInterface }, s => s.Links(h).Link(request.HostInterface) is not null));
+        steps.Add(Step.Link($"Record the router's settings on {request.HostInterface}", h, new[] { "link", "set", "dev", request.HostInterface, "alias", record.ToString() }, null, s => s.Links(h).Link(request.HostInterface)?.Alias == record.ToString()));
         steps.Add(AddressStep(h, request.HostInterface, request.HostLink));
         steps.Add(UpStep(h, request.HostInterface));
         steps.Add(AddressStep(r, HostLinkInterface, peerCidr));
@@ -261,23 +262,22 @@ public sealed class RouterService
     public IReadOnlyList<Router> Routers(KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var prefix = _host.Sandbox is null ? null : _host.Sandbox + ".";
-        var routers = new List<Router>();
-        foreach (var ns in state.NamespaceNames.Order(StringComparer.Ordinal))
-        {
-            if (prefix is not null ? !ns.StartsWith(prefix, StringComparison.Ordinal) : ns.Contains('.', StringComparison.Ordinal))
-            {
-                continue;
-            }
 
-            var record = AliasRecord.Parse(state.Links(ns).Link("lo")?.Alias, "router");
-            if (record is not null && record["host"] == (_host.Sandbox ?? string.Empty))
+        // The router's record is also on its host link (NAME-hl), so one read of the host's links
+        // finds every router, however many appliance namespaces there are.
+        var routers = new List<Router>();
+        foreach (var link in state.Links(_host.Sandbox).Links.Where(l => l.Name.EndsWith("-hl", StringComparison.Ordinal)))
+        {
+            var record = AliasRecord.Parse(link.Alias, "router");
+            var name = link.Name[..^3];
+            var ns = _host.NamespaceFor(name);
+            if (record is not null && record["host"] == (_host.Sandbox ?? string.Empty) && state.Exists(ns))
             {
-                routers.Add(Describe(prefix is null ? ns : ns[prefix.Length..], ns, record, state));
+                routers.Add(Describe(name, ns, record, state));
             }
         }
 
-        return routers;
+        return routers.OrderBy(r => r.Name, StringComparer.Ordinal).ToArray();
     }
 
     /// <summary>Reads one router.</summary>
@@ -285,8 +285,19 @@ public sealed class RouterService
     /// <param name="state">The kernel's state.</param>
     /// <returns>The router.</returns>
     /// <exception cref="VlanException">There is no router of that name.</exception>
-    public Router Read(string name, KernelState state) =>
-        Routers(state).FirstOrDefault(x => x.Name == name) ?? throw NotFound(name);
+    public Router Read(string name, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (Routers(state).FirstOrDefault(x => x.Name == name) is { } router)
+        {
+            return router;
+        }
+
+        // A router cut off before its host link got its record is still found by its namespace.
+        var ns = _host.NamespaceFor(name);
+        var record = state.Exists(ns) ? AliasRecord.Parse(state.Links(ns).Link("lo")?.Alias, "router") : null;
+        return record is not null && record["host"] == (_host.Sandbox ?? string.Empty) ? Describe(name, ns, record, state) : throw NotFound(name);
+    }
 
     /// <summary>
     /// Plans the removal of a router: its processes stopped, the uplink given back to the host with

@@ -92,7 +92,7 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
             var (plan, planned) = service.PlanConnect(request, state);
             if (Apply(plan, state) && !IsWhatIf)
             {
-                var appliance = service.List(state).First(a => a.Kind == kind && a.Name == planned.Name);
+                var appliance = service.Read(kind, planned.Name, state) ?? planned;
                 if (kind == ApplianceKind.Interface)
                 {
                     WriteWarning($"VirtualBox gives {request.Target} its host address back when a VM starts or stops. Run this command again to take it off again; it changes nothing when all is in place.");

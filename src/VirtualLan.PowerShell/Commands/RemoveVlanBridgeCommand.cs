@@ -37,7 +37,7 @@ public sealed class RemoveVlanBridgeCommand : VlanCmdlet
                 var docker = new Docker(Runtime.Runner);
                 var state = Runtime.ReadState();
                 var routers = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists).Routers(state).Where(r => r.Bridge == name).ToArray();
-                var appliances = new ApplianceService(Target, docker).List(state).Where(a => a.Bridge == name).ToArray();
+                var appliances = new ApplianceService(Target, docker).List(state, live: false).Where(a => a.Bridge == name).ToArray();
                 var hostNat = new HostNatService(Target).Read(name, state);
                 if (!Recurse && (routers.Length > 0 || appliances.Length > 0 || hostNat is not null))
                 {
