@@ -93,6 +93,23 @@ internal static class Kernel
         }
     }
 
+    /// <summary>Whether an ELF64 executable names a dynamic loader (a PT_INTERP program header): a static busybox must not.</summary>
+    public static bool HasInterpreter(byte[] elf)
+    {
+        var programHeaders = BitConverter.ToInt64(elf, 0x20);
+        var entrySize = BitConverter.ToUInt16(elf, 0x36);
+        var count = BitConverter.ToUInt16(elf, 0x38);
+        for (var i = 0; i < count; i++)
+        {
+            if (BitConverter.ToUInt32(elf, (int)programHeaders + (i * entrySize)) == 3)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Pings from a namespace with busybox; true when a reply came back.</summary>
     public static bool Ping(string fromNamespace, string address) =>
         Run(In(fromNamespace, Busybox, "ping", "-c", "1", "-W", "2", address)).ExitCode == 0;

@@ -74,4 +74,16 @@ internal sealed class FakeRunner : ICommandRunner
 
         return Fail(command, standardInput) ?? new CommandResult(0, string.Empty, string.Empty);
     }
+
+    /// <summary>
+    /// Runs a script that must fail and asserts its stable id, its category, and that no command
+    /// changed anything: what every cmdlet's bad-input table checks.
+    /// </summary>
+    public static void AssertBadInput(PowerShellSession session, FakeRunner runner, string script, string id, System.Management.Automation.ErrorCategory category)
+    {
+        var error = session.InvokeFailing(script);
+        Assert.StartsWith(id + ",", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Equal(category, error.CategoryInfo.Category);
+        Assert.Empty(runner.Changes);
+    }
 }

@@ -41,10 +41,7 @@ public class PortForwardCmdletTests
     {
         var (session, runner) = Open();
         using var _ = session;
-        var error = session.InvokeFailing(script);
-        Assert.StartsWith(id + ",", error.FullyQualifiedErrorId, StringComparison.Ordinal);
-        Assert.Equal(category, error.CategoryInfo.Category);
-        Assert.Empty(runner.Changes);
+        FakeRunner.AssertBadInput(session, runner, script, id, category);
     }
 
     [Fact]

@@ -416,7 +416,7 @@ internal sealed class DockerEngine : IDisposable
     {
         var busybox = File.ReadAllBytes(Kernel.Busybox);
         // A container has no libc of its own here: only busybox-static's binary runs in it.
-        if (HasInterpreter(busybox))
+        if (Kernel.HasInterpreter(busybox))
         {
             throw new InvalidOperationException($"{Kernel.Busybox} is dynamically linked: install the Debian package busybox-static.");
         }
@@ -454,23 +454,6 @@ internal sealed class DockerEngine : IDisposable
         }
 
         return tar.ToArray();
-    }
-
-    /// <summary>Whether an ELF64 executable names a dynamic loader (a PT_INTERP program header).</summary>
-    private static bool HasInterpreter(byte[] elf)
-    {
-        var programHeaders = BitConverter.ToInt64(elf, 0x20);
-        var entrySize = BitConverter.ToUInt16(elf, 0x36);
-        var count = BitConverter.ToUInt16(elf, 0x38);
-        for (var i = 0; i < count; i++)
-        {
-            if (BitConverter.ToUInt32(elf, (int)programHeaders + (i * entrySize)) == 3)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>

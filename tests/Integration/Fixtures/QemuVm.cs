@@ -433,29 +433,12 @@ internal sealed class QemuVm : IDisposable
             ? File.ReadAllBytes(path)
             : throw new InvalidOperationException($"{path} is missing: install the Debian package busybox-static.");
         // The initramfs has no libc, so a dynamically linked busybox (package busybox) cannot run there.
-        if (HasInterpreter(content))
+        if (Kernel.HasInterpreter(content))
         {
             throw new InvalidOperationException($"{path} is dynamically linked: install the Debian package busybox-static.");
         }
 
         return content;
-    }
-
-    /// <summary>Whether an ELF64 executable names a dynamic loader (a PT_INTERP program header).</summary>
-    private static bool HasInterpreter(byte[] elf)
-    {
-        var programHeaders = BitConverter.ToInt64(elf, 0x20);
-        var entrySize = BitConverter.ToUInt16(elf, 0x36);
-        var count = BitConverter.ToUInt16(elf, 0x38);
-        for (var i = 0; i < count; i++)
-        {
-            if (BitConverter.ToUInt32(elf, (int)programHeaders + (i * entrySize)) == 3)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static string FindProgram(string name, string package) =>
