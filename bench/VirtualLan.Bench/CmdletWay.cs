@@ -1,0 +1,139 @@
+using System.Collections.ObjectModel;
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Reflection;
+using VirtualLan.Execution;
+
+namespace VirtualLan.Bench;
+
+/// <summary>
+/// (a) The module: one script in one runspace that imported the module from its manifest. The
+/// session's command runner is wrapped to count the processes the module starts.
+/// </summary>
+internal sealed class CmdletWay : Way
+{
+    /// <summary>
+    /// The build. New-VlanBridge's output binds to Add-VlanRouterNamespace -Bridge. Connect-VlanAppliance's
+    /// -Namespace and Add-VlanPortForward's -ExternalPort do not take pipeline input, so each appliance is
+    /// one Connect-VlanAppliance call piped into one Add-VlanPortForward, in a loop inside this one script.
+    /// </summary>
+    public const string BuildScript = """
+        param([int] $N, [string] $Uplink)
+        $ErrorActionPreference = 'Stop'
+        $null = New-VlanBridge | Add-VlanRouterNamespace -Uplink $Uplink -Confirm:$false
+        foreach ($i in 1..$N) {
+            $null = Connect-VlanAppliance -Namespace "a$i" -Create -Confirm:$false | Add-VlanPortForward -ExternalPort (10000 + $i) -Confirm:$false
+        }
+        """;
+
+    /// <summary>The teardown: every module object through the pipeline, then the sandbox with what is left in it.</summary>
+    public const string TeardownScript = """
+        $ErrorActionPreference = 'Stop'
+        Get-VlanPortForward | Remove-VlanPortForward -Confirm:$false
+        Get-VlanAppliance | Disconnect-VlanAppliance -Confirm:$false
+        Get-VlanRouterNamespace | Remove-VlanRouterNamespace -Confirm:$false
+        Get-VlanBridge | Remove-VlanBridge -Confirm:$false
+        Exit-VlanSandbox -Force -Confirm:$false
+        """;
+
+    private readonly string _manifest;
+
+    public CmdletWay(string manifest)
+    {
+        _manifest = manifest;
+    }
+
+    public override string Key => "a";
+
+    public override string Title => "cmdlets (one script, one runspace)";
+
+    /// <summary>Gets the time each fresh runspace took to import the module (the assembly loaded once per process).</summary>
+    public List<TimeSpan> WarmImports { get; } = new();
+
+    /// <summary>Gets a value indicating whether processes could be counted (the session's runner could be replaced).</summary>
+    public static bool CanCount => UseSystemMethod is not null;
+
+    private static MethodInfo? UseSystemMethod =>
+        typeof(VirtualLan.Commands.NewVlanBridgeCommand).Assembly.GetType("VirtualLan.ModuleSession")?.GetMethod("UseSystem", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static);
+
+    public override RunResult Run(int n)
+    {
+        var setup = new Shell();
+        var runner = new CountingRunner(new ProcessRunner(new ToolLocator()));
+        var system = new VlanSystem(runner, () => File.ReadAllText("/proc/self/status"), batch: true);
+        var sandbox = World.NewSandboxName();
+        using var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+        runspace.Open();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            Invoke(runspace, "Import-Module -Name $args[0] -ErrorAction Stop", _manifest);
+            WarmImports.Add(clock.Elapsed);
+            UseSystemMethod?.Invoke(null, new object?[] { runspace.InstanceId, system });
+
+            Invoke(runspace, "$null = Enter-VlanSandbox -Name $args[0]", sandbox);
+            World.Build(setup, sandbox);
+
+            runner.Sandbox = sandbox;
+            runner.Reset();
+            clock.Restart();
+            Invoke(runspace, BuildScript, n, Topology.Uplink);
+            var buildTime = clock.Elapsed;
+            var buildStats = runner.Snapshot();
+            if (!World.Ping(setup, Topology.ApplianceNamespace(sandbox, n)))
+            {
+                throw new BenchException($"(a) N={n}: no ping answer from {Topology.ApplianceNamespace(sandbox, n)} to {Topology.InternetHost}: the build is wrong, the run is invalid.");
+            }
+
+            runner.Reset();
+            clock.Restart();
+            Invoke(runspace, TeardownScript);
+            var teardownTime = clock.Elapsed;
+            var teardownStats = runner.Snapshot();
+            var left = World.Namespaces(setup).Where(ns => ns == sandbox || ns.StartsWith(sandbox + ".", StringComparison.Ordinal)).ToArray();
+            if (left.Length > 0)
+            {
+                throw new BenchException($"(a) N={n}: the teardown left namespaces behind: {string.Join(", ", left.Take(5))}");
+            }
+
+            var counted = CanCount;
+            return new RunResult(buildTime, teardownTime, counted ? buildStats.Processes : -1, counted ? teardownStats.Processes : -1, counted ? buildStats : null, counted ? teardownStats : null);
+        }
+        finally
+        {
+            UseSystemMethod?.Invoke(null, new object?[] { runspace.InstanceId, null });
+            World.Remove(setup, sandbox);
+        }
+    }
+
+    /// <summary>Runs a script; any error, terminating or not, makes the run invalid.</summary>
+    private static Collection<PSObject> Invoke(Runspace runspace, string script, params object[] arguments)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = runspace;
+        ps.AddScript(script);
+        foreach (var argument in arguments)
+        {
+            ps.AddArgument(argument);
+        }
+
+        try
+        {
+            var output = ps.Invoke();
+            if (ps.Streams.Error.Count > 0)
+            {
+                throw new BenchException($"'{FirstLine(script)}' wrote an error: {ps.Streams.Error[0]} ({ps.Streams.Error[0].FullyQualifiedErrorId})");
+            }
+
+            return output;
+        }
+        catch (RuntimeException e)
+        {
+            throw new BenchException($"'{FirstLine(script)}' failed: {e.ErrorRecord} ({e.ErrorRecord.FullyQualifiedErrorId})", e);
+        }
+    }
+
+    private static string FirstLine(string script) =>
+        script.Split('\n').Select(l => l.Trim()).First(l => l.Length > 0 && !l.StartsWith("param", StringComparison.Ordinal) && !l.StartsWith("$ErrorActionPreference", StringComparison.Ordinal));
+}
