@@ -2,6 +2,7 @@ namespace VirtualLan.Tests.Integration;
 
 /// <summary>Connect-VlanAppliance and its companions on a real kernel, proven with traffic.</summary>
 [Collection(KernelCollection.Name)]
+[CheckInvariants]
 public class ApplianceTests
 {
     private static Appliance Connect(World world, string arguments)

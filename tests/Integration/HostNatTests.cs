@@ -2,6 +2,7 @@ namespace VirtualLan.Tests.Integration;
 
 /// <summary>Seed 004 replayed with the cmdlets: the host as the LAN's gateway, no router namespace.</summary>
 [Collection(KernelCollection.Name)]
+[CheckInvariants]
 public class HostNatTests
 {
     /// <summary>

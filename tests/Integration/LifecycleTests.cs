@@ -2,6 +2,7 @@ namespace VirtualLan.Tests.Integration;
 
 /// <summary>The whole module held to account on seed 000's topology: idempotency, teardown, invariants.</summary>
 [Collection(KernelCollection.Name)]
+[CheckInvariants]
 public class LifecycleTests
 {
     /// <summary>Seed 000 as a runbook: LAN, router, namespaces, a VM tap, a VirtualBox adapter, a port forward.</summary>
@@ -186,6 +187,54 @@ public class LifecycleTests
         finally
         {
             File.Delete(script);
+        }
+    }
+
+    [KernelFact]
+    public void Two_processes_building_appliances_on_one_bridge_at_once_get_what_one_after_the_other_gives()
+    {
+        using var world = new World();
+        world.Session.Invoke("New-VlanBridge | Out-Null");
+        var host = Path.Combine(AppContext.BaseDirectory, "RunbookHost.dll");
+        var scripts = new[] { "a", "b" }.Select(prefix =>
+        {
+            var file = Path.Combine(Path.GetTempPath(), $"{world.Sandbox.Name}-{prefix}.ps1");
+            File.WriteAllText(file, $"1..5 | ForEach-Object {{ Connect-VlanAppliance -Namespace {prefix}$_ -Create -ErrorAction Stop }} | Out-Null");
+            return file;
+        }).ToArray();
+        try
+        {
+            var processes = scripts.Select(script =>
+            {
+                var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, UseShellExecute = false };
+                foreach (var argument in new[] { host, world.Sandbox.Name, script })
+                {
+                    start.ArgumentList.Add(argument);
+                }
+
+                return System.Diagnostics.Process.Start(start)!;
+            }).ToArray();
+            foreach (var process in processes)
+            {
+                var errors = process.StandardError.ReadToEnd();
+                Assert.True(process.WaitForExit(120_000), "A runbook process did not finish.");
+                Assert.True(process.ExitCode == 0, errors);
+                process.Dispose();
+            }
+
+            var appliances = world.Session.Invoke("Get-VlanAppliance").Select(a => (Appliance)a.BaseObject).ToArray();
+            Assert.Equal(10, appliances.Length);
+            Assert.Equal(
+                Enumerable.Range(2, 10).Select(i => $"172.24.4.{i}/16"),
+                appliances.Select(a => a.Address!.Value).OrderBy(a => a.Address.GetAddressBytes()[3]).Select(a => a.ToString()));
+            Assert.All(appliances, a => Assert.True(Kernel.Ping(a.Namespace!, "172.24.0.1"), $"{a.Name} cannot reach the host."));
+        }
+        finally
+        {
+            foreach (var script in scripts)
+            {
+                File.Delete(script);
+            }
         }
     }
 }

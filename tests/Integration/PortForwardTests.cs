@@ -2,6 +2,7 @@ namespace VirtualLan.Tests.Integration;
 
 /// <summary>Add-VlanPortForward with NAT loopback, shown by TCP and UDP exchanges from every side.</summary>
 [Collection(KernelCollection.Name)]
+[CheckInvariants]
 public class PortForwardTests
 {
     private const string Wan = "198.51.100.2";

@@ -5,6 +5,7 @@ namespace VirtualLan.Tests.Integration;
 /// and bad input of every kind gets its stable id and changes nothing.
 /// </summary>
 [Collection(KernelCollection.Name)]
+[CheckInvariants]
 public class RobustnessTests
 {
     private const string Router = "$router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false";

@@ -2,6 +2,7 @@ namespace VirtualLan.Tests.Integration;
 
 /// <summary>Add-VlanRouterNamespace and its companions against a simulated internet, proven with traffic.</summary>
 [Collection(KernelCollection.Name)]
+[CheckInvariants]
 public class RouterTests
 {
     private const string AddRouter = "New-VlanBridge | Add-VlanRouterNamespace -Name router -Uplink uplink0 -Confirm:$false";

@@ -2,6 +2,7 @@ namespace VirtualLan.Tests.Integration;
 
 /// <summary>Connect-VlanAppliance -Tap with a real QEMU VM (software emulation) booted on the tap it made.</summary>
 [Collection(KernelCollection.Name)]
+[CheckInvariants]
 public class TapApplianceTests
 {
     [KernelFact]

@@ -4,6 +4,7 @@ namespace VirtualLan.Tests.Integration;
 
 /// <summary>Get-VlanIptablesTrace on a real router: the dropped ping and the forwarded connection, in every mode.</summary>
 [Collection(KernelCollection.Name)]
+[CheckInvariants]
 public class TraceTests
 {
     private const string NfLogAllNetns = "/proc/sys/net/netfilter/nf_log_all_netns";

@@ -6,6 +6,7 @@ namespace VirtualLan.Tests.Integration;
 /// -Container, a QEMU VM on a tap, and a stand-in for vboxnet0, all on one bridge behind the router.
 /// </summary>
 [Collection(KernelCollection.Name)]
+[CheckInvariants]
 public class UnifiedLanTests
 {
     [KernelFact]

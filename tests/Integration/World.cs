@@ -109,8 +109,43 @@ internal sealed class World : IDisposable
         return process;
     }
 
+    /// <summary>Gets the invariants the last world broke, found when it ended; <see cref="CheckInvariantsAttribute"/> fails the test on them.</summary>
+    public static List<string> Violations { get; } = new();
+
+    /// <summary>
+    /// The invariants every state-changing test must leave: a router's FORWARD policy is DROP,
+    /// every rule in one of the module's VLAN-* chains names its owner, and no shell was started.
+    /// </summary>
+    public IReadOnlyList<string> FindViolations()
+    {
+        var found = new List<string>();
+        foreach (var ns in Kernel.Namespaces().Where(n => n == Sandbox.Name || n.StartsWith(Sandbox.Name + ".", StringComparison.Ordinal)))
+        {
+            var (code, rules, _) = Kernel.Run("ip", "netns", "exec", ns, "iptables-save");
+            if (code != 0)
+            {
+                continue;
+            }
+
+            found.AddRange(rules.Split('\n')
+                .Where(l => l.StartsWith("-A ", StringComparison.Ordinal) && l.Contains("VLAN-", StringComparison.Ordinal) && !l.Contains("--comment \"virtuallan:", StringComparison.Ordinal))
+                .Select(l => $"{ns}: a rule of the module without an owner: {l}"));
+            if (ns == Sandbox.Inner("router") && rules.Contains("*filter", StringComparison.Ordinal) && !rules.Contains(":FORWARD DROP", StringComparison.Ordinal))
+            {
+                found.Add($"{ns}: the router's FORWARD policy is not DROP");
+            }
+        }
+
+        found.AddRange(Sandbox.Runner.Commands
+            .Where(c => c.Command.Program is "sh" or "bash" or "dash" || c.Command.Arguments.Any(a => a is "sh" or "bash" or "dash"))
+            .Select(c => $"a shell was started: {c.Command}"));
+        return found;
+    }
+
     public void Dispose()
     {
+        Violations.Clear();
+        Violations.AddRange(FindViolations());
         try
         {
             foreach (var process in _processes)
