@@ -2,7 +2,6 @@ using System.Collections.ObjectModel;
 using System.Diagnostics;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
-using System.Reflection;
 using VirtualLan.Execution;
 
 namespace VirtualLan.Bench;
@@ -51,11 +50,8 @@ internal sealed class CmdletWay : Way
     /// <summary>Gets the time each fresh runspace took to import the module (the assembly loaded once per process).</summary>
     public List<TimeSpan> WarmImports { get; } = new();
 
-    /// <summary>Gets a value indicating whether processes could be counted (the session's runner could be replaced).</summary>
-    public static bool CanCount => UseSystemMethod is not null;
-
-    private static MethodInfo? UseSystemMethod =>
-        typeof(VirtualLan.Commands.NewVlanBridgeCommand).Assembly.GetType("VirtualLan.ModuleSession")?.GetMethod("UseSystem", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static);
+    /// <summary>Gets a value indicating whether processes are counted (the session's runner is replaced through the module's internals).</summary>
+    public static bool CanCount => true;
 
     public override RunResult Run(int n)
     {
@@ -70,7 +66,7 @@ internal sealed class CmdletWay : Way
             var clock = Stopwatch.StartNew();
             Invoke(runspace, "Import-Module -Name $args[0] -ErrorAction Stop", _manifest);
             WarmImports.Add(clock.Elapsed);
-            UseSystemMethod?.Invoke(null, new object?[] { runspace.InstanceId, system });
+            ModuleSession.UseSystem(runspace.InstanceId, system);
 
             Invoke(runspace, "$null = Enter-VlanSandbox -Name $args[0]", sandbox);
             World.Build(setup, sandbox);
@@ -102,7 +98,7 @@ internal sealed class CmdletWay : Way
         }
         finally
         {
-            UseSystemMethod?.Invoke(null, new object?[] { runspace.InstanceId, null });
+            ModuleSession.UseSystem(runspace.InstanceId, null);
             World.Remove(setup, sandbox);
         }
     }
