@@ -8,6 +8,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../out/VirtualLan/VirtualLan.psd1') -Force
+    . (Join-Path $PSScriptRoot 'Shared.ps1')
     $script:sandbox = 'vlf-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
     $script:inet = "$sandbox.inet"
 
@@ -31,14 +32,7 @@ AfterAll {
 Describe 'Add-VlanPortForward' -Skip:$notRoot {
     BeforeAll {
         Enter-VlanSandbox -Name $sandbox | Out-Null
-        ip netns add $inet
-        ip -n $inet link set lo up
-        ip -n $sandbox link add uplink0 type veth peer name wan0 netns $inet
-        ip -n $inet addr add 198.51.100.1/24 dev wan0
-        ip -n $inet link set wan0 up
-        ip -n $sandbox addr add 198.51.100.2/24 dev uplink0
-        ip -n $sandbox link set uplink0 up
-        ip -n $sandbox route add default via 198.51.100.1 dev uplink0
+        $null = New-SimulatedInternet -Sandbox $sandbox
         $script:router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -RouteHostTraffic -Confirm:$false
         $script:server = $router | Connect-VlanAppliance -Namespace web -Create
         $script:client = $router | Connect-VlanAppliance -Namespace desk -Create

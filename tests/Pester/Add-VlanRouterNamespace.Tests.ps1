@@ -9,6 +9,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../out/VirtualLan/VirtualLan.psd1') -Force
+    . (Join-Path $PSScriptRoot 'Shared.ps1')
     $script:sandbox = 'vlr-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
     $script:inet = "$sandbox.inet"
     $script:c1 = "$sandbox.c1"
@@ -21,15 +22,7 @@ AfterAll {
 Describe 'Add-VlanRouterNamespace' -Skip:$notRoot {
     BeforeAll {
         Enter-VlanSandbox -Name $sandbox | Out-Null
-        ip netns add $inet
-        ip -n $inet link set lo up
-        ip -n $inet addr add 203.0.113.10/32 dev lo
-        ip -n $sandbox link add uplink0 type veth peer name wan0 netns $inet
-        ip -n $inet addr add 198.51.100.1/24 dev wan0
-        ip -n $inet link set wan0 up
-        ip -n $sandbox addr add 198.51.100.2/24 dev uplink0
-        ip -n $sandbox link set uplink0 up
-        ip -n $sandbox route add default via 198.51.100.1 dev uplink0
+        $null = New-SimulatedInternet -Sandbox $sandbox
         $script:lan = New-VlanBridge -Name virtualnet0 -Address 172.24.0.1/16
     }
 
@@ -60,14 +53,10 @@ Describe 'Add-VlanRouterNamespace' -Skip:$notRoot {
         ip -n $c1 link set eth0 up
         ip -n $c1 route add default via 172.24.0.254
 
-        $capture = New-TemporaryFile
-        $tcpdump = Start-Process ip -ArgumentList 'netns', 'exec', $inet, 'tcpdump', '-i', 'wan0', '-n', '-l', '-c', '1', 'icmp' -RedirectStandardOutput $capture -RedirectStandardError '/dev/null' -PassThru
-        Start-Sleep -Seconds 1
-        ip netns exec $c1 busybox ping -c 2 -W 2 203.0.113.10 | Out-Null
+        $seen = Get-MasqueradedSource -Internet $inet -Action { ip netns exec $c1 busybox ping -c 2 -W 2 203.0.113.10 | Out-Null }
+        $seen | Should -Match '198\.51\.100\.2 > 203\.0\.113\.10: ICMP echo request'
+        ip netns exec $c1 busybox ping -c 1 -W 2 203.0.113.10 | Out-Null
         $LASTEXITCODE | Should -Be 0
-        $tcpdump.WaitForExit(5000) | Should -BeTrue
-        Get-Content $capture | Should -Match '198\.51\.100\.2 > 203\.0\.113\.10: ICMP echo request'
-        Remove-Item $capture
     }
 
     It 'keeps the host online through the router' {

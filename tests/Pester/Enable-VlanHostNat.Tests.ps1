@@ -9,6 +9,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../out/VirtualLan/VirtualLan.psd1') -Force
+    . (Join-Path $PSScriptRoot 'Shared.ps1')
     $script:sandbox = 'vln-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
     $script:inet = "$sandbox.inet"
 }
@@ -20,15 +21,7 @@ AfterAll {
 Describe 'Seed 004 with Enable-VlanHostNat' -Skip:$notRoot {
     BeforeAll {
         Enter-VlanSandbox -Name $sandbox | Out-Null
-        ip netns add $inet
-        ip -n $inet link set lo up
-        ip -n $inet addr add 203.0.113.10/32 dev lo
-        ip -n $sandbox link add wlan0 type veth peer name wan0 netns $inet
-        ip -n $inet addr add 198.51.100.1/24 dev wan0
-        ip -n $inet link set wan0 up
-        ip -n $sandbox addr add 198.51.100.2/24 dev wlan0
-        ip -n $sandbox link set wlan0 up
-        ip -n $sandbox route add default via 198.51.100.1 dev wlan0
+        $null = New-SimulatedInternet -Sandbox $sandbox -Uplink wlan0
     }
 
     AfterAll {
@@ -53,14 +46,10 @@ Describe 'Seed 004 with Enable-VlanHostNat' -Skip:$notRoot {
     It 'reaches it once the host is the gateway, and leaves with wlan0''s address as tcpdump shows' {
         $nat = $lan | Enable-VlanHostNat -Uplink wlan0
         $nat.IpForward | Should -Be '1'
-        $capture = New-TemporaryFile
-        $tcpdump = Start-Process ip -ArgumentList 'netns', 'exec', $inet, 'tcpdump', '-i', 'wan0', '-n', '-l', '-c', '1', 'icmp' -RedirectStandardOutput $capture -RedirectStandardError '/dev/null' -PassThru
-        Start-Sleep -Seconds 1
-        ip netns exec "$sandbox.c1" busybox ping -c 2 -W 2 203.0.113.10 | Out-Null
+        $seen = Get-MasqueradedSource -Internet $inet -Action { ip netns exec "$sandbox.c1" busybox ping -c 2 -W 2 203.0.113.10 | Out-Null }
+        $seen | Should -Match '198\.51\.100\.2 > 203\.0\.113\.10: ICMP echo request'
+        ip netns exec "$sandbox.c1" busybox ping -c 1 -W 2 203.0.113.10 | Out-Null
         $LASTEXITCODE | Should -Be 0
-        $tcpdump.WaitForExit(5000) | Should -BeTrue
-        Get-Content $capture | Should -Match '198\.51\.100\.2 > 203\.0\.113\.10: ICMP echo request'
-        Remove-Item $capture
     }
 
     It 'shows the host NAT as a table' {
