@@ -50,8 +50,6 @@ internal sealed class CmdletWay : Way
     /// <summary>Gets the time each fresh runspace took to import the module (the assembly loaded once per process).</summary>
     public List<TimeSpan> WarmImports { get; } = new();
 
-    /// <summary>Gets a value indicating whether processes are counted (the session's runner is replaced through the module's internals).</summary>
-    public static bool CanCount => true;
 
     public override RunResult Run(int n)
     {
@@ -93,8 +91,7 @@ internal sealed class CmdletWay : Way
                 throw new BenchException($"(a) N={n}: the teardown left namespaces behind: {string.Join(", ", left.Take(5))}");
             }
 
-            var counted = CanCount;
-            return new RunResult(buildTime, teardownTime, counted ? buildStats.Processes : -1, counted ? teardownStats.Processes : -1, counted ? buildStats : null, counted ? teardownStats : null);
+            return new RunResult(buildTime, teardownTime, buildStats.Processes, teardownStats.Processes, buildStats, teardownStats);
         }
         finally
         {

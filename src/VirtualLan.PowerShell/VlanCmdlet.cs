@@ -29,6 +29,9 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Gets the token that Ctrl+C (StopProcessing) cancels.</summary>
+    protected CancellationToken StopToken => _stopping.Token;
+
     /// <inheritdoc />
     protected override void StopProcessing() => _stopping.Cancel();
 

@@ -31,8 +31,6 @@ internal sealed class PowerShellSession : IDisposable
     /// <summary>Gets the runspace, for tests that drive a pipeline themselves (to stop it, say).</summary>
     public Runspace Runspace => _runspace;
 
-    public PSDataStreams? LastStreams { get; private set; }
-
     /// <summary>Opens a session with every cmdlet of the module registered, as InitialSessionState entries.</summary>
     public static PowerShellSession Open(VlanSystem? system = null)
     {
@@ -73,7 +71,6 @@ internal sealed class PowerShellSession : IDisposable
         }
 
         var output = ps.Invoke();
-        LastStreams = ps.Streams;
         Errors = ps.Streams.Error.ToArray();
         Verbose = ps.Streams.Verbose.Select(v => v.Message).ToArray();
         Warnings = ps.Streams.Warning.Select(v => v.Message).ToArray();

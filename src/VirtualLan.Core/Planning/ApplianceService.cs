@@ -42,14 +42,15 @@ public sealed class ApplianceService
         var h = _host.Sandbox;
         var bridge = new BridgeService(_host).Read(request.Bridge, state);
         var lan = bridge.Cidr ?? throw new VlanException(ErrorIds.AddressOutsideSubnet, VlanErrorKind.InvalidOperation, request.Bridge, $"The bridge '{request.Bridge}' has no address, so its LAN has no subnet. Give it one with New-VlanBridge -Force.");
-        var gateway = request.Gateway ?? DefaultGateway(request.Bridge, bridge, state);
+        var router = new RouterService(_host, _ => null, _ => false).Routers(state).FirstOrDefault(r => r.Bridge == request.Bridge);
+        var gateway = request.Gateway ?? router?.GatewayAddress ?? bridge.Address!;
         var existing = List(state, live: false).FirstOrDefault(a => a.Kind == request.Kind && a.Name == request.Target);
         if (existing is not null && existing.Bridge != request.Bridge)
         {
             throw new VlanException(ErrorIds.ApplianceConflict, VlanErrorKind.ResourceExists, request.Target, $"'{request.Target}' is already connected to the bridge '{existing.Bridge}'. Disconnect it first with Disconnect-VlanAppliance -Name {request.Target}.");
         }
 
-        var used = UsedAddresses(request.Bridge, lan, state);
+        var used = UsedAddresses(request.Bridge, lan, router, state);
         var address = ChooseAddress(request, lan, existing, used);
         if (!request.Readdress || request.Kind != ApplianceKind.DockerNetwork)
         {
@@ -596,7 +597,7 @@ public sealed class ApplianceService
         return address;
     }
 
-    private HashSet<IPAddress> UsedAddresses(string bridge, Ipv4Cidr lan, KernelState state)
+    private HashSet<IPAddress> UsedAddresses(string bridge, Ipv4Cidr lan, Router? router, KernelState state)
     {
         var h = _host.Sandbox;
         var used = new HashSet<IPAddress>();
@@ -619,7 +620,7 @@ public sealed class ApplianceService
             }
         }
 
-        foreach (var router in new RouterService(_host, _ => null, _ => false).Routers(state).Where(r => r.Bridge == bridge))
+        if (router is not null)
         {
             used.Add(router.GatewayAddress);
         }
@@ -631,10 +632,6 @@ public sealed class ApplianceService
 
         return used;
     }
-
-    private IPAddress DefaultGateway(string bridgeName, Bridge bridge, KernelState state) =>
-        new RouterService(_host, _ => null, _ => false).Routers(state).FirstOrDefault(r => r.Bridge == bridgeName)?.GatewayAddress
-        ?? bridge.Address!;
 
     private static string PortName(string name) =>
         name.Length <= 12 ? "vl-" + name : "vl-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..12].ToLowerInvariant();

@@ -28,8 +28,6 @@ public enum TraceMode
 [OutputType(typeof(RuleCounter), typeof(TraceEntry))]
 public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
 {
-    private readonly CancellationTokenSource _stop = new();
-
     /// <summary>Gets or sets how to watch.</summary>
     [Parameter(Position = 0)]
     public TraceMode Mode { get; set; } = TraceMode.Counters;
@@ -77,13 +75,6 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
 
     /// <inheritdoc />
     protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Get-VlanIptablesTrace");
-
-    /// <inheritdoc />
-    protected override void StopProcessing()
-    {
-        _stop.Cancel();
-        base.StopProcessing();
-    }
 
     /// <inheritdoc />
     protected override void EndProcessing()
@@ -157,7 +148,7 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
 
         var entries = new BlockingCollection<TraceEntry>();
         using var ready = new ManualResetEventSlim(false);
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
         Task? reader = null;
         try
         {
@@ -204,7 +195,7 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
             // listens; xtables-monitor says nothing, and a second has always been enough for it.
             if (Mode == TraceMode.Log)
             {
-                ready.Wait(TimeSpan.FromSeconds(10), _stop.Token);
+                ready.Wait(TimeSpan.FromSeconds(10), StopToken);
             }
             else
             {
@@ -213,7 +204,7 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
             Generate();
             var deadline = DateTime.UtcNow.AddSeconds(Duration);
             var written = 0;
-            while (!_stop.IsCancellationRequested && (Count is null || written < Count) && DateTime.UtcNow < deadline)
+            while (!StopToken.IsCancellationRequested && (Count is null || written < Count) && DateTime.UtcNow < deadline)
             {
                 if (reader.IsFaulted)
                 {
@@ -242,7 +233,7 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
             var cleanupState = Runtime.ReadState();
             var cleanup = new Plan($"Remove the temporary rules {trace.Owner}", ns ?? Target.DisplayName, trace.Cleanup(cleanupState));
             // After Ctrl+C the pipeline refuses output, but the rules must go all the same.
-            Runtime.Executor.Apply(cleanup, cleanupState, line => { if (!_stop.IsCancellationRequested) { WriteVerbose(line); } }, CancellationToken.None);
+            Runtime.Executor.Apply(cleanup, cleanupState, line => { if (!StopToken.IsCancellationRequested) { WriteVerbose(line); } }, CancellationToken.None);
             entries.Dispose();
         }
     }
@@ -272,7 +263,7 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
         }
         else if (Mode == TraceMode.Counters)
         {
-            _stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(Duration));
+            StopToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(Duration));
         }
     }
 
