@@ -13,26 +13,23 @@ namespace VirtualLan.Bench;
 internal sealed class CmdletWay : Way
 {
     /// <summary>
-    /// The build. New-VlanBridge's output binds to Add-VlanRouterNamespace -Bridge. Connect-VlanAppliance's
-    /// -Namespace and Add-VlanPortForward's -ExternalPort do not take pipeline input, so each appliance is
-    /// one Connect-VlanAppliance call piped into one Add-VlanPortForward, in a loop inside this one script.
+    /// The build, as a user would write it: the bridge piped into the router, then every appliance
+    /// given to one Connect-VlanAppliance and piped into one Add-VlanPortForward, whose external port
+    /// is computed per appliance by a script block. Each of the two applies its whole input as one plan.
     /// </summary>
     public const string BuildScript = """
         param([int] $N, [string] $Uplink)
         $ErrorActionPreference = 'Stop'
         $null = New-VlanBridge | Add-VlanRouterNamespace -Uplink $Uplink -Confirm:$false
-        foreach ($i in 1..$N) {
-            $null = Connect-VlanAppliance -Namespace "a$i" -Create -Confirm:$false | Add-VlanPortForward -ExternalPort (10000 + $i) -Confirm:$false
-        }
+        $names = [string[]] (1..$N).ForEach({ "a$_" })
+        $null = Connect-VlanAppliance -Namespace $names -Create -Confirm:$false |
+            Add-VlanPortForward -ExternalPort { 10000 + [int] $_.Name.Substring(1) } -Confirm:$false
         """;
 
-    /// <summary>The teardown: every module object through the pipeline, then the sandbox with what is left in it.</summary>
+    /// <summary>The teardown: the bridge with everything on it, then the sandbox with what is left in it.</summary>
     public const string TeardownScript = """
         $ErrorActionPreference = 'Stop'
-        Get-VlanPortForward | Remove-VlanPortForward -Confirm:$false
-        Get-VlanAppliance | Disconnect-VlanAppliance -Confirm:$false
-        Get-VlanRouterNamespace | Remove-VlanRouterNamespace -Confirm:$false
-        Get-VlanBridge | Remove-VlanBridge -Confirm:$false
+        Get-VlanBridge | Remove-VlanBridge -Recurse -Confirm:$false
         Exit-VlanSandbox -Force -Confirm:$false
         """;
 

@@ -92,7 +92,7 @@ internal sealed class CountingRunner : ICommandRunner
     {
         var words = command.Arguments.Prepend(command.Program).ToArray();
         return words.Contains("-json") || words.Contains("pids") || words.Contains("iptables-save") || words.Contains("inspect")
-            || (words.Contains("sysctl") && words.Contains("-n"));
+            || (words.Contains("sysctl") && words.Contains("-n")) || (words.Contains("conntrack") && words.Contains("-L"));
     }
 
     /// <summary>

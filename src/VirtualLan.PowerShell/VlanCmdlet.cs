@@ -11,6 +11,7 @@ namespace VirtualLan;
 public abstract class VlanCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Func<KernelState, Plan>> _queued = new();
 
     /// <summary>Gets the namespace that plays the host: the sandbox of this session, or the machine's own.</summary>
     internal static NetworkHost Target => ModuleSession.Host;
@@ -52,22 +53,49 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
     /// <param name="plan">The plan.</param>
     /// <param name="state">The kernel's state the plan was made from.</param>
     /// <returns>True when the plan is in place afterwards; false when the user declined or gave -WhatIf.</returns>
-    internal bool Apply(Plan plan, KernelState state)
+    internal bool Apply(Plan plan, KernelState state) => ApplyAll(new[] { plan }, state, plan.Title, plan.Target)[0];
+
+    /// <summary>
+    /// Applies the plans of a whole pipeline's input as one: each is confirmed on its own (so
+    /// -Confirm and -WhatIf speak of each input), and those confirmed go to the kernel together in
+    /// as few batches as one plan would take (<see cref="PlanExecutor.Combine"/>). They succeed or
+    /// fail together: when any step fails, every change made for any of them is undone.
+    /// </summary>
+    /// <param name="plans">The plans, one per input, made from the same state.</param>
+    /// <param name="state">The kernel's state the plans were made from.</param>
+    /// <param name="title">What they do together, for the verbose output and errors.</param>
+    /// <param name="target">What they act on together.</param>
+    /// <returns>For each plan, true when it is in place afterwards; false when declined or with -WhatIf.</returns>
+    internal bool[] ApplyAll(IReadOnlyList<Plan> plans, KernelState state, string title, string target)
     {
-        var pending = PlanExecutor.Pending(plan, state);
-        if (pending.Count == 0)
+        ArgumentNullException.ThrowIfNull(plans);
+        var inPlace = new bool[plans.Count];
+        var confirmed = new List<Plan>();
+        for (var i = 0; i < plans.Count; i++)
         {
-            WriteVerbose($"{plan.Title}: already in place, no command run.");
-            return true;
+            var pending = PlanExecutor.Pending(plans[i], state);
+            if (pending.Count == 0)
+            {
+                WriteVerbose($"{plans[i].Title}: already in place, no command run.");
+                inPlace[i] = true;
+                continue;
+            }
+
+            var commands = string.Join(Environment.NewLine, pending.Select(s => "  " + s.Command));
+            var description = $"{plans[i].Title} in {Target.DisplayName} by running {pending.Count} command(s):{Environment.NewLine}{commands}";
+            if (ShouldProcess(description, $"{plans[i].Title}?{Environment.NewLine}{commands}", "Confirm"))
+            {
+                inPlace[i] = true;
+                confirmed.Add(plans[i]);
+            }
         }
 
-        var commands = string.Join(Environment.NewLine, pending.Select(s => "  " + s.Command));
-        var description = $"{plan.Title} in {Target.DisplayName} by running {pending.Count} command(s):{Environment.NewLine}{commands}";
-        if (!ShouldProcess(description, $"{plan.Title}?{Environment.NewLine}{commands}", "Confirm"))
+        if (confirmed.Count == 0)
         {
-            return false;
+            return inPlace;
         }
 
+        var plan = PlanExecutor.Combine(title, target, confirmed, state);
         var report = Runtime.Executor.Apply(plan, state, WriteVerbose, _stopping.Token);
         foreach (var warning in report.Warnings)
         {
@@ -75,7 +103,40 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
         }
 
         WriteVerbose($"{plan.Title}: {report.Applied.Count} command(s) run, {report.Skipped.Count} already in place, {report.ProcessesStarted} process(es) started.");
-        return true;
+        return inPlace;
+    }
+
+    /// <summary>Queues the plan of one pipeline input, to be made and applied with the others by <see cref="ApplyQueued"/>.</summary>
+    /// <param name="planner">Makes the plan from the state read once for all inputs.</param>
+    protected void Queue(Func<KernelState, Plan> planner) => _queued.Add(planner);
+
+    /// <summary>
+    /// Makes the queued plans from one read of the kernel's state and applies them as one (see
+    /// <see cref="ApplyAll"/>); an input whose plan cannot be made gets its error, the rest go on.
+    /// </summary>
+    /// <param name="verb">What is done to them, for the combined title, such as "Remove".</param>
+    /// <param name="what">What the inputs are, plural, such as "port forwards".</param>
+    protected void ApplyQueued(string verb, string what)
+    {
+        if (_queued.Count == 0)
+        {
+            return;
+        }
+
+        GuardLocked(() =>
+        {
+            var state = Runtime.ReadState();
+            var plans = new List<Plan>();
+            foreach (var planner in _queued)
+            {
+                Guard(() => plans.Add(planner(state)));
+            }
+
+            if (plans.Count > 0)
+            {
+                ApplyAll(plans, state, plans.Count == 1 ? plans[0].Title : $"{verb} {plans.Count} {what}", Target.DisplayName);
+            }
+        });
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ internal sealed class RecordingRunner : ICommandRunner
     {
         var words = command.Arguments.Prepend(command.Program).ToArray();
         return words.Contains("-json") || words.Contains("pids") || words.Contains("iptables-save") || words.Contains("inspect")
-            || (words.Contains("sysctl") && words.Contains("-n"));
+            || (words.Contains("sysctl") && words.Contains("-n")) || (words.Contains("conntrack") && words.Contains("-L"));
     }
 
     public CommandResult Run(CommandLine command, string? standardInput, CancellationToken cancellationToken)

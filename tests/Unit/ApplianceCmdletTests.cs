@@ -27,7 +27,7 @@ public class ApplianceCmdletTests
         Assert.Empty(runner.Changes);
         var text = string.Join("\n", session.Host.Lines);
         Assert.Contains("  ip netns add c1", text, StringComparison.Ordinal);
-        Assert.Contains("  ip link add vl-c1 type veth peer name eth0 netns c1", text, StringComparison.Ordinal);
+        Assert.Matches(@"  ip link add vl-c1 type veth peer name eth0 address 52:54:00(:[0-9a-f]{2}){3} netns c1", text);
         Assert.Contains("  ip link set dev vl-c1 master virtualnet0 up", text, StringComparison.Ordinal);
         Assert.Contains("  ip -n c1 addr add 172.24.4.2/16 dev eth0", text, StringComparison.Ordinal);
         Assert.Contains("  ip -n c1 route add default via 172.24.0.1 dev eth0", text, StringComparison.Ordinal);

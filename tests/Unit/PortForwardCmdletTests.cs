@@ -17,6 +17,11 @@ public class PortForwardCmdletTests
     {
         var (session, runner) = Open();
         using var _ = session;
+
+        // A flow to the port is tracked already (a client tried before the forward existed): it must be forgotten.
+        runner.Respond = c => c.Arguments.Contains("conntrack") && c.Arguments.Contains("-L")
+            ? new CommandResult(0, "udp      17 29 src=203.0.113.10 dst=198.51.100.2 sport=4000 dport=8080 [UNREPLIED] src=198.51.100.2 dst=203.0.113.10 sport=8080 dport=4000 mark=0 use=1\ntcp      6 431999 ESTABLISHED src=203.0.113.10 dst=198.51.100.2 sport=40000 dport=8080 src=198.51.100.2 dst=203.0.113.10 sport=8080 dport=40000 [ASSURED] mark=0 use=1\n", string.Empty)
+            : null;
         session.Invoke("Add-VlanPortForward -Router router -Address 172.24.4.3 -ExternalPort 8080 -InternalPort 80 -WhatIf");
         Assert.Empty(session.Errors);
         Assert.Empty(runner.Changes);
@@ -24,6 +29,21 @@ public class PortForwardCmdletTests
         Assert.Contains("-A VLAN-PREROUTING -d 198.51.100.2/32 -i uplink0 -p tcp -m tcp --dport 8080 -m comment --comment virtuallan:forward/router/tcp/8080 -j DNAT --to-destination 172.24.4.3:80", text, StringComparison.Ordinal);
         Assert.Contains("-j MASQUERADE", text, StringComparison.Ordinal);
         Assert.Contains("conntrack -D -p tcp --orig-dst 198.51.100.2", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_conntrack_flush_is_planned_when_no_flow_to_the_port_is_tracked()
+    {
+        var (session, runner) = Open();
+        using var _ = session;
+        runner.Respond = c => c.Arguments.Contains("conntrack") && c.Arguments.Contains("-L")
+            ? new CommandResult(0, "tcp      6 431999 ESTABLISHED src=203.0.113.10 dst=198.51.100.2 sport=40000 dport=9999 src=198.51.100.2 dst=203.0.113.10 sport=9999 dport=40000 [ASSURED] mark=0 use=1\n", string.Empty)
+            : null;
+        session.Invoke("Add-VlanPortForward -Router router -Address 172.24.4.3 -ExternalPort 8080 -InternalPort 80 -WhatIf");
+        Assert.Empty(session.Errors);
+        var text = string.Join("\n", session.Host.Lines);
+        Assert.Contains("-j DNAT --to-destination 172.24.4.3:80", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("conntrack -D", text, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -126,6 +126,9 @@ public static class ErrorIds
     /// <summary>An address is already used on the LAN.</summary>
     public const string AddressNotFree = "AddressNotFree";
 
+    /// <summary>One -Address was given for several appliances.</summary>
+    public const string AddressForMany = "AddressForMany";
+
     /// <summary>The address pool of a kind of appliance is used up.</summary>
     public const string PoolExhausted = "PoolExhausted";
 

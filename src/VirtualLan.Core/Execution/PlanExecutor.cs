@@ -36,6 +36,106 @@ public sealed partial class PlanExecutor
         return plan.Steps.Where(s => s.IsDone is null || !s.IsDone(state)).ToArray();
     }
 
+    /// <summary>
+    /// Makes one plan of many (the plans of one pipeline's input), so that the kernel work goes out
+    /// in as few batches as one plan would need. The result is an order of all pending steps that
+    /// keeps every plan's own order; among the steps free to go next, one of the batch that is being
+    /// filled (same channel and namespace) is preferred, else the one that comes first by plan and
+    /// position. A step that several plans share (the same command, such as creating a common chain,
+    /// or deleting a link group) runs once, after everything that precedes it in any plan. Should
+    /// the plans order shared steps differently, the plans run one after the other instead.
+    /// </summary>
+    /// <param name="title">What the plans do together.</param>
+    /// <param name="target">What they act on together.</param>
+    /// <param name="plans">The plans, made from the same state.</param>
+    /// <param name="state">The kernel's state the plans were made from.</param>
+    /// <returns>The combined plan of the pending steps.</returns>
+    public static Plan Combine(string title, string target, IReadOnlyList<Plan> plans, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(plans);
+        if (plans.Count == 1)
+        {
+            return plans[0];
+        }
+
+        // One node per distinct step; edges from each step to the next of the same plan.
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var nodes = new List<Step>();
+        var successors = new List<HashSet<int>>();
+        var waitingFor = new List<int>();
+        foreach (var plan in plans)
+        {
+            var previous = -1;
+            foreach (var step in Pending(plan, state))
+            {
+                var identity = $"{step.Channel}|{step.Namespace}|{step.Table}|{step.Command}";
+                if (!index.TryGetValue(identity, out var node))
+                {
+                    node = nodes.Count;
+                    index[identity] = node;
+                    nodes.Add(step);
+                    successors.Add(new HashSet<int>());
+                    waitingFor.Add(0);
+                }
+
+                if (previous >= 0 && previous != node && successors[previous].Add(node))
+                {
+                    waitingFor[node]++;
+                }
+
+                previous = node;
+            }
+        }
+
+        // Nodes are numbered in plan-then-position order, so the lowest free number comes first.
+        var free = new SortedSet<int>(Enumerable.Range(0, nodes.Count).Where(n => waitingFor[n] == 0));
+        var freeByBatch = new Dictionary<string, SortedSet<int>>(StringComparer.Ordinal);
+        foreach (var n in free)
+        {
+            Bucket(freeByBatch, BatchKey(nodes[n])).Add(n);
+        }
+
+        var ordered = new List<Step>(nodes.Count);
+        string? filling = null;
+        while (free.Count > 0)
+        {
+            var next = filling is not null && freeByBatch.TryGetValue(filling, out var same) && same.Count > 0 ? same.Min : free.Min;
+            free.Remove(next);
+            filling = BatchKey(nodes[next]);
+            freeByBatch[filling].Remove(next);
+            ordered.Add(nodes[next]);
+            foreach (var successor in successors[next])
+            {
+                if (--waitingFor[successor] == 0)
+                {
+                    free.Add(successor);
+                    Bucket(freeByBatch, BatchKey(nodes[successor])).Add(successor);
+                }
+            }
+        }
+
+        var steps = ordered.Count == nodes.Count
+            ? ordered
+            : nodes; // shared steps in different orders: a cycle; first appearance order runs plan after plan
+        var recoveries = plans.Select(p => p.Recovery).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        return new Plan(title, target, steps, recoveries.Length == 0 ? null : string.Join(" ", recoveries));
+    }
+
+    private static SortedSet<int> Bucket(Dictionary<string, SortedSet<int>> buckets, string key)
+    {
+        if (!buckets.TryGetValue(key, out var bucket))
+        {
+            buckets[key] = bucket = new SortedSet<int>();
+        }
+
+        return bucket;
+    }
+
+    private static string BatchKey(Step step) =>
+        step.Channel == StepChannel.Program || step.WhenFailing is not null
+            ? $"{step.Channel}|{step.Command}"
+            : $"{step.Channel}|{step.Namespace}";
+
     /// <summary>Applies the pending steps of a plan.</summary>
     /// <param name="plan">The plan.</param>
     /// <param name="state">The kernel's state the plan was made from.</param>
@@ -69,7 +169,7 @@ public sealed partial class PlanExecutor
             }
 
             processes++;
-            var outcome = RunGroup(group, log);
+            var outcome = RunGroup(group, log, state);
             if (outcome.Failed is null)
             {
                 applied.AddRange(group);
@@ -175,7 +275,7 @@ public sealed partial class PlanExecutor
         && first.Channel != StepChannel.Program
         && first.Namespace == next.Namespace;
 
-    private GroupOutcome RunGroup(IReadOnlyList<Step> group, Action<string> log)
+    private GroupOutcome RunGroup(IReadOnlyList<Step> group, Action<string> log, KernelState state)
     {
         foreach (var step in group)
         {
@@ -193,24 +293,7 @@ public sealed partial class PlanExecutor
         var first = group[0];
         if (first.Channel == StepChannel.Link)
         {
-            var batch = NetworkHost.IpIn(first.Namespace, new[] { "-batch", "-" });
-            var input = new StringBuilder();
-            foreach (var step in group)
-            {
-                input.AppendJoin(' ', step.Arguments.Select(QuoteForIpBatch)).Append('\n');
-            }
-
-            var result = _runner.Run(batch, input.ToString(), CancellationToken.None);
-            if (result.Succeeded)
-            {
-                return GroupOutcome.Success;
-            }
-
-            // ip -batch stops at the first failing line and names it as "Command failed -:N".
-            var match = IpBatchFailure().Match(result.StandardError);
-            var failedLine = match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 1;
-            var index = Math.Clamp(failedLine - 1, 0, group.Count - 1);
-            return new GroupOutcome(group[index].Command, index, result.ExitCode, result.StandardError);
+            return RunIpBatch(group, state);
         }
 
         var restore = NetworkHost.ExecIn(first.Namespace, "iptables-restore", new[] { "--noflush", "-w" });
@@ -223,8 +306,88 @@ public sealed partial class PlanExecutor
             : new GroupOutcome(new CommandLine(restore.Program, restore.Arguments.Append("<<< " + string.Join(" | ", group.Select(s => string.Join(' ', s.Arguments))))), 0, restored.ExitCode, restored.StandardError);
     }
 
+    /// <summary>
+    /// Sends link steps to one ip -batch. A run of two or more link deletions becomes one deletion
+    /// of a link group: the links are put in a group no link of the namespace uses, and
+    /// <c>link del group N</c> removes them in one kernel operation. Deleting links one by one waits
+    /// for the kernel to settle after each (about 20 ms a veth here); a group waits once.
+    /// </summary>
+    private GroupOutcome RunIpBatch(IReadOnlyList<Step> group, KernelState state)
+    {
+        var first = group[0];
+        var lines = new List<(string Text, int Step)>();
+        int? groupNumber = null;
+        for (var i = 0; i < group.Count; i++)
+        {
+            var run = 0;
+            while (i + run < group.Count && IsLinkDelete(group[i + run]))
+            {
+                run++;
+            }
+
+            if (run >= 2)
+            {
+                groupNumber ??= FreeLinkGroup(first.Namespace, state);
+                for (var k = 0; k < run; k++)
+                {
+                    lines.Add(($"link set dev {QuoteForIpBatch(group[i + k].Arguments[2])} group {groupNumber}", i + k));
+                }
+
+                lines.Add(($"link del group {groupNumber}", i + run - 1));
+                i += run - 1;
+                continue;
+            }
+
+            lines.Add((string.Join(' ', group[i].Arguments.Select(QuoteForIpBatch)), i));
+        }
+
+        var batch = NetworkHost.IpIn(first.Namespace, new[] { "-batch", "-" });
+        var result = _runner.Run(batch, string.Concat(lines.Select(l => l.Text + "\n")), CancellationToken.None);
+        if (result.Succeeded)
+        {
+            return GroupOutcome.Success;
+        }
+
+        // ip -batch stops at the first failing line and names it as "Command failed -:N".
+        var match = IpBatchFailure().Match(result.StandardError);
+        var failedLine = Math.Clamp((match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 1) - 1, 0, lines.Count - 1);
+        var failedStep = lines[failedLine].Step;
+        var succeeded = failedStep;
+
+        // A deletion is only done when its group was deleted: links moved into the group by the lines
+        // before the failure are still there and go back to the group they had.
+        var regrouped = lines.Take(failedLine).Where(l => l.Text.StartsWith("link set dev ", StringComparison.Ordinal) && l.Text.EndsWith(" group " + groupNumber, StringComparison.Ordinal)).Select(l => group[l.Step]).ToArray();
+        if (regrouped.Length > 0)
+        {
+            var back = string.Concat(regrouped.Select(s => $"link set dev {QuoteForIpBatch(s.Arguments[2])} group {QuoteForIpBatch(state.Links(first.Namespace).Link(s.Arguments[2])?.Group ?? "default")}\n"));
+            _runner.Run(batch, back, CancellationToken.None);
+            succeeded = Math.Min(succeeded, lines.First(l => group[l.Step] == regrouped[0]).Step);
+        }
+
+        return new GroupOutcome(group[failedStep].Command, succeeded, result.ExitCode, result.StandardError);
+    }
+
+    private static bool IsLinkDelete(Step step) =>
+        step.Arguments.Count == 3 && step.Arguments[0] == "link" && step.Arguments[1] is "del" or "delete";
+
+    /// <summary>Picks a link group that no link of the namespace is in, so deleting it deletes only the links put there.</summary>
+    private static int FreeLinkGroup(string? namespaceName, KernelState state)
+    {
+        var used = state.Links(namespaceName).Links.Select(l => l.Group).ToHashSet(StringComparer.Ordinal);
+        var candidate = LinkGroupBase;
+        while (used.Contains(candidate.ToString(CultureInfo.InvariantCulture)))
+        {
+            candidate++;
+        }
+
+        return candidate;
+    }
+
     private static string QuoteForIpBatch(string argument) =>
         argument.Length == 0 || argument.Any(c => char.IsWhiteSpace(c) || c == '"' || c == '\\') ? "\"" + argument.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : argument;
+
+    /// <summary>The first link group the module uses to delete links in bulk ("VL", 0x564C); the next one is taken if it is in use.</summary>
+    private const int LinkGroupBase = 0x564C;
 
     [GeneratedRegex(@"Command failed -:(\d+)")]
     private static partial Regex IpBatchFailure();

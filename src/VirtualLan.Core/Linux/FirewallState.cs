@@ -8,6 +8,7 @@ public sealed class FirewallState
 {
     private readonly Dictionary<string, Dictionary<string, string>> _chains;
     private readonly Dictionary<string, List<string>> _rules;
+    private readonly Dictionary<string, HashSet<string>> _ruleSets = new(StringComparer.Ordinal);
 
     private FirewallState(Dictionary<string, Dictionary<string, string>> chains, Dictionary<string, List<string>> rules)
     {
@@ -91,8 +92,16 @@ public sealed class FirewallState
     /// <param name="table">The table.</param>
     /// <param name="line">The rule, such as <c>-A FORWARD -j ACCEPT</c>.</param>
     /// <returns>True when it exists.</returns>
-    public bool HasRule(string table, string line) =>
-        _rules.TryGetValue(table, out var tableRules) && tableRules.Contains(line, StringComparer.Ordinal);
+    public bool HasRule(string table, string line)
+    {
+        if (!_ruleSets.TryGetValue(table, out var set))
+        {
+            set = _rules.TryGetValue(table, out var tableRules) ? tableRules.ToHashSet(StringComparer.Ordinal) : new HashSet<string>(StringComparer.Ordinal);
+            _ruleSets[table] = set;
+        }
+
+        return set.Contains(line);
+    }
 
     /// <summary>Returns the rule lines of a table in order.</summary>
     /// <param name="table">The table.</param>

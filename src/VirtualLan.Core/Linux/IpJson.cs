@@ -47,7 +47,8 @@ public static class IpJson
                 Int(link, "mtu"),
                 String(link, "address"),
                 String(link, "ifalias"),
-                addresses));
+                addresses,
+                String(link, "group") ?? "default"));
         }
 
         return links;

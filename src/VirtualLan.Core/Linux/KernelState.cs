@@ -13,14 +13,28 @@ public sealed class KernelState
     private readonly Dictionary<string, FirewallState> _firewalls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<RouteState>> _routes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _sysctls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<System.Net.IPAddress>> _neighbors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<ConntrackFlow>> _flows = new(StringComparer.Ordinal);
+    private readonly Func<IReadOnlyDictionary<string, IReadOnlyList<string>>> _scanProcesses;
+    private IReadOnlyDictionary<string, IReadOnlyList<string>>? _processes;
+    private readonly Dictionary<string, object> _derived = new(StringComparer.Ordinal);
     private NamespaceState? _own;
     private IReadOnlyList<string>? _namespaceNames;
 
     /// <summary>Initializes a new instance of the <see cref="KernelState"/> class.</summary>
     /// <param name="runner">Runs the read commands.</param>
     public KernelState(ICommandRunner runner)
+        : this(runner, NamespaceProcesses.Scan)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="KernelState"/> class.</summary>
+    /// <param name="runner">Runs the read commands.</param>
+    /// <param name="scanProcesses">Maps each named namespace to the ids of the processes in it.</param>
+    public KernelState(ICommandRunner runner, Func<IReadOnlyDictionary<string, IReadOnlyList<string>>> scanProcesses)
     {
         _runner = runner;
+        _scanProcesses = scanProcesses;
     }
 
     /// <summary>Gets the names of all network namespaces under /run/netns.</summary>
@@ -100,22 +114,48 @@ public sealed class KernelState
         return value;
     }
 
-    /// <summary>Returns the process ids running in a namespace (not cached: processes come and go).</summary>
+    /// <summary>
+    /// Returns the process ids running in a namespace. All namespaces are looked up in one pass over
+    /// /proc on first use (no process started), so asking for hundreds costs no more than for one.
+    /// </summary>
     /// <param name="namespaceName">The namespace.</param>
-    /// <returns>The ids; empty when the namespace does not exist.</returns>
+    /// <returns>The ids; empty when the namespace does not exist or nothing runs in it.</returns>
     public IReadOnlyList<string> Pids(string namespaceName) =>
-        Exists(namespaceName)
-            ? Read(new CommandLine("ip", "netns", "pids", namespaceName)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : Array.Empty<string>();
+        (_processes ??= _scanProcesses()).TryGetValue(namespaceName, out var pids) ? pids : Array.Empty<string>();
 
-    /// <summary>Returns the IPv4 neighbours the host has seen on a link (not cached).</summary>
+    /// <summary>Returns the IPv4 neighbours the host has seen on a link, read once per cmdlet call.</summary>
     /// <param name="namespaceName">The namespace (null: the process's own).</param>
     /// <param name="link">The link, usually a bridge.</param>
     /// <returns>The neighbours' addresses.</returns>
     public IReadOnlyList<System.Net.IPAddress> Neighbors(string? namespaceName, string link)
     {
-        var json = Read(NetworkHost.IpIn(namespaceName, new[] { "-4", "-json", "neigh", "show", "dev", link }));
-        return RouteState.ParseNeighbors(json);
+        var key = (namespaceName ?? string.Empty) + "/" + link;
+        if (!_neighbors.TryGetValue(key, out var neighbors))
+        {
+            neighbors = RouteState.ParseNeighbors(Read(NetworkHost.IpIn(namespaceName, new[] { "-4", "-json", "neigh", "show", "dev", link })));
+            _neighbors[key] = neighbors;
+        }
+
+        return neighbors;
+    }
+
+    /// <summary>
+    /// Returns the connection-tracking entries of a namespace, read once per cmdlet call with one
+    /// <c>conntrack -L</c>; empty when the namespace does not exist or conntrack cannot list them.
+    /// </summary>
+    /// <param name="namespaceName">The namespace.</param>
+    /// <returns>The flows, in their original direction.</returns>
+    public IReadOnlyList<ConntrackFlow> Flows(string namespaceName)
+    {
+        if (!_flows.TryGetValue(namespaceName, out var flows))
+        {
+            var command = NetworkHost.ExecIn(namespaceName, "conntrack", new[] { "-L" });
+            var result = Exists(namespaceName) ? _runner.Run(command, null, CancellationToken.None) : null;
+            flows = result is { Succeeded: true } ? ConntrackFlow.ParseAll(result.StandardOutput) : Array.Empty<ConntrackFlow>();
+            _flows[namespaceName] = flows;
+        }
+
+        return flows;
     }
 
     /// <summary>
@@ -127,6 +167,27 @@ public sealed class KernelState
     public bool Exists(string namespaceName) =>
         NetworkHost.IsPath(namespaceName) ? File.Exists(namespaceName) : NamespaceNames.Contains(namespaceName, StringComparer.Ordinal);
 
+    /// <summary>
+    /// Returns what a planner derived from this state (such as the list of forwards parsed from the
+    /// rules), computing it on first use, so planning hundreds of inputs from one state parses once.
+    /// </summary>
+    /// <typeparam name="T">The type of what is derived.</typeparam>
+    /// <param name="key">A key naming what is derived and from which namespace.</param>
+    /// <param name="derive">Computes it from the state.</param>
+    /// <returns>The value, computed once until <see cref="Invalidate"/>.</returns>
+    public T Derived<T>(string key, Func<T> derive)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(derive);
+        if (!_derived.TryGetValue(key, out var value))
+        {
+            value = derive();
+            _derived[key] = value;
+        }
+
+        return (T)value;
+    }
+
     /// <summary>Forgets what was read, so the next question reads the kernel again (after a plan was applied).</summary>
     public void Invalidate()
     {
@@ -136,6 +197,10 @@ public sealed class KernelState
         _firewalls.Clear();
         _routes.Clear();
         _sysctls.Clear();
+        _neighbors.Clear();
+        _flows.Clear();
+        _processes = null;
+        _derived.Clear();
     }
 
     private NamespaceState ReadLinks(string? namespaceName)

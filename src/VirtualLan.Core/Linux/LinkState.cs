@@ -14,6 +14,7 @@ public sealed class LinkState
     /// <param name="macAddress">The link-layer address, or null.</param>
     /// <param name="alias">The interface alias (ifalias), which VirtualLan uses to mark what it made.</param>
     /// <param name="addresses">The IPv4 addresses on the link.</param>
+    /// <param name="group">The link group, "default" unless set.</param>
     public LinkState(
         int index,
         string name,
@@ -24,8 +25,10 @@ public sealed class LinkState
         int mtu,
         string? macAddress,
         string? alias,
-        IReadOnlyList<Ipv4Cidr> addresses)
+        IReadOnlyList<Ipv4Cidr> addresses,
+        string group = "default")
     {
+        Group = group;
         Index = index;
         Name = name;
         Kind = kind;
@@ -67,6 +70,9 @@ public sealed class LinkState
 
     /// <summary>Gets the IPv4 addresses.</summary>
     public IReadOnlyList<Ipv4Cidr> Addresses { get; }
+
+    /// <summary>Gets the link's group: "default" (0) unless someone put it in another, as a number or a name of /etc/iproute2/group.</summary>
+    public string Group { get; }
 
     /// <summary>Gets a value indicating whether the link is administratively up.</summary>
     public bool IsUp => Flags.Contains("UP");

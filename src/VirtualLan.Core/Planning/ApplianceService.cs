@@ -33,9 +33,13 @@ public sealed class ApplianceService
     /// <summary>Plans plugging an appliance in.</summary>
     /// <param name="request">The request.</param>
     /// <param name="state">The kernel's state.</param>
+    /// <param name="reserved">
+    /// Addresses that plans made from the same state, for the same pipeline, have taken already;
+    /// the address this plan takes is added. Null when the plan stands alone.
+    /// </param>
     /// <returns>The plan and the appliance as it will be.</returns>
     /// <exception cref="VlanException">The bridge, the appliance or the address do not fit.</exception>
-    public (Plan Plan, Appliance Appliance) PlanConnect(ApplianceRequest request, KernelState state)
+    public (Plan Plan, Appliance Appliance) PlanConnect(ApplianceRequest request, KernelState state, ISet<IPAddress>? reserved = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(state);
@@ -51,6 +55,7 @@ public sealed class ApplianceService
         }
 
         var used = UsedAddresses(request.Bridge, lan, router, state);
+        used.UnionWith(reserved ?? new HashSet<IPAddress>());
         var address = ChooseAddress(request, lan, existing, used);
         if (!request.Readdress || request.Kind != ApplianceKind.DockerNetwork)
         {
@@ -67,6 +72,11 @@ public sealed class ApplianceService
             ApplianceKind.Interface => PlanInterface(request, address, gateway, state, steps),
             _ => PlanDockerNetwork(request, lan, gateway, used, state, steps),
         };
+        if (reserved is not null)
+        {
+            reserved.UnionWith(used);
+        }
+
         return (new Plan($"Connect {request.Kind} {request.Target} to {request.Bridge}", $"{request.Target} on {request.Bridge} in {_host.DisplayName}", steps), appliance);
     }
 
@@ -80,6 +90,11 @@ public sealed class ApplianceService
     public IReadOnlyList<Appliance> List(KernelState state, bool live = true)
     {
         ArgumentNullException.ThrowIfNull(state);
+        return live ? ReadAppliances(state, live: true) : state.Derived("appliances/" + _host.DisplayName, () => ReadAppliances(state, live: false));
+    }
+
+    private IReadOnlyList<Appliance> ReadAppliances(KernelState state, bool live)
+    {
         var links = state.Links(_host.Sandbox);
         var appliances = new List<Appliance>();
         foreach (var port in links.Links)
@@ -168,7 +183,8 @@ public sealed class ApplianceService
 
         if (!existed)
         {
-            steps.Add(Step.Program($"Create the namespace {ns}", new CommandLine("ip", "netns", "add", ns), new CommandLine("ip", "netns", "delete", ns), s => s.Exists(ns)));
+            // An ip step outside any namespace: the creation of many namespaces goes to one ip -batch.
+            steps.Add(Step.Link($"Create the namespace {ns}", null, new[] { "netns", "add", ns }, new[] { "netns", "delete", ns }, s => s.Exists(ns)));
         }
 
         var inside = request.InterfaceName ?? recorded?["if"] ?? "eth0";
@@ -183,6 +199,7 @@ public sealed class ApplianceService
         {
             Name = request.Target, Kind = request.Kind, Bridge = request.Bridge, HostInterface = port, Interface = inside,
             Address = address, Gateway = gateway, Namespace = ns, Sandbox = _host.Sandbox,
+            MacAddress = recorded is null ? ApplianceMac(request) : state.Links(ns).Link(inside)?.MacAddress ?? ApplianceMac(request),
         };
     }
 
@@ -200,6 +217,7 @@ public sealed class ApplianceService
         {
             Name = request.Target, Kind = request.Kind, Bridge = request.Bridge, HostInterface = port, Interface = inside,
             Address = address, Gateway = gateway, Namespace = ns, ContainerId = container.Id, Sandbox = _host.Sandbox,
+            MacAddress = recorded is null ? ApplianceMac(request) : links.Link(inside)?.MacAddress ?? ApplianceMac(request),
         };
     }
 
@@ -226,7 +244,10 @@ public sealed class ApplianceService
         }
 
         var record = new AliasRecord(Record, values).ToString();
-        steps.Add(Step.Link($"Create the veth {port} ↔ {inside} for {request.Target}", h, new[] { "link", "add", port, "type", "veth", "peer", "name", inside, "netns", ns }, new[] { "link", "del", port }, s => s.Links(h).Link(port) is not null));
+
+        // The appliance's MAC address is derived from its bridge and name, so it is known without
+        // reading the namespace and stays the same across rebuilds (ARP caches and DHCP leases agree).
+        steps.Add(Step.Link($"Create the veth {port} ↔ {inside} for {request.Target}", h, new[] { "link", "add", port, "type", "veth", "peer", "name", inside, "address", ApplianceMac(request), "netns", ns }, new[] { "link", "del", port }, s => s.Links(h).Link(port) is not null));
         steps.Add(Step.Link($"Record {request.Target} on {port}", h, new[] { "link", "set", "dev", port, "alias", record }, null, s => s.Links(h).Link(port)?.Alias == record));
         steps.Add(Step.Link($"Plug {port} into {request.Bridge}", h, new[] { "link", "set", "dev", port, "master", request.Bridge, "up" }, null, s => s.Links(h).Link(port) is { IsUp: true } p && p.Master == request.Bridge));
         steps.Add(Step.Link($"Give {inside} the address {address}", ns, new[] { "addr", "add", address.ToString(), "dev", inside }, null, s => s.Links(ns).Link(inside)?.Addresses.Contains(address) == true));
@@ -635,6 +656,8 @@ public sealed class ApplianceService
 
     private static string PortName(string name) =>
         name.Length <= 12 ? "vl-" + name : "vl-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..12].ToLowerInvariant();
+
+    private static string ApplianceMac(ApplianceRequest request) => GuestMac(request.Bridge + "/" + request.Kind + "/" + request.Target);
 
     private static string GuestMac(string key) => "52:54:00:" + string.Join(':', BridgeService.StableMac(key).Split(':').Skip(3));
 

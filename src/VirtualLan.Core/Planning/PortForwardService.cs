@@ -64,10 +64,11 @@ public sealed partial class PortForwardService
     /// <param name="externalAddress">The public address, or null for the uplink's.</param>
     /// <param name="appliance">The appliance that holds the server, for the record.</param>
     /// <param name="state">The kernel's state.</param>
+    /// <param name="planned">Forwards planned from the same state for the same pipeline, not yet applied; null when none.</param>
     /// <returns>The plan and the forward as it will be.</returns>
     /// <exception cref="VlanException">The router, ports or addresses do not fit, or the port is forwarded already.</exception>
     public (Plan Plan, PortForward Forward) PlanAdd(
-        string routerName, ForwardProtocol protocol, string externalPorts, string? internalPorts, IPAddress internalAddress, IPAddress? externalAddress, string? appliance, KernelState state)
+        string routerName, ForwardProtocol protocol, string externalPorts, string? internalPorts, IPAddress internalAddress, IPAddress? externalAddress, string? appliance, KernelState state, IReadOnlyCollection<PortForward>? planned = null)
     {
         ArgumentNullException.ThrowIfNull(internalAddress);
         ArgumentNullException.ThrowIfNull(state);
@@ -93,7 +94,8 @@ public sealed partial class PortForwardService
         var publicAddress = externalAddress ?? router.UplinkAddress?.Address ?? throw new VlanException(
             ErrorIds.UplinkHasNoAddress, VlanErrorKind.InvalidOperation, routerName, $"The router '{routerName}' has no address on its uplink yet, so there is no public address to forward. Give one with -ExternalAddress.");
         var ports = first == last ? first.ToString(CultureInfo.InvariantCulture) : $"{first}-{last}";
-        var existing = List(state).FirstOrDefault(f => f.Router == routerName && f.Protocol == protocol && f.ExternalPortFirst <= last && first <= f.ExternalPortLast);
+        var existing = List(state).Concat(planned ?? Array.Empty<PortForward>())
+            .FirstOrDefault(f => f.Router == routerName && f.Protocol == protocol && f.ExternalPortFirst <= last && first <= f.ExternalPortLast);
         var forward = new PortForward
         {
             Router = routerName, Protocol = protocol, ExternalAddress = publicAddress, ExternalPortFirst = first, ExternalPortLast = last,
@@ -113,8 +115,9 @@ public sealed partial class PortForwardService
         var owned = OwnedRules(router, forward).ToArray();
         steps.AddRange(owned.Select(x => Rule(r, x.Table, x.Rule)));
 
-        // Flows are forgotten only when the forward changes something; a forward already in place needs nothing.
-        steps.Add(FlushConntrack(r, protocol, publicAddress, s => owned.All(x => s.Firewall(r).HasRule(x.Table, RestoreInput.Line(x.Rule)))));
+        // Flows are forgotten only when the forward changes something and a flow to its ports is
+        // tracked (read once with conntrack -L); a forward already in place needs nothing.
+        steps.Add(FlushConntrack(r, protocol, publicAddress, s => owned.All(x => s.Firewall(r).HasRule(x.Table, RestoreInput.Line(x.Rule))) || !Tracked(s, r, forward)));
         return (new Plan($"Forward {protocol.ToString().ToUpperInvariant()} {publicAddress}:{ports} to {internalAddress}:{internalFirst}", $"{routerName} ({r})", steps), forward);
     }
 
@@ -124,10 +127,22 @@ public sealed partial class PortForwardService
     public IReadOnlyList<PortForward> List(KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
+        return state.Derived("forwards/" + _host.DisplayName, () => ReadForwards(state));
+    }
+
+    private IReadOnlyList<PortForward> ReadForwards(KernelState state)
+    {
         var forwards = new List<PortForward>();
         var appliances = new Dictionary<IPAddress, string>();
         foreach (var router in new RouterService(_host, _ => null, _ => false).Routers(state))
         {
+            // The owners of NAT loopback rules (those matching on the LAN leg), collected in one pass.
+            var loopbackOwners = state.Firewall(router.Namespace).Rules("nat")
+                .Where(l => l.Contains(" -i " + RouterService.LanInterface + " ", StringComparison.Ordinal))
+                .Select(l => WanRule().Match(l))
+                .Where(m => m.Success)
+                .Select(m => m.Groups["owner"].Value)
+                .ToHashSet(StringComparer.Ordinal);
             foreach (var line in state.Firewall(router.Namespace).Rules("nat"))
             {
                 var match = WanRule().Match(line);
@@ -139,7 +154,7 @@ public sealed partial class PortForwardService
                 var ports = match.Groups["ports"].Value.Split(':');
                 var target = match.Groups["target"].Value.Split(':');
                 var internalAddress = IPAddress.Parse(target[0]);
-                var loopback = state.Firewall(router.Namespace).Rules("nat").Any(l => l.Contains(" -i " + RouterService.LanInterface + " ", StringComparison.Ordinal) && l.Contains(match.Groups["owner"].Value, StringComparison.Ordinal));
+                var loopback = loopbackOwners.Contains(match.Groups["owner"].Value);
                 forwards.Add(new PortForward
                 {
                     Router = router.Name,
@@ -187,7 +202,7 @@ public sealed partial class PortForwardService
             }
         }
 
-        steps.Add(FlushConntrack(r, protocol, forward.ExternalAddress, null));
+        steps.Add(FlushConntrack(r, protocol, forward.ExternalAddress, s => !Tracked(s, r, forward)));
         return new Plan($"Remove the forward {owner}", $"{routerName} ({r})", steps);
     }
 
@@ -223,6 +238,12 @@ public sealed partial class PortForwardService
         // Hairpin: a LAN client's connection comes back out of lan0, so it is masqueraded behind the
         // router's LAN address, or the server would answer the client directly and the client drop it.
         yield return ("nat", new[] { "-A", RouterService.PostroutingChain, "-s", lan, "-d", server, "-o", RouterService.LanInterface, "-p", proto, "-m", proto, "--dport", internalPorts, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", owner, "-j", "MASQUERADE" });
+    }
+
+    private static bool Tracked(KernelState state, string ns, PortForward forward)
+    {
+        var proto = forward.Protocol.ToString().ToLowerInvariant();
+        return state.Flows(ns).Any(f => f.Protocol == proto && f.Destination.Equals(forward.ExternalAddress) && f.DestinationPort >= forward.ExternalPortFirst && f.DestinationPort <= forward.ExternalPortLast);
     }
 
     private static Step FlushConntrack(string r, ForwardProtocol protocol, IPAddress external, Func<KernelState, bool>? isDone) =>

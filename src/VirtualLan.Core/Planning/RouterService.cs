@@ -262,6 +262,11 @@ public sealed class RouterService
     public IReadOnlyList<Router> Routers(KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
+        return state.Derived("routers/" + _host.DisplayName, () => ReadRouters(state));
+    }
+
+    private IReadOnlyList<Router> ReadRouters(KernelState state)
+    {
 
         // The router's record is also on its host link (NAME-hl), so one read of the host's links
         // finds every router, however many appliance namespaces there are.

@@ -112,17 +112,20 @@ public sealed class SandboxService
             steps.Add(Step.Program($"Kill the processes in {name}", new CommandLine("kill", new[] { "-KILL" }.Concat(pids)), null, null));
         }
 
+        // ip steps outside any namespace: all the deletions go to one ip -batch.
         foreach (var inner in all)
         {
-            steps.Add(Step.Program(
+            steps.Add(Step.Link(
                 $"Delete the namespace {inner}",
-                new CommandLine("ip", "netns", "delete", inner),
+                null,
+                new[] { "netns", "delete", inner },
                 null,
                 s => !s.NamespaceNames.Contains(inner, StringComparer.Ordinal)));
-            if (_exists($"/etc/netns/{inner}"))
-            {
-                steps.Add(Step.Program($"Delete /etc/netns/{inner}", new CommandLine("rm", "-r", $"/etc/netns/{inner}"), null, null));
-            }
+        }
+
+        foreach (var inner in all.Where(n => _exists($"/etc/netns/{n}")))
+        {
+            steps.Add(Step.Program($"Delete /etc/netns/{inner}", new CommandLine("rm", "-r", $"/etc/netns/{inner}"), null, null));
         }
 
         return new Plan($"Delete sandbox {name} and everything in it", name, steps);

@@ -12,6 +12,8 @@ namespace VirtualLan.Commands;
 [OutputType(typeof(PortForward))]
 public sealed class AddVlanPortForwardCommand : VlanCmdlet
 {
+    private readonly List<Request> _requests = new();
+
     /// <summary>Gets or sets the router; by default the router of the appliance's bridge.</summary>
     [Parameter]
     public string? Router { get; set; }
@@ -29,16 +31,19 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
     public string? Bridge { get; set; }
 
-    /// <summary>Gets or sets the external port or range, such as 4000 or 4000-4010.</summary>
-    [Parameter(Mandatory = true)]
+    /// <summary>
+    /// Gets or sets the external port or range, such as 4000 or 4000-4010; bound by name from piped
+    /// objects (a CSV of forwards), or computed per piped appliance with a script block.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public string ExternalPort { get; set; } = string.Empty;
 
     /// <summary>Gets or sets the server's port, or the first of its range; the external port by default.</summary>
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? InternalPort { get; set; }
 
     /// <summary>Gets or sets the protocol.</summary>
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public ForwardProtocol Protocol { get; set; } = ForwardProtocol.Tcp;
 
     /// <summary>Gets or sets the public address; the router's uplink address by default.</summary>
@@ -51,19 +56,60 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        GuardLocked(() =>
+        Guard(() =>
         {
             var address = RouterRequest.ParseAddress(Address.Split('/')[0], "Address");
             var external = ExternalAddress is null ? null : RouterRequest.ParseAddress(ExternalAddress, "ExternalAddress");
+            PortForwardService.ParsePorts(ExternalPort, "ExternalPort");
+            _requests.Add(new Request(Router, Bridge, Protocol, ExternalPort, InternalPort, address, external, Appliance));
+        });
+    }
+
+    /// <summary>
+    /// Plans every forward of the pipeline from one read of the kernel's state and applies them as
+    /// one plan: one iptables-restore per router and table.
+    /// </summary>
+    protected override void EndProcessing()
+    {
+        if (_requests.Count == 0)
+        {
+            return;
+        }
+
+        GuardLocked(() =>
+        {
             var state = Runtime.ReadState();
-            var router = Router ?? new RouterService(Target, _ => null, _ => false).Routers(state).FirstOrDefault(r => Bridge is null || r.Bridge == Bridge)?.Name
-                ?? throw new VlanException(ErrorIds.RouterNotFound, VlanErrorKind.ObjectNotFound, Bridge, $"There is no router{(Bridge is null ? string.Empty : $" for '{Bridge}'")} in {Target.DisplayName}. Give one with -Router, or make one with Add-VlanRouterNamespace.");
+            var routers = new RouterService(Target, _ => null, _ => false).Routers(state);
             var service = new PortForwardService(Target, new Docker(Runtime.Runner));
-            var (plan, forward) = service.PlanAdd(router, Protocol, ExternalPort, InternalPort, address, external, Appliance, state);
-            if (Apply(plan, state) && !IsWhatIf)
+            var planned = new List<(Execution.Plan Plan, PortForward Forward)>();
+            foreach (var r in _requests)
             {
-                WriteObject(service.List(state).First(f => f.Router == router && f.Protocol == Protocol && f.ExternalPort == forward.ExternalPort));
+                Guard(() =>
+                {
+                    var router = r.Router ?? routers.FirstOrDefault(x => r.Bridge is null || x.Bridge == r.Bridge)?.Name
+                        ?? throw new VlanException(ErrorIds.RouterNotFound, VlanErrorKind.ObjectNotFound, r.Bridge, $"There is no router{(r.Bridge is null ? string.Empty : $" for '{r.Bridge}'")} in {Target.DisplayName}. Give one with -Router, or make one with Add-VlanRouterNamespace.");
+                    planned.Add(service.PlanAdd(router, r.Protocol, r.ExternalPort, r.InternalPort, r.Address, r.ExternalAddress, r.Appliance, state, planned.Select(p => p.Forward).ToArray()));
+                });
+            }
+
+            var title = planned.Count == 1 ? planned[0].Plan.Title : $"Add {planned.Count} port forwards";
+            var inPlace = ApplyAll(planned.Select(p => p.Plan).ToArray(), state, title, Target.DisplayName);
+            if (IsWhatIf || !inPlace.Any(x => x))
+            {
+                return;
+            }
+
+            var live = service.List(state);
+            for (var i = 0; i < planned.Count; i++)
+            {
+                var forward = planned[i].Forward;
+                if (inPlace[i] && live.FirstOrDefault(f => f.Router == forward.Router && f.Protocol == forward.Protocol && f.ExternalPort == forward.ExternalPort) is { } found)
+                {
+                    WriteObject(found);
+                }
             }
         });
     }
+
+    private sealed record Request(string? Router, string? Bridge, ForwardProtocol Protocol, string ExternalPort, string? InternalPort, System.Net.IPAddress Address, System.Net.IPAddress? ExternalAddress, string? Appliance);
 }

@@ -18,33 +18,35 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
     private const string TapSet = "Tap";
     private const string InterfaceSet = "Interface";
 
+    private readonly List<ApplianceRequest> _requests = new();
+
     /// <summary>Gets or sets the bridge to plug into; a bridge or router from the pipeline binds here.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string Bridge { get; set; } = BridgeRequest.DefaultName;
 
-    /// <summary>Gets or sets the network namespace to plug in.</summary>
+    /// <summary>Gets or sets the network namespaces to plug in; several are planned and applied as one.</summary>
     [Parameter(Mandatory = true, ParameterSetName = NamespaceSet)]
-    public string? Namespace { get; set; }
+    public string[]? Namespace { get; set; }
 
     /// <summary>Gets or sets a value indicating whether a missing namespace is created, as seed 004's 'ip netns add' does.</summary>
     [Parameter(ParameterSetName = NamespaceSet)]
     public SwitchParameter Create { get; set; }
 
-    /// <summary>Gets or sets the Docker container (name or id) to plug in.</summary>
+    /// <summary>Gets or sets the Docker containers (names or ids) to plug in.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ContainerSet)]
-    public string? Container { get; set; }
+    public string[]? Container { get; set; }
 
     /// <summary>Gets or sets the Docker bridge network to join to the LAN.</summary>
     [Parameter(Mandatory = true, ParameterSetName = DockerNetworkSet)]
     public string? DockerNetwork { get; set; }
 
-    /// <summary>Gets or sets the QEMU tap to plug in; it is created when it does not exist.</summary>
+    /// <summary>Gets or sets the QEMU taps to plug in; each is created when it does not exist.</summary>
     [Parameter(Mandatory = true, ParameterSetName = TapSet)]
-    public string? Tap { get; set; }
+    public string[]? Tap { get; set; }
 
-    /// <summary>Gets or sets the existing link to plug in, such as vboxnet0.</summary>
+    /// <summary>Gets or sets the existing links to plug in, such as vboxnet0.</summary>
     [Parameter(Mandatory = true, ParameterSetName = InterfaceSet)]
-    public string? Interface { get; set; }
+    public string[]? Interface { get; set; }
 
     /// <summary>Gets or sets the appliance's address; by default the next free one of its kind's pool.</summary>
     [Parameter(ParameterSetName = NamespaceSet)]
@@ -76,29 +78,74 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var (kind, target) = ParameterSetName switch
+        var (kind, targets) = ParameterSetName switch
         {
             ContainerSet => (ApplianceKind.Container, Container),
-            DockerNetworkSet => (ApplianceKind.DockerNetwork, DockerNetwork),
+            DockerNetworkSet => (ApplianceKind.DockerNetwork, new[] { DockerNetwork }),
             TapSet => (ApplianceKind.Tap, Tap),
             InterfaceSet => (ApplianceKind.Interface, Interface),
             _ => (ApplianceKind.Namespace, Namespace),
         };
+        targets ??= Array.Empty<string>();
+        if (Address is not null && targets.Length > 1)
+        {
+            Guard(
+                () => throw new VlanException(ErrorIds.AddressForMany, VlanErrorKind.InvalidArgument, Address, $"-Address {Address} was given for {targets.Length} appliances, and an address can belong to one only. Leave -Address out to give each the next free one, or connect them one by one."),
+                terminating: true);
+        }
+
+        foreach (var target in targets)
+        {
+            Guard(() => _requests.Add(ApplianceRequest.Create(kind, target, Bridge, Address, Gateway, InterfaceName, TapOwner, ReaddressContainers, Create)));
+        }
+    }
+
+    /// <summary>
+    /// Plans every appliance of the pipeline from one read of the kernel's state, then applies them
+    /// as one plan: one ip -batch per namespace, one iptables-restore per namespace and table.
+    /// </summary>
+    protected override void EndProcessing()
+    {
+        if (_requests.Count == 0)
+        {
+            return;
+        }
+
         GuardLocked(() =>
         {
-            var request = ApplianceRequest.Create(kind, target, Bridge, Address, Gateway, InterfaceName, TapOwner, ReaddressContainers, Create);
             var service = new ApplianceService(Target, new Docker(Runtime.Runner));
             var state = Runtime.ReadState();
-            var (plan, planned) = service.PlanConnect(request, state);
-            if (Apply(plan, state) && !IsWhatIf)
+            var reserved = new HashSet<System.Net.IPAddress>();
+            var planned = new List<(ApplianceRequest Request, Execution.Plan Plan, Appliance Appliance)>();
+            foreach (var request in _requests)
             {
-                var appliance = service.Read(kind, planned.Name, state) ?? planned;
-                if (kind == ApplianceKind.Interface)
+                if (planned.Any(p => p.Request.Kind == request.Kind && p.Request.Target == request.Target))
                 {
-                    WriteWarning($"VirtualBox gives {request.Target} its host address back when a VM starts or stops. Run this command again to take it off again; it changes nothing when all is in place.");
+                    continue; // given twice in one pipeline: once is enough
                 }
 
-                WriteObject(appliance);
+                Guard(() =>
+                {
+                    var (plan, appliance) = service.PlanConnect(request, state, reserved);
+                    planned.Add((request, plan, appliance));
+                });
+            }
+
+            var title = planned.Count == 1 ? planned[0].Plan.Title : $"Connect {planned.Count} appliances";
+            var inPlace = ApplyAll(planned.Select(p => p.Plan).ToArray(), state, title, Target.DisplayName);
+            for (var i = 0; i < planned.Count; i++)
+            {
+                if (!inPlace[i] || IsWhatIf)
+                {
+                    continue;
+                }
+
+                if (planned[i].Request.Kind == ApplianceKind.Interface)
+                {
+                    WriteWarning($"VirtualBox gives {planned[i].Request.Target} its host address back when a VM starts or stops. Run this command again to take it off again; it changes nothing when all is in place.");
+                }
+
+                WriteObject(planned[i].Appliance);
             }
         });
     }

@@ -22,11 +22,10 @@ public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
         var service = new ApplianceService(Target, new Docker(Runtime.Runner));
         foreach (var name in Name)
         {
-            GuardLocked(() =>
-            {
-                var state = Runtime.ReadState();
-                Apply(service.PlanDisconnect(name, state), state);
-            });
+            Queue(state => service.PlanDisconnect(name, state));
         }
     }
+
+    /// <summary>Disconnects every appliance of the pipeline with one plan: the host's links go in one ip -batch.</summary>
+    protected override void EndProcessing() => ApplyQueued("Disconnect", "appliances");
 }

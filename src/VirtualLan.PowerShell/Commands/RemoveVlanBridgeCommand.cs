@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using VirtualLan.Execution;
 using VirtualLan.Linux;
 using VirtualLan.Planning;
 
@@ -36,9 +37,12 @@ public sealed class RemoveVlanBridgeCommand : VlanCmdlet
             {
                 var docker = new Docker(Runtime.Runner);
                 var state = Runtime.ReadState();
-                var routers = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists).Routers(state).Where(r => r.Bridge == name).ToArray();
-                var appliances = new ApplianceService(Target, docker).List(state, live: false).Where(a => a.Bridge == name).ToArray();
-                var hostNat = new HostNatService(Target).Read(name, state);
+                var routerService = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
+                var applianceService = new ApplianceService(Target, docker);
+                var routers = routerService.Routers(state).Where(r => r.Bridge == name).ToArray();
+                var appliances = applianceService.List(state, live: false).Where(a => a.Bridge == name).ToArray();
+                var hostNatService = new HostNatService(Target);
+                var hostNat = hostNatService.Read(name, state);
                 if (!Recurse && (routers.Length > 0 || appliances.Length > 0 || hostNat is not null))
                 {
                     throw new VlanException(
@@ -48,61 +52,29 @@ public sealed class RemoveVlanBridgeCommand : VlanCmdlet
                         $"The bridge '{name}' still has {string.Join(", ", routers.Select(r => "the router " + r.Name).Concat(appliances.Select(a => "the appliance " + a.Name)).Concat(hostNat is null ? Array.Empty<string>() : new[] { "host NAT" }))}. Add -Recurse to remove them with it, or remove them first.");
                 }
 
-                if (Recurse && !TearDown(name, routers, appliances, hostNat is not null, docker))
+                // With -Recurse, everything on the bridge is planned from this one read and goes as
+                // one plan (PlanExecutor.Combine): appliances, host NAT, routers, then the bridge, each
+                // in its own order, the host's link deletions together. A router's forwards live in its
+                // namespace and go with it.
+                var plans = new List<Execution.Plan>();
+                plans.AddRange(appliances.Select(a => applianceService.PlanDisconnect(a.Name, state)));
+                if (hostNat is not null)
                 {
-                    return;
+                    plans.Add(hostNatService.PlanDisable(name, state));
                 }
 
-                state = Runtime.ReadState();
-                var plan = new BridgeService(Target).PlanRemove(name, Force, state);
-                var ports = state.Links(Target.Sandbox).PortsOf(name);
-                if (Apply(plan, state) && ports.Count > 0 && !IsWhatIf)
+                plans.AddRange(routers.Select(r => routerService.PlanRemove(r.Name, state)));
+                plans.Add(new BridgeService(Target).PlanRemove(name, Force, state));
+
+                // Ports the module did not plug in stay, unplugged: the user is told which.
+                var ours = appliances.Select(a => a.HostInterface).Concat(routers.Select(r => r.BridgePort)).ToHashSet(StringComparer.Ordinal);
+                var foreign = state.Links(Target.Sandbox).PortsOf(name).Where(p => !ours.Contains(p)).ToArray();
+                var plan = PlanExecutor.Combine(plans.Count == 1 ? plans[0].Title : $"Remove bridge {name} with everything on it", $"{name} in {Target.DisplayName}", plans, state);
+                if (Apply(plan, state) && foreign.Length > 0 && !IsWhatIf)
                 {
-                    WriteWarning($"The bridge {name} had ports the module did not make ({string.Join(", ", ports)}); they were unplugged and left in place.");
+                    WriteWarning($"The bridge {name} had ports the module did not make ({string.Join(", ", foreign)}); they were unplugged and left in place.");
                 }
             });
         }
-    }
-
-    private bool TearDown(string name, IReadOnlyList<Router> routers, IReadOnlyList<Appliance> appliances, bool hostNat, Docker docker)
-    {
-        var forwards = new PortForwardService(Target, docker);
-        foreach (var forward in forwards.List(Runtime.ReadState()).Where(f => routers.Any(r => r.Name == f.Router)))
-        {
-            var state = Runtime.ReadState();
-            if (!Apply(forwards.PlanRemove(forward.Router, forward.Protocol, forward.ExternalPort, state), state))
-            {
-                return false;
-            }
-        }
-
-        if (hostNat)
-        {
-            var state = Runtime.ReadState();
-            if (!Apply(new HostNatService(Target).PlanDisable(name, state), state))
-            {
-                return false;
-            }
-        }
-
-        foreach (var appliance in appliances)
-        {
-            var state = Runtime.ReadState();
-            if (!Apply(new ApplianceService(Target, docker).PlanDisconnect(appliance.Name, state), state))
-            {
-                return false;
-            }
-        }
-
-        foreach (var router in routers)
-        {
-            var state = Runtime.ReadState();
-            if (!Apply(new RouterService(Target, Runtime.Tools.Find, Runtime.Exists).PlanRemove(router.Name, state), state))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -27,10 +27,10 @@ public sealed class RemoveVlanPortForwardCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        GuardLocked(() =>
-        {
-            var state = Runtime.ReadState();
-            Apply(new PortForwardService(Target, new Docker(Runtime.Runner)).PlanRemove(Router, Protocol, ExternalPort, state), state);
-        });
+        var (router, protocol, ports) = (Router, Protocol, ExternalPort);
+        Queue(state => new PortForwardService(Target, new Docker(Runtime.Runner)).PlanRemove(router, protocol, ports, state));
     }
+
+    /// <summary>Removes every forward of the pipeline with one plan: one iptables-restore per router and table.</summary>
+    protected override void EndProcessing() => ApplyQueued("Remove", "port forwards");
 }
