@@ -77,20 +77,29 @@ public class UnifiedLanTests
             // The seed's nc chat between a container and the VM.
             Assert.Equal("hello VM", World.Send(tester, "tcp", "172.24.2.2", QemuVm.EchoPort, "hello VM")?.Trim());
 
-            // Docker restarts (live-restore keeps the container): Docker leaves DOCKER-USER and its rule
-            // alone, and the container keeps reaching the VM. Docker 20.10 may put its isolation jump
-            // above the DOCKER-USER jump on restart (moby/moby#48560); the module's own jump at the top
-            // of FORWARD keeps DOCKER-USER first, and running the runbook again repairs it if Docker moved it.
-            docker.Restart();
-            Assert.Equal($"/proc/{Pid("dockernet_tester")}/ns/net", tester);
-            Assert.Contains("virtuallan:appliance/docker_custom", Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "iptables-save", "-t", "filter"), StringComparison.Ordinal);
-            Connect("-DockerNetwork docker_custom -ReaddressContainers");
-            Assert.True(
-                Kernel.Ping(tester, "172.24.2.2"),
-                "After the dockerd restart the container could not reach the VM.\n" + Kernel.Run("bridge", "-n", world.Sandbox.Name, "link").Output
-                + Kernel.Run(Kernel.In(tester, "ip", "-4", "addr")).Output + Kernel.Run(Kernel.In(tester, "ip", "-4", "route")).Output
-                + Kernel.Run("ip", "netns", "exec", world.Sandbox.Name, "iptables-save", "-t", "filter").Output
-                + Kernel.Run("ip", "-n", world.Sandbox.Name, "-4", "addr").Output);
+            // Docker restarts (live-restore keeps the container) and leaves DOCKER-USER and its rule alone.
+            // Docker before 25.0.7/27.4.0 (Debian 12's 20.10 among them) then has its isolation jump above
+            // every jump to DOCKER-USER, its DROP rules see the LAN's traffic first, and no rule of ours
+            // can stay above that jump (moby/moby#48560, fixed upstream by moby/moby#48577): running the
+            // same Connect line again after the restart is the repair. Twice, because the second restart
+            // finds the module's own jump pushed down, which the repair must move, not add again.
+            for (var restart = 1; restart <= 2; restart++)
+            {
+                docker.Restart();
+                Assert.Equal($"/proc/{Pid("dockernet_tester")}/ns/net", tester);
+                Assert.Contains("virtuallan:appliance/docker_custom", Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "iptables-save", "-t", "filter"), StringComparison.Ordinal);
+                Connect("-DockerNetwork docker_custom -ReaddressContainers");
+                var forward = Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "iptables", "-S", "FORWARD").Split('\n').Where(l => l.StartsWith("-A ", StringComparison.Ordinal)).ToArray();
+                Assert.True(
+                    forward[0].EndsWith("-j DOCKER-USER", StringComparison.Ordinal) && forward.Count(l => l.Contains("docker-user-first", StringComparison.Ordinal)) <= 1,
+                    $"After restart {restart} FORWARD is:\n" + string.Join("\n", forward));
+                Assert.True(
+                    Kernel.Ping(tester, "172.24.2.2"),
+                    $"After dockerd restart {restart} the container could not reach the VM.\n" + Kernel.Run("bridge", "-n", world.Sandbox.Name, "link").Output
+                    + Kernel.Run(Kernel.In(tester, "ip", "-4", "addr")).Output + Kernel.Run(Kernel.In(tester, "ip", "-4", "route")).Output
+                    + Kernel.Run("ip", "netns", "exec", world.Sandbox.Name, "iptables-save", "-t", "filter").Output
+                    + Kernel.Run("ip", "-n", world.Sandbox.Name, "-4", "addr").Output);
+            }
 
             // Disconnect leaves every appliance running and nothing of ours behind.
             world.Session.Invoke("Get-VlanAppliance | Disconnect-VlanAppliance");

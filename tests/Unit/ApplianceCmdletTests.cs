@@ -46,6 +46,104 @@ public class ApplianceCmdletTests
         Assert.Contains("addr=172.24.2.2%2F16", text, StringComparison.Ordinal);
     }
 
+    private static (PowerShellSession Session, FakeRunner Runner) OpenWithDockerNetwork(params string[] forward) => OpenWithDockerNetwork(connected: false, forward);
+
+    private static (PowerShellSession Session, FakeRunner Runner) OpenWithDockerNetwork(bool connected, params string[] forward)
+    {
+        var links = System.Text.Json.Nodes.JsonNode.Parse(FakeRunner.Fixture("ip-d-j-addr-show.host-with-uplink.json"))!.AsArray();
+        if (connected)
+        {
+            var port = links.Single(l => (string?)l!["ifname"] == "wan0")!.DeepClone();
+            port["ifname"] = "vl-n881b070752a";
+            port["ifindex"] = 91;
+            port["master"] = "virtualnet0";
+            port["ifalias"] = "virtuallan:appliance bridge=virtualnet0 caddrs= daddrs=172.18.0.1%2F16 dbr=br-881b070752a9 gw=172.24.0.1 kind=DockerNetwork name=docker_custom peer=vl-p881b070752a";
+            links.Add(port);
+        }
+
+        var dockerBridge = links.Single(l => (string?)l!["ifname"] == "virtualnet0")!.DeepClone();
+        dockerBridge["ifname"] = "br-881b070752a9";
+        dockerBridge["ifindex"] = 90;
+        dockerBridge["address"] = "02:42:ac:12:00:01";
+        dockerBridge.AsObject().Remove("ifalias");
+        dockerBridge["addr_info"] = System.Text.Json.Nodes.JsonNode.Parse("""[{"family":"inet","local":"172.18.0.1","prefixlen":16,"scope":"global","label":"br-881b070752a9"}]""");
+        links.Add(dockerBridge);
+        var runner = new FakeRunner(links.ToJsonString())
+        {
+            IptablesSave = string.Join("\n", new[] { "*filter", ":INPUT ACCEPT [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]", ":DOCKER-ISOLATION-STAGE-1 - [0:0]", ":DOCKER-USER - [0:0]" }
+                .Concat(forward)
+                .Concat(new[] { "-A DOCKER-ISOLATION-STAGE-1 -j RETURN", "-A DOCKER-USER -j RETURN", "COMMIT", string.Empty })),
+            Respond = c => c.Program != "docker" ? null
+                : c.Arguments[0] == "network" ? new CommandResult(0, FakeRunner.Fixture("docker-network-inspect.internal.json"), string.Empty)
+                : new CommandResult(0, FakeRunner.Fixture("docker-container-inspect.json"), string.Empty),
+        };
+        return (PowerShellSession.Open(new VlanSystem(runner, () => PrivilegesTests.Root, batch: false, exists: _ => false)), runner);
+    }
+
+    [Fact]
+    public void WhatIf_for_a_Docker_network_lets_the_LAN_through_DOCKER_USER_and_adds_no_jump_while_Dockers_is_first()
+    {
+        var (session, runner) = OpenWithDockerNetwork("-A FORWARD -j DOCKER-USER", "-A FORWARD -j DOCKER-ISOLATION-STAGE-1");
+        using var _ = session;
+        session.Invoke("Connect-VlanAppliance -DockerNetwork docker_custom -WhatIf");
+        Assert.True(session.Errors.Count == 0, string.Join("\n", session.Errors));
+        Assert.Empty(runner.Changes);
+        var text = string.Join("\n", session.Host.Lines);
+        Assert.Contains("-I DOCKER-USER -i br-881b070752a9 -o br-881b070752a9 -m comment --comment virtuallan:appliance/docker_custom -j ACCEPT", text, StringComparison.Ordinal);
+        Assert.Contains("addr del 172.18.0.1/16 dev br-881b070752a9", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("docker-user-first", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void After_a_dockerd_restart_moved_the_isolation_jump_on_top_the_modules_jump_is_moved_back_not_added_twice()
+    {
+        // What Docker 20.10 leaves after a live-restore restart that followed an earlier repair (moby/moby#48560).
+        var (session, runner) = OpenWithDockerNetwork(
+            "-A FORWARD -j DOCKER-ISOLATION-STAGE-1",
+            "-A FORWARD -m comment --comment \"virtuallan:docker-user-first\" -j DOCKER-USER",
+            "-A FORWARD -j DOCKER-USER");
+        using var _ = session;
+        session.Invoke("Connect-VlanAppliance -DockerNetwork docker_custom -WhatIf");
+        Assert.True(session.Errors.Count == 0, string.Join("\n", session.Errors));
+        Assert.Empty(runner.Changes);
+        var lines = string.Join("\n", session.Host.Lines).Split('\n').Where(l => l.Contains("docker-user-first", StringComparison.Ordinal)).Select(l => l.Trim()).ToArray();
+        Assert.Equal(2, lines.Length);
+        Assert.EndsWith("-D FORWARD -m comment --comment virtuallan:docker-user-first -j DOCKER-USER", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith("-I FORWARD 1 -m comment --comment virtuallan:docker-user-first -j DOCKER-USER", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Disconnect_removes_every_copy_of_the_modules_jump()
+    {
+        var (session, runner) = OpenWithDockerNetwork(
+            connected: true,
+            "-A FORWARD -m comment --comment \"virtuallan:docker-user-first\" -j DOCKER-USER",
+            "-A FORWARD -j DOCKER-ISOLATION-STAGE-1",
+            "-A FORWARD -m comment --comment \"virtuallan:docker-user-first\" -j DOCKER-USER",
+            "-A FORWARD -j DOCKER-USER",
+            "-A DOCKER-USER -i br-881b070752a9 -o br-881b070752a9 -m comment --comment \"virtuallan:appliance/docker_custom\" -j ACCEPT");
+        using var _ = session;
+        session.Invoke("Disconnect-VlanAppliance docker_custom -WhatIf");
+        Assert.True(session.Errors.Count == 0, string.Join("\n", session.Errors));
+        Assert.Empty(runner.Changes);
+        var text = string.Join("\n", session.Host.Lines);
+        Assert.Equal(2, text.Split('\n').Count(l => l.EndsWith("-D FORWARD -m comment --comment virtuallan:docker-user-first -j DOCKER-USER", StringComparison.Ordinal)));
+        Assert.Contains("-D DOCKER-USER -i br-881b070752a9 -o br-881b070752a9 -m comment --comment virtuallan:appliance/docker_custom -j ACCEPT", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_modules_jump_already_on_top_is_left_alone()
+    {
+        var (session, runner) = OpenWithDockerNetwork(
+            "-A FORWARD -m comment --comment \"virtuallan:docker-user-first\" -j DOCKER-USER",
+            "-A FORWARD -j DOCKER-ISOLATION-STAGE-1",
+            "-A FORWARD -j DOCKER-USER");
+        using var _ = session;
+        session.Invoke("Connect-VlanAppliance -DockerNetwork docker_custom -WhatIf");
+        Assert.True(session.Errors.Count == 0, string.Join("\n", session.Errors));
+        Assert.DoesNotContain("docker-user-first", string.Join("\n", session.Host.Lines), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Connect-VlanAppliance -Namespace nosuch", "NamespaceNotFound", ErrorCategory.ObjectNotFound)]
     [InlineData("Connect-VlanAppliance -Container nosuch", "ContainerNotFound", ErrorCategory.ObjectNotFound)]

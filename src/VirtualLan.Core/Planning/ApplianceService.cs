@@ -418,17 +418,34 @@ public sealed class ApplianceService
             asSaved[0] = "-A";
             steps.Add(Step.Firewall($"Let the LAN through Docker's isolation of {network.Bridge}", h, "filter", accept, Delete(accept), s => s.Firewall(h).HasRule("filter", RestoreInput.Line(asSaved))));
 
-            // DOCKER-USER only works while FORWARD consults it first. Docker's own jump can end up
-            // below its isolation jump after a restart (moby/moby#48560), so the module adds a jump of
-            // its own at the top when Docker's is not there; running this again after a restart repairs it.
-            steps.Add(Step.Firewall(
-                "Make FORWARD consult DOCKER-USER first",
-                h,
-                "filter",
-                DockerUserFirst(insert: true),
-                Delete(DockerUserFirst(insert: false)),
-                s => s.Firewall(h).Rules("filter").FirstOrDefault(l => l.StartsWith("-A FORWARD ", StringComparison.Ordinal)) is { } first
-                    && (first == "-A FORWARD -j DOCKER-USER" || first == RestoreInput.Line(DockerUserFirst(insert: false)))));
+            // DOCKER-USER only works while FORWARD consults it first. On a live-restore restart,
+            // dockerd before 25.0.7/27.4.0 re-inserts its isolation jump at the top of FORWARD and
+            // leaves its DOCKER-USER jump below it (moby/moby#48560): no rule can stay above that
+            // jump across the restart, so running this again after the restart is what repairs it.
+            // Our jump is moved rather than added again, so it is never there twice.
+            var forward = ForwardRules(state);
+            var ours = RestoreInput.Line(DockerUserFirst(insert: false));
+            var copies = forward.Select((line, index) => (line, index)).Where(r => r.line == ours).Select(r => r.index + 1).ToArray();
+            var inPlace = forward.Count > 0 && (forward[0] == "-A FORWARD -j DOCKER-USER" || (forward[0] == ours && copies.Length == 1));
+            if (!inPlace)
+            {
+                for (var i = 0; i < copies.Length; i++)
+                {
+                    // Undone in reverse, when the copies above this one are still gone.
+                    var position = (copies[i] - i).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    var back = DockerUserFirst(insert: true);
+                    back[2] = position;
+                    steps.Add(Step.Firewall($"Take the module's jump to DOCKER-USER from FORWARD position {copies[i]}", h, "filter", Delete(DockerUserFirst(insert: false)), back, null));
+                }
+
+                steps.Add(Step.Firewall(
+                    "Make FORWARD consult DOCKER-USER first",
+                    h,
+                    "filter",
+                    DockerUserFirst(insert: true),
+                    Delete(DockerUserFirst(insert: false)),
+                    s => ForwardRules(s) is { Count: > 0 } now && (now[0] == "-A FORWARD -j DOCKER-USER" || (now[0] == ours && now.Count(l => l == ours) == 1))));
+            }
         }
 
         foreach (var (container, old, fresh, ns, inside) in readdressed)
@@ -505,8 +522,10 @@ public sealed class ApplianceService
 
         var others = state.Links(h).Links.Count(l => AliasRecord.Parse(l.Alias, Record)?["kind"] == nameof(ApplianceKind.DockerNetwork));
         var first = DockerUserFirst(insert: false);
-        if (others == 1 && state.Firewall(h).HasRule("filter", RestoreInput.Line(first)))
+        var copies = others == 1 ? ForwardRules(state).Count(l => l == RestoreInput.Line(first)) : 0;
+        for (var i = 0; i < copies; i++)
         {
+            // Older versions could leave more than one (a repair after a second dockerd restart added another).
             yield return Step.Firewall("Remove the module's jump to DOCKER-USER", h, "filter", Delete(first), null, null);
         }
 
@@ -663,6 +682,9 @@ public sealed class ApplianceService
 
     private static string QemuArguments(string tap, string mac) =>
         $"-netdev tap,id=vlan0,ifname={tap},script=no,downscript=no -device virtio-net-pci,netdev=vlan0,mac={mac}";
+
+    private List<string> ForwardRules(KernelState state) =>
+        state.Firewall(_host.Sandbox).Rules("filter").Where(l => l.StartsWith("-A FORWARD ", StringComparison.Ordinal)).ToList();
 
     private static string[] DockerUserFirst(bool insert) =>
         insert
