@@ -87,6 +87,10 @@ public class UnifiedLanTests
             {
                 docker.Restart();
                 Assert.Equal($"/proc/{Pid("dockernet_tester")}/ns/net", tester);
+
+                // A container joined with -Container has its own leg on the LAN, outside Docker's
+                // bridge and rules: it reaches the VM through the restart with nothing run again.
+                Assert.True(Kernel.Ping(solo.Namespace!, "172.24.2.2"), $"After dockerd restart {restart} the -Container container could not reach the VM.");
                 Assert.Contains("virtuallan:appliance/docker_custom", Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "iptables-save", "-t", "filter"), StringComparison.Ordinal);
                 Connect("-DockerNetwork docker_custom -ReaddressContainers");
                 var forward = Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "iptables", "-S", "FORWARD").Split('\n').Where(l => l.StartsWith("-A ", StringComparison.Ordinal)).ToArray();
