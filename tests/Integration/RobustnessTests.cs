@@ -35,6 +35,8 @@ public class RobustnessTests
         { "adapter appliance", "New-VlanBridge | Out-Null; ip -n $sandbox link add vboxnet0 type veth peer name vbox1; ip -n $sandbox addr add 192.168.56.1/24 dev vboxnet0", "Connect-VlanAppliance -Interface vboxnet0" },
         { "host NAT", "New-VlanBridge | Out-Null", "Enable-VlanHostNat -Uplink uplink0" },
         { "port forward", Router + "; $router | Connect-VlanAppliance -Namespace c1 -Create | Out-Null", "Add-VlanPortForward -Address 172.24.4.2 -ExternalPort 4000" },
+        { "three appliances as one plan", Router, "$router | Connect-VlanAppliance -Namespace c1, c2, c3 -Create" },
+        { "three forwards as one plan", Router + "; $router | Connect-VlanAppliance -Namespace c1, c2, c3 -Create | Out-Null", "Get-VlanAppliance | Add-VlanPortForward -ExternalPort { 4000 + [int] $_.Name.Substring(1) }" },
     };
 
     [KernelTheory]
