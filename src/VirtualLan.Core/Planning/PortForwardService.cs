@@ -99,7 +99,7 @@ public sealed partial class PortForwardService
         var forward = new PortForward
         {
             Router = routerName, Protocol = protocol, ExternalAddress = publicAddress, ExternalPortFirst = first, ExternalPortLast = last,
-            InternalAddress = internalAddress, InternalPortFirst = internalFirst, Appliance = appliance, NatLoopback = true, Sandbox = _host.Sandbox,
+            InternalAddress = internalAddress, InternalPortFirst = internalFirst, Appliance = appliance ?? ApplianceAt(internalAddress, state), NatLoopback = true, Sandbox = _host.Sandbox,
         };
         if (existing is not null && (existing.ExternalPortFirst != first || existing.ExternalPortLast != last || !existing.InternalAddress.Equals(internalAddress) || existing.InternalPortFirst != internalFirst || !existing.ExternalAddress.Equals(publicAddress)))
         {
@@ -133,7 +133,6 @@ public sealed partial class PortForwardService
     private IReadOnlyList<PortForward> ReadForwards(KernelState state)
     {
         var forwards = new List<PortForward>();
-        var appliances = new Dictionary<IPAddress, string>();
         foreach (var router in new RouterService(_host, _ => null, _ => false).Routers(state))
         {
             // The owners of NAT loopback rules (those matching on the LAN leg), collected in one pass.
@@ -164,7 +163,7 @@ public sealed partial class PortForwardService
                     ExternalPortLast = int.Parse(ports[^1], CultureInfo.InvariantCulture),
                     InternalAddress = internalAddress,
                     InternalPortFirst = int.Parse(target[1].Split('-')[0], CultureInfo.InvariantCulture),
-                    Appliance = ApplianceAt(internalAddress, state, appliances),
+                    Appliance = ApplianceAt(internalAddress, state),
                     NatLoopback = loopback,
                     Sandbox = _host.Sandbox,
                 });
@@ -260,21 +259,20 @@ public sealed partial class PortForwardService
         return Step.Firewall($"Add the rule {line}", ns, table, append, ApplianceService.Delete(append), s => s.Firewall(ns).HasRule(table, line));
     }
 
-    private string? ApplianceAt(IPAddress address, KernelState state, Dictionary<IPAddress, string> cache)
-    {
-        if (cache.Count == 0)
+    private string? ApplianceAt(IPAddress address, KernelState state) =>
+        state.Derived("appliance-addresses/" + _host.DisplayName, () =>
         {
+            var map = new Dictionary<IPAddress, string>();
             foreach (var appliance in new ApplianceService(_host, _docker).List(state, live: false))
             {
                 if (appliance.Address is { } a)
                 {
-                    cache.TryAdd(a.Address, appliance.Name);
+                    map.TryAdd(a.Address, appliance.Name);
                 }
             }
-        }
 
-        return cache.GetValueOrDefault(address);
-    }
+            return map;
+        }).GetValueOrDefault(address);
 
     [GeneratedRegex("^-A VLAN-PREROUTING -d (?<address>[0-9.]+)/32 -i (?<in>\\S+) -p (?<proto>tcp|udp) -m (?:tcp|udp) --dport (?<ports>[0-9:]+) -m comment --comment \"(?<owner>virtuallan:forward/(?<router>[^/\"]+)/[a-z]+/[0-9-]+)\" -j DNAT --to-destination (?<target>[0-9.]+:[0-9-]+(?:/[0-9]+)?)$")]
     private static partial Regex WanRule();

@@ -94,18 +94,17 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
 
             var title = planned.Count == 1 ? planned[0].Plan.Title : $"Add {planned.Count} port forwards";
             var inPlace = ApplyAll(planned.Select(p => p.Plan).ToArray(), state, title, Target.DisplayName);
-            if (IsWhatIf || !inPlace.Any(x => x))
+            if (IsWhatIf)
             {
                 return;
             }
 
-            var live = service.List(state);
+            // What was planned is what is in place now: the forwards are written without reading the rules again.
             for (var i = 0; i < planned.Count; i++)
             {
-                var forward = planned[i].Forward;
-                if (inPlace[i] && live.FirstOrDefault(f => f.Router == forward.Router && f.Protocol == forward.Protocol && f.ExternalPort == forward.ExternalPort) is { } found)
+                if (inPlace[i])
                 {
-                    WriteObject(found);
+                    WriteObject(planned[i].Forward);
                 }
             }
         });
