@@ -41,16 +41,24 @@ public sealed partial class PlanExecutor
     /// <param name="state">The kernel's state the plan was made from.</param>
     /// <param name="log">Receives each command line just before it runs.</param>
     /// <param name="cancellationToken">Checked between commands; when set, what was done is undone.</param>
+    /// <param name="transaction">
+    /// The plans applied before this one as part of the same change, or null: a failure undoes their
+    /// steps too, after this plan's; on success this plan's steps are added to it.
+    /// </param>
     /// <returns>What ran and what was skipped.</returns>
     /// <exception cref="CommandFailedException">A step failed; the exception says what the rollback did.</exception>
     /// <exception cref="VlanException">The operation was stopped (<see cref="ErrorIds.OperationStopped"/>) and rolled back.</exception>
-    public ExecutionReport Apply(Plan plan, KernelState state, Action<string> log, CancellationToken cancellationToken)
+    public ExecutionReport Apply(Plan plan, KernelState state, Action<string> log, CancellationToken cancellationToken, Transaction? transaction = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(log);
         var pending = Pending(plan, state);
         var skipped = plan.Steps.Except(pending).ToArray();
-        var applied = new List<Step>();
+
+        // The steps of the transaction's earlier plans come first, so the rollback (in reverse) undoes
+        // this plan's steps before theirs.
+        var earlier = transaction?.Applied.Count ?? 0;
+        var applied = new List<Step>(transaction?.Applied ?? Array.Empty<Step>());
         var warnings = new List<string>();
         var processes = 0;
 
@@ -59,13 +67,15 @@ public sealed partial class PlanExecutor
             if (cancellationToken.IsCancellationRequested)
             {
                 var (undone, failures) = Rollback(applied, log, ref processes);
+                var losses = Losses(applied);
                 throw new VlanException(
                     ErrorIds.OperationStopped,
                     VlanErrorKind.Stopped,
                     plan.Target,
-                    failures.Count == 0
+                    (failures.Count == 0
                         ? $"'{plan.Title}' was stopped; the {undone.Count} change(s) made were undone."
-                        : $"'{plan.Title}' was stopped and undoing it failed: {string.Join("; ", failures)}.");
+                        : $"'{plan.Title}' was stopped and undoing it failed: {string.Join("; ", failures)}.")
+                    + (losses.Count == 0 ? string.Empty : " Not everything could be put back as it was: " + string.Join("; ", losses) + "."));
             }
 
             processes++;
@@ -90,12 +100,18 @@ public sealed partial class PlanExecutor
             applied.AddRange(group.Take(outcome.SucceededCount));
             var (undoneCommands, rollbackFailures) = Rollback(applied, log, ref processes);
             throw new CommandFailedException(
-                outcome.Failed, outcome.ExitCode, outcome.StandardError, undoneCommands, rollbackFailures, plan.Recovery, plan.Recovery is null ? 0 : applied.Count(s => s.Undo.Count == 0));
+                outcome.Failed, outcome.ExitCode, outcome.StandardError, undoneCommands, rollbackFailures, plan.Recovery, plan.Recovery is null ? 0 : applied.Count(s => s.Undo.Count == 0), Losses(applied));
         }
 
         state.Invalidate();
-        return new ExecutionReport(applied, skipped, processes, warnings);
+        var mine = applied.Skip(earlier).ToArray();
+        transaction?.Add(mine);
+        return new ExecutionReport(mine, skipped, processes, warnings);
     }
+
+    /// <summary>What the undo of the given steps could not give back, one text per step that says so.</summary>
+    private static IReadOnlyList<string> Losses(IEnumerable<Step> undone) =>
+        undone.Where(s => s.UndoLoses is not null).Select(s => s.UndoLoses!).Reverse().ToArray();
 
     private (IReadOnlyList<CommandLine> Undone, IReadOnlyList<string> Failures) Rollback(List<Step> applied, Action<string> log, ref int processes)
     {

@@ -68,6 +68,9 @@ public sealed class LinkState
     /// <summary>Gets the IPv4 addresses.</summary>
     public IReadOnlyList<Ipv4Cidr> Addresses { get; }
 
+    /// <summary>Gets the user that owns a tap or tun device, as iproute2 prints it; null when none is set.</summary>
+    public string? TunOwner { get; init; }
+
     /// <summary>Gets a value indicating whether the link is administratively up.</summary>
     public bool IsUp => Flags.Contains("UP");
 
