@@ -56,13 +56,14 @@ public class RobustnessTests
                 break;
             }
 
+            var error = world.Session.Errors[0];
             Assert.True(
-                world.Session.Errors[0].FullyQualifiedErrorId.Split(',')[0].EndsWith("CommandFailed", StringComparison.Ordinal),
-                $"{what}: at step {step}: {world.Session.Errors[0].FullyQualifiedErrorId}: {world.Session.Errors[0]}");
+                error.FullyQualifiedErrorId.Split(',')[0].EndsWith("CommandFailed", StringComparison.Ordinal),
+                $"{what}: at step {step}: {error.FullyQualifiedErrorId}: {error}");
             var after = snapshot();
             Assert.True(
                 before == after,
-                $"{what}: after a failure at step {step} the sandbox differs ({world.Session.Errors[0]}).\nNow and not before:\n{string.Join('\n', after.Split('\n').Except(before.Split('\n')))}\nBefore and not now:\n{string.Join('\n', before.Split('\n').Except(after.Split('\n')))}");
+                $"{what}: after a failure at step {step} the sandbox differs ({error}).\nNow and not before:\n{string.Join('\n', after.Split('\n').Except(before.Split('\n')))}\nBefore and not now:\n{string.Join('\n', before.Split('\n').Except(after.Split('\n')))}");
         }
 
         world.Sandbox.Runner.FailAtChange = 0;
@@ -129,6 +130,70 @@ public class RobustnessTests
         Assert.True(world.Session.Errors.Count == 0, what + ": " + string.Join("\n", world.Session.Errors));
         var failed = AssertRollbackAtEveryStep(world, what, command, () => Snapshot(world), minimumFailed: 1);
         _output.WriteLine($"{what}: {failed} step(s) failed in turn, each rolled back");
+    }
+
+    [KernelFact]
+    public void A_failure_at_every_step_of_Exit_VlanSandbox_gives_back_every_namespace_and_keeps_the_session_inside()
+    {
+        using var world = new World();
+        world.Session.Invoke("$sandbox = $args[0]; " + Lan, world.Sandbox.Name);
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        world.Start(world.Sandbox.Inner("c1"), "sleep", "600");
+        var hold = VirtualLan.Planning.SandboxService.HoldFolder(world.Sandbox.Name);
+
+        // The namespaces of the machine that are ours, nothing left under /run from the holds, the
+        // sandbox as it was, and the session still in it (Get-VlanRouterNamespace reads the sandbox).
+        string State()
+        {
+            var inside = world.Session.Invoke("(Get-VlanRouterNamespace).Name -join ','").FirstOrDefault()?.ToString();
+            return Snapshot(world)
+                + $"\nhold={Directory.Exists(hold)} mounts={File.ReadAllLines("/proc/mounts").Count(m => m.Contains(hold, StringComparison.Ordinal))}"
+                + $"\nsession sees routers: {inside}";
+        }
+
+        var failed = AssertRollbackAtEveryStep(world, "Exit-VlanSandbox", "Exit-VlanSandbox -Force", State);
+        _output.WriteLine($"Exit-VlanSandbox: {failed} step(s) failed in turn, each rolled back");
+        Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(world.Sandbox.Name, StringComparison.Ordinal));
+        Assert.False(Directory.Exists(hold));
+    }
+
+    [KernelFact]
+    public void A_failure_at_every_step_of_Enter_VlanSandbox_leaves_no_namespace_and_the_session_outside()
+    {
+        var runner = new RecordingRunner(new VirtualLan.Execution.ProcessRunner(new VirtualLan.Execution.ToolLocator()));
+        using var session = PowerShellSession.Open(new VirtualLan.Execution.VlanSystem(runner, () => File.ReadAllText("/proc/self/status"), batch: true));
+        var name = "vlt-" + Guid.NewGuid().ToString("N")[..8];
+        var others = Kernel.Namespaces().Where(n => n.StartsWith("vlt-", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        try
+        {
+            var step = 1;
+            for (; step < 10; step++)
+            {
+                runner.FailAtChange = step;
+                session.Invoke("Enter-VlanSandbox -Name $args[0]", name);
+                if (session.Errors.Count == 0)
+                {
+                    break;
+                }
+
+                Assert.True(session.Errors[0].FullyQualifiedErrorId.StartsWith("CommandFailed,", StringComparison.Ordinal), session.Errors[0].FullyQualifiedErrorId);
+                Assert.DoesNotContain(name, Kernel.Namespaces());
+                Assert.Equal(others, Kernel.Namespaces().Where(n => n.StartsWith("vlt-", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray());
+                runner.FailAtChange = 0;
+                Assert.StartsWith("NotInSandbox,", session.InvokeFailing("Exit-VlanSandbox -Keep").FullyQualifiedErrorId, StringComparison.Ordinal);
+            }
+
+            Assert.True(step > 3, $"Enter-VlanSandbox succeeded at step {step}.");
+            Assert.Contains(name, Kernel.Namespaces());
+            runner.FailAtChange = 0;
+            session.Invoke("Exit-VlanSandbox");
+            Assert.Empty(session.Errors);
+            Assert.DoesNotContain(name, Kernel.Namespaces());
+        }
+        finally
+        {
+            Kernel.Run("ip", "netns", "delete", name);
+        }
     }
 
     public static TheoryData<string, string, string> BadInputs() => new()
