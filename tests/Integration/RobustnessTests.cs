@@ -128,8 +128,94 @@ public class RobustnessTests
         using var world = new World();
         world.Session.Invoke("$sandbox = $args[0]; " + setup, world.Sandbox.Name);
         Assert.True(world.Session.Errors.Count == 0, what + ": " + string.Join("\n", world.Session.Errors));
+        if (WholePlan(what) is { } plan)
+        {
+            AssertUndoOfTheWholePlan(world, what, plan, () => Snapshot(world));
+        }
+
         var failed = AssertRollbackAtEveryStep(world, what, command, () => Snapshot(world), minimumFailed: 1);
         _output.WriteLine($"{what}: {failed} step(s) failed in turn, each rolled back");
+    }
+
+    /// <summary>The plan of a one-plan teardown, made from the core, for <see cref="AssertUndoOfTheWholePlan"/>.</summary>
+    private static Func<VirtualLan.Linux.NetworkHost, VirtualLan.Linux.KernelState, VirtualLan.Execution.Plan>? WholePlan(string what)
+    {
+        var docker = new VirtualLan.Linux.Docker(new VirtualLan.Execution.ProcessRunner(new VirtualLan.Execution.ToolLocator()));
+        return what switch
+        {
+            "bridge" => (host, state) => new VirtualLan.Planning.BridgeService(host).PlanRemove("br1", false, state),
+            "router" => (host, state) => new VirtualLan.Planning.RouterService(host, _ => null, File.Exists).PlanRemove("router", state),
+            "namespace appliance" => (host, state) => new VirtualLan.Planning.ApplianceService(host, docker).PlanDisconnect("c1", state),
+            "tap appliance made by the module" => (host, state) => new VirtualLan.Planning.ApplianceService(host, docker).PlanDisconnect("qemutap0", state),
+            "tap appliance made by QEMU" => (host, state) => new VirtualLan.Planning.ApplianceService(host, docker).PlanDisconnect("qemutap1", state),
+            "adapter appliance" => (host, state) => new VirtualLan.Planning.ApplianceService(host, docker).PlanDisconnect("vboxnet0", state),
+            "host NAT of the first bridge" or "host NAT of the last bridge" => (host, state) => new VirtualLan.Planning.HostNatService(host).PlanDisable("virtualnet0", state),
+            "port forward" => (host, state) => new VirtualLan.Planning.PortForwardService(host, docker).PlanRemove("router", ForwardProtocol.Tcp, "4000", state),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// Applies a whole plan followed by a step that fails, so that the undo of every step, the last
+    /// one included (which the fail-every-step loop never undoes), must give back the sandbox as it was.
+    /// A plan applied with others as one change (Remove-VlanBridge -Recurse) relies on exactly that.
+    /// </summary>
+    internal static void AssertUndoOfTheWholePlan(World world, string what, Func<VirtualLan.Linux.NetworkHost, VirtualLan.Linux.KernelState, VirtualLan.Execution.Plan> make, Func<string> snapshot)
+    {
+        var before = snapshot();
+        var state = new VirtualLan.Linux.KernelState(world.Sandbox.Runner);
+        var plan = make(VirtualLan.Linux.NetworkHost.InSandbox(world.Sandbox.Name), state);
+        var failing = VirtualLan.Execution.Step.Link("Fail after the last step", world.Sandbox.Name, ["link", "set", "dev", "vlan-fault-inj", "up"], null, null);
+        var executor = new VirtualLan.Execution.PlanExecutor(world.Sandbox.Runner, batch: true);
+        var error = Assert.Throws<CommandFailedException>(() => executor.Apply(new VirtualLan.Execution.Plan(plan.Title, plan.Target, plan.Steps.Append(failing), plan.Recovery), state, _ => { }, CancellationToken.None));
+        Assert.True(error.RollbackFailures.Count == 0, $"{what}: {error.Message}");
+        var after = snapshot();
+        Assert.True(
+            before == after,
+            $"{what}: undoing the whole plan did not give back the sandbox ({error.Message}).\nNow and not before:\n{string.Join('\n', after.Split('\n').Except(before.Split('\n')))}\nBefore and not now:\n{string.Join('\n', before.Split('\n').Except(after.Split('\n')))}");
+    }
+
+    [KernelFact]
+    public void A_failure_at_every_step_of_connecting_and_disconnecting_Docker_appliances_leaves_the_sandbox_and_the_containers_as_they_were()
+    {
+        using var world = new World();
+        using var docker = new DockerEngine(world.Sandbox.Name);
+        var image = docker.ImportBusyboxImage();
+        docker.Docker("network", "create", "--internal", "docker_custom");
+        docker.Docker("run", "-d", "--name", "t1", "--network", "docker_custom", "--cap-add", "NET_ADMIN", image, "sleep", "3600");
+        docker.Docker("run", "-d", "--name", "t2", "--network", "docker_custom", "--cap-add", "NET_ADMIN", image, "sleep", "3600");
+        docker.Docker("run", "-d", "--name", "solo", "--network", "none", image, "sleep", "3600");
+        string[] containers = ["t1", "t2", "solo"];
+        var namespaces = containers.Select(c => $"/proc/{docker.Docker("inspect", "-f", "{{.State.Pid}}", c).Trim()}/ns/net").ToArray();
+        var previous = Environment.GetEnvironmentVariable("DOCKER_HOST");
+        Environment.SetEnvironmentVariable("DOCKER_HOST", docker.Host);
+        try
+        {
+            world.Session.Invoke("$router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false; $router | Connect-VlanAppliance -Namespace c1 -Create | Out-Null");
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+            string State() => Snapshot(world, namespaces);
+            foreach (var (what, command) in new[]
+            {
+                ("Connect-VlanAppliance -Container", "Connect-VlanAppliance -Container solo"),
+                ("Disconnect-VlanAppliance of a container", "Disconnect-VlanAppliance solo"),
+                ("Connect-VlanAppliance -DockerNetwork -ReaddressContainers", "Connect-VlanAppliance -DockerNetwork docker_custom -ReaddressContainers"),
+                ("Disconnect-VlanAppliance of a Docker network", "Disconnect-VlanAppliance docker_custom"),
+            })
+            {
+                if (command.StartsWith("Disconnect", StringComparison.Ordinal))
+                {
+                    var name = command.Split(' ')[1];
+                    AssertUndoOfTheWholePlan(world, what, (host, state) => new VirtualLan.Planning.ApplianceService(host, new VirtualLan.Linux.Docker(world.Sandbox.Runner)).PlanDisconnect(name, state), State);
+                }
+
+                var failed = AssertRollbackAtEveryStep(world, what, command, State, minimumFailed: 1);
+                _output.WriteLine($"{what}: {failed} step(s) failed in turn, each rolled back");
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DOCKER_HOST", previous);
+        }
     }
 
     [KernelFact]
