@@ -13,6 +13,9 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Func<KernelState, Plan>> _queued = new();
 
+    // The plans applied by one locked action make one change: a failure in a later one undoes the earlier ones too.
+    private Transaction? _transaction;
+
     /// <summary>Gets the namespace that plays the host: the sandbox of this session, or the machine's own.</summary>
     internal static NetworkHost Target => ModuleSession.Host;
 
@@ -96,7 +99,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
         }
 
         var plan = PlanExecutor.Combine(title, target, confirmed, state);
-        var report = Runtime.Executor.Apply(plan, state, WriteVerbose, _stopping.Token);
+        var report = Runtime.Executor.Apply(plan, state, WriteVerbose, _stopping.Token, _transaction);
         foreach (var warning in report.Warnings)
         {
             WriteWarning(warning);
@@ -151,7 +154,15 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
             () =>
             {
                 using var held = HostLock.Acquire(TimeSpan.FromSeconds(60));
-                action();
+                _transaction = new Transaction();
+                try
+                {
+                    action();
+                }
+                finally
+                {
+                    _transaction = null;
+                }
             },
             terminating);
 

@@ -132,12 +132,15 @@ internal static class Kernel
     /// </summary>
     public static string Snapshot(string? namespaceName)
     {
-        var prefix = namespaceName is null ? Array.Empty<string>() : new[] { "-n", namespaceName };
-        var links = VirtualLan.Linux.IpJson.ParseLinks(Must("ip", [.. prefix, "-details", "-json", "addr", "show"]))
+        // A container's namespace is a /proc/PID/ns/net path, entered with nsenter.
+        string Ip(params string[] arguments) => namespaceName is not null && namespaceName.StartsWith('/')
+            ? Must("nsenter", ["--net=" + namespaceName, "ip", .. arguments])
+            : Must("ip", [.. (namespaceName is null ? Array.Empty<string>() : new[] { "-n", namespaceName }), .. arguments]);
+        var links = VirtualLan.Linux.IpJson.ParseLinks(Ip("-details", "-json", "addr", "show"))
             .OrderBy(l => l.Name, StringComparer.Ordinal)
             .Select(l => $"{l.Name} kind={l.Kind} master={l.Master} mtu={l.Mtu} flags={string.Join(',', l.Flags.Where(f => f is "UP" or "LOOPBACK" or "BROADCAST" or "MULTICAST"))} alias={l.Alias} mac={l.MacAddress} addr={string.Join(',', l.Addresses)}");
         // "linkdown" reflects a bridge's carrier (it has no running port), not configuration.
-        var routes = string.Join('\n', Must("ip", [.. prefix, "-4", "route", "show", "table", "all"]).Replace(" linkdown", string.Empty, StringComparison.Ordinal).Split('\n').Order(StringComparer.Ordinal));
+        var routes = string.Join('\n', Ip("-4", "route", "show", "table", "all").Replace(" linkdown", string.Empty, StringComparison.Ordinal).Split('\n').Order(StringComparer.Ordinal));
         return string.Join('\n', links) + "\n--routes--\n" + routes;
     }
 }

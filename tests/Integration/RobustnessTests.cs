@@ -8,23 +8,69 @@ namespace VirtualLan.Tests.Integration;
 [CheckInvariants]
 public class RobustnessTests
 {
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
+    public RobustnessTests(Xunit.Abstractions.ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
     private const string Router = "$router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false";
 
-    /// <summary>Links, addresses, routes and rules of the sandbox and of the router, and the namespaces.</summary>
-    private static string Snapshot(World world)
+    /// <summary>
+    /// Links, addresses, routes, rules (without counters) and IPv4 forwarding of the sandbox and of every
+    /// namespace in it (the router's, the appliances'), and of the given container namespaces
+    /// (/proc/PID/ns/net paths), and the names of the namespaces.
+    /// </summary>
+    internal static string Snapshot(World world, params string[] containers)
     {
-        string Rules(string ns) => Kernel.Namespaces().Contains(ns)
-            ? string.Join('\n', Kernel.Must("ip", "netns", "exec", ns, "iptables-save").Split('\n').Where(l => l.StartsWith("-A ", StringComparison.Ordinal) || (l.StartsWith(':') && !l.Contains(" ACCEPT ", StringComparison.Ordinal))))
-            : "(none)";
-        var router = world.Sandbox.Inner("router");
+        static string In(string ns, params string[] argv) => Kernel.Must("nsenter", ["--net=" + (ns.StartsWith('/') ? ns : "/run/netns/" + ns), .. argv]);
+        static string Rules(string ns) => string.Join('\n', In(ns, "iptables-save").Split('\n')
+            .Where(l => l.StartsWith("-A ", StringComparison.Ordinal) || (l.StartsWith(':') && !l.Contains(" ACCEPT ", StringComparison.Ordinal)))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @" \[\d+:\d+\]$", string.Empty)));
+        var namespaces = Kernel.Namespaces().Where(n => n == world.Sandbox.Name || n.StartsWith(world.Sandbox.Name + ".", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
         return string.Join(
             "\n--\n",
-            Kernel.Snapshot(world.Sandbox.Name),
-            Kernel.Namespaces().Contains(router) ? Kernel.Snapshot(router) : "(no router)",
-            Rules(world.Sandbox.Name),
-            Rules(router),
-            Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "sysctl", "-n", "net.ipv4.ip_forward"),
-            string.Join(',', Kernel.Namespaces().Where(n => n.StartsWith(world.Sandbox.Name, StringComparison.Ordinal)).Order(StringComparer.Ordinal)));
+            namespaces.Concat(containers).Select(ns => $"[{ns}]\n{Kernel.Snapshot(ns)}\n{Rules(ns)}\nip_forward={In(ns, "sysctl", "-n", "net.ipv4.ip_forward").Trim()}")
+                .Append(string.Join(',', namespaces)));
+    }
+
+    /// <summary>
+    /// Fails the command at its first change, then its second, and so on until it succeeds; after every
+    /// failure the error must be CommandFailed and the sandbox as it was. Returns how many steps failed.
+    /// </summary>
+    internal static int AssertRollbackAtEveryStep(World world, string what, string command, Func<string> snapshot, int minimumFailed = 2)
+    {
+        var before = snapshot();
+
+        // Steps whose failure the plan tolerates (flushing conntrack, deleting a tap QEMU may hold) warn
+        // and go on, so failing them ends nothing: they are left to succeed, and the loop goes past them.
+        world.Sandbox.Runner.NeverFail = c => c.Arguments.Contains("conntrack") || c.Program == "conntrack" || (c.Arguments.Contains("tuntap") && c.Arguments.Contains("del"));
+        var step = 1;
+        for (; step < 120; step++)
+        {
+            world.Sandbox.Runner.FailAtChange = step;
+            world.Session.Invoke(command + " -Confirm:$false");
+            if (world.Session.Errors.Count == 0)
+            {
+                break;
+            }
+
+            var error = world.Session.Errors[0];
+            Assert.True(
+                error.FullyQualifiedErrorId.Split(',')[0].EndsWith("CommandFailed", StringComparison.Ordinal),
+                $"{what}: at step {step}: {error.FullyQualifiedErrorId}: {error}");
+            var after = snapshot();
+            Assert.True(
+                before == after,
+                $"{what}: after a failure at step {step} the sandbox differs ({error}).\nNow and not before:\n{string.Join('\n', after.Split('\n').Except(before.Split('\n')))}\nBefore and not now:\n{string.Join('\n', before.Split('\n').Except(after.Split('\n')))}");
+        }
+
+        world.Sandbox.Runner.FailAtChange = 0;
+        Assert.True(step < 120, $"{what}: the command still fails after {step} steps: {string.Join('\n', world.Session.Errors)}");
+        Assert.True(step > minimumFailed, $"{what}: the plan succeeded at step {step}; only {step - 1} step(s) were failed.");
+        Assert.NotEqual(before, snapshot());
+        return step - 1;
     }
 
     public static TheoryData<string, string, string> Plans() => new()
@@ -46,26 +92,196 @@ public class RobustnessTests
         using var world = new World();
         world.Session.Invoke("$sandbox = $args[0]; " + (setup.Length == 0 ? "$null" : setup), world.Sandbox.Name);
         Assert.True(world.Session.Errors.Count == 0, what + ": " + string.Join("\n", world.Session.Errors));
-        var before = Snapshot(world);
-        var step = 1;
-        for (; step < 80; step++)
-        {
-            world.Sandbox.Runner.FailAtChange = step;
-            world.Session.Invoke(command + " -Confirm:$false");
-            if (world.Session.Errors.Count == 0)
-            {
-                break;
-            }
+        AssertRollbackAtEveryStep(world, what, command, () => Snapshot(world));
+    }
 
-            Assert.EndsWith("CommandFailed", world.Session.Errors[0].FullyQualifiedErrorId.Split(',')[0], StringComparison.Ordinal);
-            var after = Snapshot(world);
-            Assert.True(
-                before == after,
-                $"{what}: after a failure at step {step} the sandbox differs.\nNow and not before:\n{string.Join('\n', after.Split('\n').Except(before.Split('\n')))}\nBefore and not now:\n{string.Join('\n', before.Split('\n').Except(after.Split('\n')))}");
+    private const string Lan = "$router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -RouteHostTraffic -Confirm:$false; "
+        + "$router | Connect-VlanAppliance -Namespace c1 -Create | Out-Null; $router | Connect-VlanAppliance -Namespace c2 -Create | Out-Null; "
+        + "ip -n \"$sandbox.c1\" route add 10.8.0.0/16 via 172.24.0.254 metric 7; "
+        + "Add-VlanPortForward -Router router -Address 172.24.4.2 -ExternalPort 4000 | Out-Null; Add-VlanPortForward -Router router -Address 172.24.4.3 -ExternalPort 5000 -Protocol Udp | Out-Null";
+
+    private const string TwoNats = "New-VlanBridge | Out-Null; New-VlanBridge -Name br0 -Address 10.0.0.1/24 | Out-Null; "
+        + "Enable-VlanHostNat -Uplink uplink0 | Out-Null; Enable-VlanHostNat -Bridge br0 -Uplink uplink0 | Out-Null";
+
+    private const string Adapter = "ip -n $sandbox link add vboxnet0 type veth peer name vbox1; ip -n $sandbox addr add 192.168.56.1/24 dev vboxnet0; ip -n $sandbox link set dev vboxnet0 alias 'VirtualBox Host-Only'; ";
+
+    public static TheoryData<string, string, string> Teardowns() => new()
+    {
+        { "bridge", "New-VlanBridge | Out-Null; New-VlanBridge -Name br0 -Address 10.0.0.1/24 | Out-Null; Connect-VlanAppliance -Bridge br0 -Namespace c1 -Create | Out-Null; "
+            + "New-VlanBridge -Name br1 -Address 10.1.0.1/24 | Out-Null; ip -n $sandbox link add hand0 type veth peer name hand1; ip -n $sandbox link set dev hand0 master br1 up; "
+            + "ip -n $sandbox route add 10.7.0.0/16 via 10.1.0.9 dev br1 metric 5", "Remove-VlanBridge br1" },
+        { "bridge -Recurse with a router", Lan + "; " + Adapter + "Connect-VlanAppliance -Interface vboxnet0 | Out-Null; Connect-VlanAppliance -Tap qemutap0 | Out-Null; "
+            + "ip -n $sandbox tuntap add dev qemutap1 mode tap; Connect-VlanAppliance -Tap qemutap1 | Out-Null; New-VlanBridge -Name br0 -Address 10.0.0.1/24 | Out-Null; Connect-VlanAppliance -Bridge br0 -Namespace c3 -Create | Out-Null", "Remove-VlanBridge virtualnet0 -Recurse" },
+        { "bridge -Recurse with host NAT", "New-VlanBridge | Out-Null; Enable-VlanHostNat -Uplink uplink0 | Out-Null; Connect-VlanAppliance -Namespace c1 -Create | Out-Null", "Remove-VlanBridge virtualnet0 -Recurse" },
+        { "router", Lan, "Remove-VlanRouterNamespace router" },
+        { "namespace appliance", Lan, "Disconnect-VlanAppliance c1" },
+        { "tap appliance made by the module", "New-VlanBridge | Connect-VlanAppliance -Tap qemutap0 | Out-Null", "Disconnect-VlanAppliance qemutap0" },
+        { "tap appliance made by QEMU", "New-VlanBridge | Out-Null; ip -n $sandbox tuntap add dev qemutap1 mode tap; ip -n $sandbox link set dev qemutap1 alias mine; Connect-VlanAppliance -Tap qemutap1 | Out-Null", "Disconnect-VlanAppliance qemutap1" },
+        { "adapter appliance", "New-VlanBridge | Out-Null; ip -n $sandbox link set dev uplink0 down; " + Adapter + "ip -n $sandbox addr add 192.168.57.1/24 dev vboxnet0; Connect-VlanAppliance -Interface vboxnet0 | Out-Null", "Disconnect-VlanAppliance vboxnet0" },
+        { "host NAT of the first bridge", TwoNats, "Disable-VlanHostNat -Bridge virtualnet0" },
+        { "host NAT of the last bridge", "New-VlanBridge | Out-Null; Enable-VlanHostNat -Uplink uplink0 | Out-Null", "Disable-VlanHostNat -Bridge virtualnet0" },
+        { "port forward", Lan, "Remove-VlanPortForward -Router router -ExternalPort 4000" },
+    };
+
+    [KernelTheory]
+    [MemberData(nameof(Teardowns))]
+    public void A_failure_at_every_step_of_a_teardown_gives_back_what_it_removed(string what, string setup, string command)
+    {
+        using var world = new World();
+        world.Session.Invoke("$sandbox = $args[0]; " + setup, world.Sandbox.Name);
+        Assert.True(world.Session.Errors.Count == 0, what + ": " + string.Join("\n", world.Session.Errors));
+        if (WholePlan(what) is { } plan)
+        {
+            AssertUndoOfTheWholePlan(world, what, plan, () => Snapshot(world));
         }
 
-        Assert.True(step > 2, $"{what}: the plan succeeded at step {step}; no step was failed.");
-        world.Sandbox.Runner.FailAtChange = 0;
+        var failed = AssertRollbackAtEveryStep(world, what, command, () => Snapshot(world), minimumFailed: 1);
+        _output.WriteLine($"{what}: {failed} step(s) failed in turn, each rolled back");
+    }
+
+    /// <summary>The plan of a one-plan teardown, made from the core, for <see cref="AssertUndoOfTheWholePlan"/>.</summary>
+    private static Func<VirtualLan.Linux.NetworkHost, VirtualLan.Linux.KernelState, VirtualLan.Execution.Plan>? WholePlan(string what)
+    {
+        var docker = new VirtualLan.Linux.Docker(new VirtualLan.Execution.ProcessRunner(new VirtualLan.Execution.ToolLocator()));
+        return what switch
+        {
+            "bridge" => (host, state) => new VirtualLan.Planning.BridgeService(host).PlanRemove("br1", false, state),
+            "router" => (host, state) => new VirtualLan.Planning.RouterService(host, _ => null, File.Exists).PlanRemove("router", state),
+            "namespace appliance" => (host, state) => new VirtualLan.Planning.ApplianceService(host, docker).PlanDisconnect("c1", state),
+            "tap appliance made by the module" => (host, state) => new VirtualLan.Planning.ApplianceService(host, docker).PlanDisconnect("qemutap0", state),
+            "tap appliance made by QEMU" => (host, state) => new VirtualLan.Planning.ApplianceService(host, docker).PlanDisconnect("qemutap1", state),
+            "adapter appliance" => (host, state) => new VirtualLan.Planning.ApplianceService(host, docker).PlanDisconnect("vboxnet0", state),
+            "host NAT of the first bridge" or "host NAT of the last bridge" => (host, state) => new VirtualLan.Planning.HostNatService(host).PlanDisable("virtualnet0", state),
+            "port forward" => (host, state) => new VirtualLan.Planning.PortForwardService(host, docker).PlanRemove("router", ForwardProtocol.Tcp, "4000", state),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// Applies a whole plan followed by a step that fails, so that the undo of every step, the last
+    /// one included (which the fail-every-step loop never undoes), must give back the sandbox as it was.
+    /// A plan applied with others as one change (Remove-VlanBridge -Recurse) relies on exactly that.
+    /// </summary>
+    internal static void AssertUndoOfTheWholePlan(World world, string what, Func<VirtualLan.Linux.NetworkHost, VirtualLan.Linux.KernelState, VirtualLan.Execution.Plan> make, Func<string> snapshot)
+    {
+        var before = snapshot();
+        var state = new VirtualLan.Linux.KernelState(world.Sandbox.Runner);
+        var plan = make(VirtualLan.Linux.NetworkHost.InSandbox(world.Sandbox.Name), state);
+        var failing = VirtualLan.Execution.Step.Link("Fail after the last step", world.Sandbox.Name, ["link", "set", "dev", "vlan-fault-inj", "up"], null, null);
+        var executor = new VirtualLan.Execution.PlanExecutor(world.Sandbox.Runner, batch: true);
+        var error = Assert.Throws<CommandFailedException>(() => executor.Apply(new VirtualLan.Execution.Plan(plan.Title, plan.Target, plan.Steps.Append(failing), plan.Recovery), state, _ => { }, CancellationToken.None));
+        Assert.True(error.RollbackFailures.Count == 0, $"{what}: {error.Message}");
+        var after = snapshot();
+        Assert.True(
+            before == after,
+            $"{what}: undoing the whole plan did not give back the sandbox ({error.Message}).\nNow and not before:\n{string.Join('\n', after.Split('\n').Except(before.Split('\n')))}\nBefore and not now:\n{string.Join('\n', before.Split('\n').Except(after.Split('\n')))}");
+    }
+
+    [KernelFact]
+    public void A_failure_at_every_step_of_connecting_and_disconnecting_Docker_appliances_leaves_the_sandbox_and_the_containers_as_they_were()
+    {
+        using var world = new World();
+        using var docker = new DockerEngine(world.Sandbox.Name);
+        var image = docker.ImportBusyboxImage();
+        docker.Docker("network", "create", "--internal", "docker_custom");
+        docker.Docker("run", "-d", "--name", "t1", "--network", "docker_custom", "--cap-add", "NET_ADMIN", image, "sleep", "3600");
+        docker.Docker("run", "-d", "--name", "t2", "--network", "docker_custom", "--cap-add", "NET_ADMIN", image, "sleep", "3600");
+        docker.Docker("run", "-d", "--name", "solo", "--network", "none", image, "sleep", "3600");
+        string[] containers = ["t1", "t2", "solo"];
+        var namespaces = containers.Select(c => $"/proc/{docker.Docker("inspect", "-f", "{{.State.Pid}}", c).Trim()}/ns/net").ToArray();
+        var previous = Environment.GetEnvironmentVariable("DOCKER_HOST");
+        Environment.SetEnvironmentVariable("DOCKER_HOST", docker.Host);
+        try
+        {
+            world.Session.Invoke("$router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false; $router | Connect-VlanAppliance -Namespace c1 -Create | Out-Null");
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+            string State() => Snapshot(world, namespaces);
+            foreach (var (what, command) in new[]
+            {
+                ("Connect-VlanAppliance -Container", "Connect-VlanAppliance -Container solo"),
+                ("Disconnect-VlanAppliance of a container", "Disconnect-VlanAppliance solo"),
+                ("Connect-VlanAppliance -DockerNetwork -ReaddressContainers", "Connect-VlanAppliance -DockerNetwork docker_custom -ReaddressContainers"),
+                ("Disconnect-VlanAppliance of a Docker network", "Disconnect-VlanAppliance docker_custom"),
+            })
+            {
+                if (command.StartsWith("Disconnect", StringComparison.Ordinal))
+                {
+                    var name = command.Split(' ')[1];
+                    AssertUndoOfTheWholePlan(world, what, (host, state) => new VirtualLan.Planning.ApplianceService(host, new VirtualLan.Linux.Docker(world.Sandbox.Runner)).PlanDisconnect(name, state), State);
+                }
+
+                var failed = AssertRollbackAtEveryStep(world, what, command, State, minimumFailed: 1);
+                _output.WriteLine($"{what}: {failed} step(s) failed in turn, each rolled back");
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DOCKER_HOST", previous);
+        }
+    }
+
+    [KernelFact]
+    public void A_failure_at_every_step_of_Exit_VlanSandbox_gives_back_every_namespace_and_keeps_the_session_inside()
+    {
+        using var world = new World();
+        world.Session.Invoke("$sandbox = $args[0]; " + Lan, world.Sandbox.Name);
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        world.Start(world.Sandbox.Inner("c1"), "sleep", "600");
+        var hold = VirtualLan.Planning.SandboxService.HoldFolder(world.Sandbox.Name);
+
+        // The namespaces of the machine that are ours, nothing left under /run from the holds, the
+        // sandbox as it was, and the session still in it (Get-VlanRouterNamespace reads the sandbox).
+        string State()
+        {
+            var inside = world.Session.Invoke("(Get-VlanRouterNamespace).Name -join ','").FirstOrDefault()?.ToString();
+            return Snapshot(world)
+                + $"\nhold={Directory.Exists(hold)} mounts={File.ReadAllLines("/proc/mounts").Count(m => m.Contains(hold, StringComparison.Ordinal))}"
+                + $"\nsession sees routers: {inside}";
+        }
+
+        var failed = AssertRollbackAtEveryStep(world, "Exit-VlanSandbox", "Exit-VlanSandbox -Force", State);
+        _output.WriteLine($"Exit-VlanSandbox: {failed} step(s) failed in turn, each rolled back");
+        Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(world.Sandbox.Name, StringComparison.Ordinal));
+        Assert.False(Directory.Exists(hold));
+    }
+
+    [KernelFact]
+    public void A_failure_at_every_step_of_Enter_VlanSandbox_leaves_no_namespace_and_the_session_outside()
+    {
+        var runner = new RecordingRunner(new VirtualLan.Execution.ProcessRunner(new VirtualLan.Execution.ToolLocator()));
+        using var session = PowerShellSession.Open(new VirtualLan.Execution.VlanSystem(runner, () => File.ReadAllText("/proc/self/status"), batch: true));
+        var name = "vlt-" + Guid.NewGuid().ToString("N")[..8];
+        var others = Kernel.Namespaces().Where(n => n.StartsWith("vlt-", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        try
+        {
+            var step = 1;
+            for (; step < 10; step++)
+            {
+                runner.FailAtChange = step;
+                session.Invoke("Enter-VlanSandbox -Name $args[0]", name);
+                if (session.Errors.Count == 0)
+                {
+                    break;
+                }
+
+                Assert.True(session.Errors[0].FullyQualifiedErrorId.StartsWith("CommandFailed,", StringComparison.Ordinal), session.Errors[0].FullyQualifiedErrorId);
+                Assert.DoesNotContain(name, Kernel.Namespaces());
+                Assert.Equal(others, Kernel.Namespaces().Where(n => n.StartsWith("vlt-", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray());
+                runner.FailAtChange = 0;
+                Assert.StartsWith("NotInSandbox,", session.InvokeFailing("Exit-VlanSandbox -Keep").FullyQualifiedErrorId, StringComparison.Ordinal);
+            }
+
+            Assert.True(step > 3, $"Enter-VlanSandbox succeeded at step {step}.");
+            Assert.Contains(name, Kernel.Namespaces());
+            runner.FailAtChange = 0;
+            session.Invoke("Exit-VlanSandbox");
+            Assert.Empty(session.Errors);
+            Assert.DoesNotContain(name, Kernel.Namespaces());
+        }
+        finally
+        {
+            Kernel.Run("ip", "netns", "delete", name);
+        }
     }
 
     public static TheoryData<string, string, string> BadInputs() => new()

@@ -31,6 +31,12 @@ internal sealed class RecordingRunner : ICommandRunner
 
     public List<(CommandLine Command, string? Input)> Commands { get; } = new();
 
+    /// <summary>
+    /// Gets or sets the changes that are never failed nor counted: those whose failure a plan tolerates
+    /// by design (it warns and goes on), so that failing them would end a fail-every-step loop early.
+    /// </summary>
+    public Func<CommandLine, bool> NeverFail { get; set; } = _ => false;
+
     /// <summary>Gets the commands that are not reads, undo commands included.</summary>
     public IReadOnlyList<CommandLine> Changes
     {
@@ -57,9 +63,9 @@ internal sealed class RecordingRunner : ICommandRunner
             Commands.Add((command, standardInput));
         }
 
-        if (IsRead(command) || FailAtChange == 0 || _changes >= FailAtChange)
+        if (IsRead(command) || FailAtChange == 0 || _changes >= FailAtChange || NeverFail(command))
         {
-            if (!IsRead(command))
+            if (!IsRead(command) && !NeverFail(command))
             {
                 _changes += standardInput is null ? 1 : CountLines(standardInput);
             }

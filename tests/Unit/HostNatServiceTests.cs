@@ -48,6 +48,32 @@ public class HostNatServiceTests
         Assert.Equal("sysctl -qw net.ipv4.ip_forward=0", commands[^1]);
     }
 
+    [Fact]
+    public void Every_removal_is_undone_at_the_position_the_rule_had_and_ip_forward_is_set_back()
+    {
+        // Docker's rule after the hook in POSTROUTING, and a rule of another bridge before ours in VLAN-HOSTNAT.
+        const string two = "*nat\n:POSTROUTING ACCEPT [0:0]\n:VLAN-HOSTNAT - [0:0]\n-A POSTROUTING -s 10.9.0.0/16 -j MASQUERADE\n-A POSTROUTING -m comment --comment \"virtuallan:hostnat\" -j VLAN-HOSTNAT\n"
+            + "-A POSTROUTING -s 172.17.0.0/16 -j MASQUERADE\n"
+            + "-A VLAN-HOSTNAT -s 10.0.0.0/24 -o uplink0 -m comment --comment \"virtuallan:hostnat/br0 ip_forward=0\" -j MASQUERADE\n"
+            + "-A VLAN-HOSTNAT -s 172.24.0.0/16 -o uplink0 -m comment --comment \"virtuallan:hostnat/virtualnet0 ip_forward=0\" -j MASQUERADE\nCOMMIT\n";
+        var (service, state) = Machine(two, "1");
+        var undo = service.PlanDisable("virtualnet0", state).Steps.Select(s => s.UndoCommand?.ToString()).ToArray();
+        Assert.Contains("iptables -w -t nat -I VLAN-HOSTNAT 2 -s 172.24.0.0/16 -o uplink0 -m comment --comment 'virtuallan:hostnat/virtualnet0 ip_forward=0' -j MASQUERADE", undo);
+        Assert.DoesNotContain(undo, u => u is null);
+
+        var (alone, single) = Machine(Saved.Replace("-A POSTROUTING -m", "-A POSTROUTING -s 10.9.0.0/16 -j MASQUERADE\n-A POSTROUTING -m", StringComparison.Ordinal), "1");
+        var steps = alone.PlanDisable("virtualnet0", single).Steps;
+        Assert.Equal(
+            new[]
+            {
+                "iptables -w -t nat -I VLAN-HOSTNAT 1 -s 172.24.0.0/16 -o uplink0 -m comment --comment 'virtuallan:hostnat/virtualnet0 ip_forward=0' -j MASQUERADE",
+                "iptables -w -t nat -I POSTROUTING 2 -m comment --comment virtuallan:hostnat -j VLAN-HOSTNAT",
+                "iptables -w -t nat -N VLAN-HOSTNAT",
+            },
+            steps.Where(s => s.Table == "nat").Select(s => s.UndoCommand!.ToString()));
+        Assert.Equal("sysctl -qw net.ipv4.ip_forward=1", steps[^1].UndoCommand!.ToString());
+    }
+
     [Theory]
     [InlineData("virtualnet0", "nosuch0", ErrorIds.UplinkNotFound)]
     [InlineData("virtualnet0", "lo", ErrorIds.UplinkInvalid)]

@@ -139,6 +139,41 @@ public class PipelineBatchTests
         Assert.DoesNotContain(runner.Changes, c => c.Contains("link add", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_failure_after_a_group_deletion_undoes_the_deleted_links()
+    {
+        var runner = new FakeRunner
+        {
+            // Lines 1-3 put a and b in the group and delete it; line 4 fails.
+            Fail = (c, input) => input is not null ? new CommandResult(1, string.Empty, "Cannot find device \"x\"\nCommand failed -:4\n") : null,
+        };
+        var error = Assert.Throws<CommandFailedException>(() => new PlanExecutor(runner, batch: true).Apply(
+            new Plan("delete", "host", new[] { Delete("a"), Delete("b"), Step.Link("last", "host", new[] { "link", "set", "dev", "x", "down" }, null, null) }),
+            new KernelState(runner),
+            _ => { },
+            CancellationToken.None));
+
+        Assert.Equal("ip -n host link set dev x down", error.Command.ToString());
+        Assert.Equal(new[] { "ip -n host link add b type dummy", "ip -n host link add a type dummy" }, runner.Changes.Skip(1));
+    }
+
+    [Fact]
+    public void Deletions_of_rules_of_several_plans_in_one_chain_are_undone_at_the_positions_they_had_when_they_ran()
+    {
+        var runner = new FakeRunner("[]", "[{\"name\":\"host\"}]") { IptablesSave = "*filter\n:FORWARD DROP [0:0]\n-A FORWARD -j ONE\n-A FORWARD -j TWO\n-A FORWARD -j THREE\nCOMMIT\n" };
+        Step Remove(string target) => Step.Firewall($"remove {target}", "host", "filter", new[] { "-D", "FORWARD", "-j", target }, new[] { "-A", "FORWARD", "-j", target }, null);
+        var state = new KernelState(runner);
+
+        // Each plan alone would put its rule back at its first position; run together, TWO is second
+        // when it goes and THREE is first by then.
+        var plan = PlanExecutor.Combine("all", "host", new[] { new Plan("1", "x", new[] { Remove("ONE") }), new Plan("2", "x", new[] { Remove("TWO") }), new Plan("3", "x", new[] { Remove("THREE"), Step.Link("fail", "host", new[] { "link", "set", "dev", "x", "up" }, null, null) }) }, state);
+        runner.Fail = (c, input) => c.ToString().Contains("link set dev x", StringComparison.Ordinal) ? new CommandResult(1, string.Empty, "no") : null;
+        Assert.Throws<CommandFailedException>(() => new PlanExecutor(runner, batch: true).Apply(plan, state, _ => { }, CancellationToken.None));
+        Assert.Equal(
+            new[] { "ip netns exec host iptables -w -t filter -I FORWARD 1 -j THREE", "ip netns exec host iptables -w -t filter -I FORWARD 1 -j TWO", "ip netns exec host iptables -w -t filter -I FORWARD 1 -j ONE" },
+            runner.Changes.Where(c => c.Contains("-I FORWARD", StringComparison.Ordinal)));
+    }
+
     private static (PowerShellSession Session, FakeRunner Runner) OpenBatching()
     {
         var runner = new FakeRunner(FakeRunner.Fixture("ip-d-j-addr-show.host-with-uplink.json"));

@@ -32,6 +32,34 @@ public class PlanExecutorTests
     }
 
     [Fact]
+    public void A_failing_plan_of_a_transaction_undoes_the_plans_before_it_too_and_says_what_could_not_be_put_back()
+    {
+        var runner = new FakeRunner
+        {
+            Fail = (c, _) => c.Arguments.Contains("c") && c.Arguments.Contains("add") ? new CommandResult(2, string.Empty, "RTNETLINK answers: File exists\n") : null,
+        };
+        var executor = new PlanExecutor(runner, batch: false);
+        var transaction = new Transaction();
+        var stop = Step.Program("stop x", new CommandLine("kill", "-TERM", "42"), null, null).WithUndo(Array.Empty<CommandLine>(), "process 42 is not running again");
+        var first = executor.Apply(Plan(LinkStep("a"), stop), new KernelState(runner), _ => { }, CancellationToken.None, transaction);
+        Assert.Equal(2, first.Applied.Count);
+        var error = Assert.Throws<CommandFailedException>(() => executor.Apply(Plan(LinkStep("b"), LinkStep("c")), new KernelState(runner), _ => { }, CancellationToken.None, transaction));
+
+        Assert.Equal(new[] { "ip -n ns1 link del b", "ip -n ns1 link del a" }, runner.Changes.Skip(4));
+        Assert.Equal(ErrorIds.CommandFailed, error.ErrorId);
+        Assert.Equal(new[] { "process 42 is not running again" }, error.Losses);
+        Assert.Contains("not everything could be put back as it was: process 42 is not running again", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_saved_rule_splits_back_into_the_arguments_it_was_written_from()
+    {
+        string[] rule = ["-A", "VLAN-FORWARD", "-i", "lan0", "-m", "comment", "--comment", "virtuallan:forward/r 1/\"x\"", "-j", "ACCEPT"];
+        Assert.Equal(rule, RestoreInput.Split(RestoreInput.Line(rule)));
+        Assert.Equal(new[] { "-A", "X", "--comment", string.Empty, "-j", "DROP" }, RestoreInput.Split("-A X --comment \"\" -j DROP"));
+    }
+
+    [Fact]
     public void A_failing_step_undoes_the_applied_ones_in_reverse_and_names_command_exit_code_and_stderr()
     {
         var runner = new FakeRunner

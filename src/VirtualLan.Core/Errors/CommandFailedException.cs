@@ -16,6 +16,7 @@ public sealed class CommandFailedException : VlanException
     /// <param name="rollbackFailures">The undo commands that themselves failed; empty when the rollback is complete.</param>
     /// <param name="recovery">What to do by hand, added to the message, or null.</param>
     /// <param name="kept">How many changes made before the failure have no undo and remain (teardown steps).</param>
+    /// <param name="losses">What the undo of some steps could not give back (see <see cref="Step.UndoLoses"/>), or null.</param>
     public CommandFailedException(
         CommandLine command,
         int exitCode,
@@ -23,19 +24,27 @@ public sealed class CommandFailedException : VlanException
         IReadOnlyList<CommandLine> undone,
         IReadOnlyList<string> rollbackFailures,
         string? recovery = null,
-        int kept = 0)
+        int kept = 0,
+        IReadOnlyList<string>? losses = null)
         : base(
             rollbackFailures.Count == 0 ? ErrorIds.CommandFailed : ErrorIds.RollbackIncomplete,
             rollbackFailures.Count == 0 ? VlanErrorKind.CommandFailed : VlanErrorKind.RollbackFailed,
             command.ToString(),
-            BuildMessage(command, exitCode, standardError, undone, rollbackFailures, kept) + (recovery is null ? string.Empty : " " + recovery))
+            BuildMessage(command, exitCode, standardError, undone, rollbackFailures, kept, losses ?? Array.Empty<string>())
+
+                // What to do by hand matters only when the rollback did not put everything back.
+                + (recovery is null || (rollbackFailures.Count == 0 && kept == 0) ? string.Empty : " " + recovery))
     {
         Command = command;
         ExitCode = exitCode;
         StandardError = standardError;
         Undone = undone;
         RollbackFailures = rollbackFailures;
+        Losses = losses ?? Array.Empty<string>();
     }
+
+    /// <summary>Gets what the rollback could not give back exactly, one text per step whose undo is not exact.</summary>
+    public IReadOnlyList<string> Losses { get; }
 
     /// <summary>Gets the command line that failed.</summary>
     public CommandLine Command { get; }
@@ -53,7 +62,7 @@ public sealed class CommandFailedException : VlanException
     public IReadOnlyList<string> RollbackFailures { get; }
 
     private static string BuildMessage(
-        CommandLine command, int exitCode, string standardError, IReadOnlyList<CommandLine> undone, IReadOnlyList<string> rollbackFailures, int kept)
+        CommandLine command, int exitCode, string standardError, IReadOnlyList<CommandLine> undone, IReadOnlyList<string> rollbackFailures, int kept, IReadOnlyList<string> losses)
     {
         var stderr = string.IsNullOrWhiteSpace(standardError) ? "(nothing on stderr)" : standardError.Trim();
         var text = $"The command '{command}' failed with exit code {exitCode}: {stderr}.";
@@ -66,7 +75,9 @@ public sealed class CommandFailedException : VlanException
         {
             return undone.Count == 0
                 ? text + " Nothing had been changed before it."
-                : text + $" The {undone.Count} change(s) made before it were undone; the system is as it was.";
+                : losses.Count == 0
+                    ? text + $" The {undone.Count} change(s) made before it were undone; the system is as it was."
+                    : text + $" The {undone.Count} change(s) made before it were undone, but not everything could be put back as it was: {string.Join("; ", losses)}.";
         }
 
         return text + " Undoing the earlier changes did not fully succeed, so some of them remain: "

@@ -141,16 +141,25 @@ public sealed partial class PlanExecutor
     /// <param name="state">The kernel's state the plan was made from.</param>
     /// <param name="log">Receives each command line just before it runs.</param>
     /// <param name="cancellationToken">Checked between commands; when set, what was done is undone.</param>
+    /// <param name="transaction">
+    /// The plans applied before this one as part of the same change, or null: a failure undoes their
+    /// steps too, after this plan's; on success this plan's steps are added to it.
+    /// </param>
     /// <returns>What ran and what was skipped.</returns>
     /// <exception cref="CommandFailedException">A step failed; the exception says what the rollback did.</exception>
     /// <exception cref="VlanException">The operation was stopped (<see cref="ErrorIds.OperationStopped"/>) and rolled back.</exception>
-    public ExecutionReport Apply(Plan plan, KernelState state, Action<string> log, CancellationToken cancellationToken)
+    public ExecutionReport Apply(Plan plan, KernelState state, Action<string> log, CancellationToken cancellationToken, Transaction? transaction = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(log);
         var pending = Pending(plan, state);
         var skipped = plan.Steps.Except(pending).ToArray();
-        var applied = new List<Step>();
+        pending = RulePositions.Place(pending, state);
+
+        // The steps of the transaction's earlier plans come first, so the rollback (in reverse) undoes
+        // this plan's steps before theirs.
+        var earlier = transaction?.Applied.Count ?? 0;
+        var applied = new List<Step>(transaction?.Applied ?? Array.Empty<Step>());
         var warnings = new List<string>();
         var processes = 0;
 
@@ -159,13 +168,15 @@ public sealed partial class PlanExecutor
             if (cancellationToken.IsCancellationRequested)
             {
                 var (undone, failures) = Rollback(applied, log, ref processes);
+                var losses = Losses(applied);
                 throw new VlanException(
                     ErrorIds.OperationStopped,
                     VlanErrorKind.Stopped,
                     plan.Target,
-                    failures.Count == 0
+                    (failures.Count == 0
                         ? $"'{plan.Title}' was stopped; the {undone.Count} change(s) made were undone."
-                        : $"'{plan.Title}' was stopped and undoing it failed: {string.Join("; ", failures)}.");
+                        : $"'{plan.Title}' was stopped and undoing it failed: {string.Join("; ", failures)}.")
+                    + (losses.Count == 0 ? string.Empty : " Not everything could be put back as it was: " + string.Join("; ", losses) + "."));
             }
 
             processes++;
@@ -190,12 +201,18 @@ public sealed partial class PlanExecutor
             applied.AddRange(group.Take(outcome.SucceededCount));
             var (undoneCommands, rollbackFailures) = Rollback(applied, log, ref processes);
             throw new CommandFailedException(
-                outcome.Failed, outcome.ExitCode, outcome.StandardError, undoneCommands, rollbackFailures, plan.Recovery, plan.Recovery is null ? 0 : applied.Count(s => s.Undo.Count == 0));
+                outcome.Failed, outcome.ExitCode, outcome.StandardError, undoneCommands, rollbackFailures, plan.Recovery, plan.Recovery is null ? 0 : applied.Count(s => s.Undo.Count == 0), Losses(applied));
         }
 
         state.Invalidate();
-        return new ExecutionReport(applied, skipped, processes, warnings);
+        var mine = applied.Skip(earlier).ToArray();
+        transaction?.Add(mine);
+        return new ExecutionReport(mine, skipped, processes, warnings);
     }
+
+    /// <summary>What the undo of the given steps could not give back, one text per step that says so.</summary>
+    private static IReadOnlyList<string> Losses(IEnumerable<Step> undone) =>
+        undone.Where(s => s.UndoLoses is not null).Select(s => s.UndoLoses!).Reverse().ToArray();
 
     private (IReadOnlyList<CommandLine> Undone, IReadOnlyList<string> Failures) Rollback(List<Step> applied, Action<string> log, ref int processes)
     {
@@ -354,14 +371,31 @@ public sealed partial class PlanExecutor
         var failedStep = lines[failedLine].Step;
         var succeeded = failedStep;
 
-        // A deletion is only done when its group was deleted: links moved into the group by the lines
-        // before the failure are still there and go back to the group they had.
-        var regrouped = lines.Take(failedLine).Where(l => l.Text.StartsWith("link set dev ", StringComparison.Ordinal) && l.Text.EndsWith(" group " + groupNumber, StringComparison.Ordinal)).Select(l => group[l.Step]).ToArray();
-        if (regrouped.Length > 0)
+        // A deletion is only done when its group was deleted. When the failure came before the
+        // group's deletion line, the links put in the group by the lines before it are still there:
+        // they go back to the group they had, and none of that run's deletions counts as done.
+        var regrouped = new List<Step>();
+        if (groupNumber is { } number)
+        {
+            var deleteLine = lines.FindIndex(failedLine, l => l.Text == $"link del group {number}");
+            var runStart = failedLine;
+            while (runStart > 0 && lines[runStart - 1].Text.StartsWith("link set dev ", StringComparison.Ordinal) && lines[runStart - 1].Text.EndsWith($" group {number}", StringComparison.Ordinal))
+            {
+                runStart--;
+            }
+
+            var failedInRun = deleteLine >= 0 && lines.Skip(runStart).Take(deleteLine - runStart).All(l => l.Text.EndsWith($" group {number}", StringComparison.Ordinal));
+            if (failedInRun)
+            {
+                regrouped.AddRange(lines.Skip(runStart).Take(failedLine - runStart).Select(l => group[l.Step]));
+                succeeded = Math.Min(succeeded, lines[runStart].Step);
+            }
+        }
+
+        if (regrouped.Count > 0)
         {
             var back = string.Concat(regrouped.Select(s => $"link set dev {QuoteForIpBatch(s.Arguments[2])} group {QuoteForIpBatch(state.Links(first.Namespace).Link(s.Arguments[2])?.Group ?? "default")}\n"));
             _runner.Run(batch, back, CancellationToken.None);
-            succeeded = Math.Min(succeeded, lines.First(l => group[l.Step] == regrouped[0]).Step);
         }
 
         return new GroupOutcome(group[failedStep].Command, succeeded, result.ExitCode, result.StandardError);

@@ -76,4 +76,54 @@ public static class RestoreInput
 
         return string.Join(' ', parts);
     }
+
+    /// <summary>
+    /// Splits a rule line as iptables-save prints it back into arguments: the reverse of <see cref="Line"/>
+    /// (double quotes group, a backslash escapes a quote).
+    /// </summary>
+    /// <param name="line">The line, such as <c>-A CHAIN -m comment --comment "a b" -j ACCEPT</c>.</param>
+    /// <returns>The arguments.</returns>
+    public static IReadOnlyList<string> Split(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var arguments = new List<string>();
+        var current = new StringBuilder();
+        var quoted = false;
+        var any = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c == '\\' && i + 1 < line.Length && line[i + 1] == '"')
+            {
+                current.Append('"');
+                i++;
+            }
+            else if (c == '"')
+            {
+                quoted = !quoted;
+                any = true;
+            }
+            else if (c == ' ' && !quoted)
+            {
+                if (any || current.Length > 0)
+                {
+                    arguments.Add(current.ToString());
+                }
+
+                current.Clear();
+                any = false;
+            }
+            else
+            {
+                current.Append(c);
+            }
+        }
+
+        if (any || current.Length > 0)
+        {
+            arguments.Add(current.ToString());
+        }
+
+        return arguments;
+    }
 }

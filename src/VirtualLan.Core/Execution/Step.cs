@@ -144,7 +144,27 @@ public sealed class Step
     /// <param name="warning">What to tell the user when it fails.</param>
     /// <returns>The step.</returns>
     public Step Tolerating(string warning) =>
-        new(Description, Channel, Namespace, Table, Arguments, UndoArguments, Command, Undo, IsDone) { WhenFailing = warning };
+        new(Description, Channel, Namespace, Table, Arguments, UndoArguments, Command, Undo, IsDone) { WhenFailing = warning, UndoLoses = UndoLoses };
+
+    /// <summary>
+    /// Gets what the undo cannot give back, when undoing the step cannot make things exactly as they
+    /// were (a process stopped, a file's content); null when the undo is exact. A rollback that undoes
+    /// such a step says so in its error.
+    /// </summary>
+    public string? UndoLoses { get; private init; }
+
+    /// <summary>
+    /// Returns a copy of this step with other undo commands: teardown steps take several to put back
+    /// what they remove (a veth: both ends with their addresses, aliases, master, state and routes).
+    /// </summary>
+    /// <param name="undo">The commands that reverse the step, in the order they run.</param>
+    /// <param name="loses">What the undo cannot give back, or null when it is exact.</param>
+    /// <returns>The step.</returns>
+    public Step WithUndo(IReadOnlyList<CommandLine> undo, string? loses = null)
+    {
+        ArgumentNullException.ThrowIfNull(undo);
+        return new(Description, Channel, Namespace, Table, Arguments, undo.Count > 0 ? undo[0].Arguments : null, Command, undo, IsDone) { WhenFailing = WhenFailing, UndoLoses = loses };
+    }
 
     /// <inheritdoc />
     public override string ToString() => Command.ToString();

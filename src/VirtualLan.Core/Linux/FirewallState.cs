@@ -103,6 +103,12 @@ public sealed class FirewallState
         return set.Contains(line);
     }
 
+    /// <summary>Returns the chains of a table, as iptables-save lists them, with their policies ("-" for a user chain).</summary>
+    /// <param name="table">The table.</param>
+    /// <returns>The chains; empty when the table is absent.</returns>
+    public IReadOnlyList<(string Chain, string Policy)> Chains(string table) =>
+        _chains.TryGetValue(table, out var tableChains) ? tableChains.Select(c => (c.Key, c.Value)).ToArray() : Array.Empty<(string, string)>();
+
     /// <summary>Returns the rule lines of a table in order.</summary>
     /// <param name="table">The table.</param>
     /// <returns>The lines; empty when the table is absent.</returns>

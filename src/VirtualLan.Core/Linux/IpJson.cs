@@ -32,9 +32,14 @@ public static class IpJson
                 ? flagArray.EnumerateArray().Select(f => f.GetString() ?? string.Empty).ToArray()
                 : Array.Empty<string>();
             string? kind = null;
+            string? owner = null;
             if (link.TryGetProperty("linkinfo", out var linkInfo))
             {
                 kind = String(linkInfo, "info_kind");
+                if (linkInfo.TryGetProperty("info_data", out var data) && data.ValueKind == JsonValueKind.Object && data.TryGetProperty("user", out var user))
+                {
+                    owner = user.ValueKind == JsonValueKind.Number ? user.GetRawText() : user.GetString();
+                }
             }
 
             links.Add(new LinkState(
@@ -48,7 +53,7 @@ public static class IpJson
                 String(link, "address"),
                 String(link, "ifalias"),
                 addresses,
-                String(link, "group") ?? "default"));
+                String(link, "group") ?? "default") { TunOwner = owner });
         }
 
         return links;

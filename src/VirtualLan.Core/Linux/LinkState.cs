@@ -74,6 +74,9 @@ public sealed class LinkState
     /// <summary>Gets the link's group: "default" (0) unless someone put it in another, as a number or a name of /etc/iproute2/group.</summary>
     public string Group { get; }
 
+    /// <summary>Gets the user that owns a tap or tun device, as iproute2 prints it; null when none is set.</summary>
+    public string? TunOwner { get; init; }
+
     /// <summary>Gets a value indicating whether the link is administratively up.</summary>
     public bool IsUp => Flags.Contains("UP");
 

@@ -7,8 +7,66 @@ namespace VirtualLan.Linux;
 /// <param name="Destination">The destination: "default" or a prefix such as 10.0.0.0/24.</param>
 /// <param name="Gateway">The next hop, or null for a directly connected route.</param>
 /// <param name="Device">The outgoing link.</param>
-public sealed record RouteState(string Destination, IPAddress? Gateway, string? Device)
+/// <param name="Protocol">Who made it ("kernel" for the routes of an address), or null for "boot", the default.</param>
+/// <param name="Scope">Its scope ("link", "host"), or null for "global", the default.</param>
+/// <param name="Metric">Its metric, or null.</param>
+/// <param name="Source">Its preferred source address, or null.</param>
+/// <param name="OnLink">Whether the next hop is on the link whatever the addresses say.</param>
+public sealed record RouteState(string Destination, IPAddress? Gateway, string? Device, string? Protocol = null, string? Scope = null, int? Metric = null, string? Source = null, bool OnLink = false)
 {
+    /// <summary>
+    /// Gets the arguments after <c>ip</c> that add this route again as it is, or null for a route the
+    /// kernel made for an address (it comes back with the address).
+    /// </summary>
+    public IReadOnlyList<string>? AddArguments
+    {
+        get
+        {
+            if (Protocol == "kernel")
+            {
+                return null;
+            }
+
+            var arguments = new List<string> { "route", "add", Destination };
+            if (Gateway is not null)
+            {
+                arguments.AddRange(new[] { "via", Gateway.ToString() });
+            }
+
+            if (Device is not null)
+            {
+                arguments.AddRange(new[] { "dev", Device });
+            }
+
+            if (Protocol is not null)
+            {
+                arguments.AddRange(new[] { "proto", Protocol });
+            }
+
+            if (Scope is not null)
+            {
+                arguments.AddRange(new[] { "scope", Scope });
+            }
+
+            if (Metric is int metric)
+            {
+                arguments.AddRange(new[] { "metric", metric.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            }
+
+            if (Source is not null)
+            {
+                arguments.AddRange(new[] { "src", Source });
+            }
+
+            if (OnLink)
+            {
+                arguments.Add("onlink");
+            }
+
+            return arguments;
+        }
+    }
+
     /// <summary>Gets a value indicating whether this is a default route.</summary>
     public bool IsDefault => Destination == "default";
 
@@ -29,7 +87,12 @@ public sealed record RouteState(string Destination, IPAddress? Gateway, string? 
             return document.RootElement.EnumerateArray().Select(r => new RouteState(
                     r.TryGetProperty("dst", out var dst) ? dst.GetString() ?? "default" : "default",
                     r.TryGetProperty("gateway", out var gw) && IPAddress.TryParse(gw.GetString(), out var address) ? address : null,
-                    r.TryGetProperty("dev", out var dev) ? dev.GetString() : null))
+                    r.TryGetProperty("dev", out var dev) ? dev.GetString() : null,
+                    r.TryGetProperty("protocol", out var protocol) && protocol.GetString() is { } p && p != "boot" ? p : null,
+                    r.TryGetProperty("scope", out var scope) && scope.GetString() is { } sc && sc != "global" && sc != "universe" ? sc : null,
+                    r.TryGetProperty("metric", out var metric) && metric.ValueKind == JsonValueKind.Number ? metric.GetInt32() : null,
+                    r.TryGetProperty("prefsrc", out var prefsrc) ? prefsrc.GetString() : null,
+                    r.TryGetProperty("flags", out var flags) && flags.ValueKind == JsonValueKind.Array && flags.EnumerateArray().Any(f => f.GetString() == "onlink")))
                 .ToArray();
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)

@@ -129,32 +129,42 @@ public sealed class ApplianceService
         {
             case ApplianceKind.Namespace:
             case ApplianceKind.Container:
+            {
                 // Deleting our end deletes the appliance's end too; the namespace or container itself
-                // is the appliance, and it stays.
-                steps.Add(Step.Link($"Unplug {name}", h, new[] { "link", "del", port.Name }, null, s => s.Links(h).Link(port.Name) is null));
+                // is the appliance, and it stays. The undo makes both ends again as they are.
+                var inside = record["if"] ?? "eth0";
+                var ns = kind == ApplianceKind.Namespace ? record["ns"] : TryContainerNamespace(record["cid"]);
+                var peer = ns is not null && state.Exists(ns) ? state.Links(ns).Link(inside) : null;
+                var unplug = Step.Link($"Unplug {name}", h, new[] { "link", "del", port.Name }, null, s => s.Links(h).Link(port.Name) is null);
+                steps.Add(peer is null
+                    ? unplug.WithUndo(Array.Empty<CommandLine>(), $"the veth {port.Name} of {name}, whose other end was not found, is not made again")
+                    : unplug.WithUndo(Restore.Veth(state, h, port, ns, peer, inside)));
                 break;
+            }
+
             case ApplianceKind.Tap:
                 // A tap QEMU still holds stays until QEMU closes it, unplugged; the VM keeps running.
-                steps.Add(Step.Link($"Unplug the tap {name}", h, new[] { "link", "set", "dev", name, "nomaster" }, null, s => s.Links(h).Link(name)?.Master is null));
+                steps.Add(Step.Link($"Unplug the tap {name}", h, new[] { "link", "set", "dev", name, "nomaster" }, new[] { "link", "set", "dev", name, "master", port.Master ?? record["bridge"]! }, s => s.Links(h).Link(name)?.Master is null));
                 if (record["created"] == "1")
                 {
                     // The alias stays on a tap that cannot be deleted yet, so running this again finds it.
                     steps.Add(Step.Program($"Delete the tap {name} made for the VM", NetworkHost.IpIn(h, new[] { "tuntap", "del", "dev", name, "mode", "tap" }), null, null)
+                        .WithUndo(Restore.Tap(state, h, port, master: false))
                         .Tolerating($"The tap {name} is still open by QEMU, so it was unplugged but not deleted; run Disconnect-VlanAppliance {name} again after QEMU exits to delete it"));
                 }
                 else
                 {
-                    steps.Add(Step.Link($"Restore the alias of {name}", h, new[] { "link", "set", "dev", name, "alias", record["oalias"] ?? string.Empty }, null, null));
+                    steps.Add(Step.Link($"Restore the alias of {name}", h, new[] { "link", "set", "dev", name, "alias", record["oalias"] ?? string.Empty }, new[] { "link", "set", "dev", name, "alias", port.Alias ?? string.Empty }, null));
                 }
 
                 break;
             case ApplianceKind.Interface:
-                steps.Add(Step.Link($"Unplug {name}", h, new[] { "link", "set", "dev", name, "nomaster" }, null, null));
-                steps.AddRange(Addresses(record["oaddrs"]).Select(a => Step.Link($"Give {name} back {a}", h, new[] { "addr", "add", a.ToString(), "dev", name }, null, s => s.Links(h).Link(name)?.Addresses.Contains(a) == true)));
-                steps.Add(Step.Link($"Restore the alias of {name}", h, new[] { "link", "set", "dev", name, "alias", record["oalias"] ?? string.Empty }, null, null));
+                steps.Add(Step.Link($"Unplug {name}", h, new[] { "link", "set", "dev", name, "nomaster" }, new[] { "link", "set", "dev", name, "master", port.Master ?? record["bridge"]! }, null));
+                steps.AddRange(Addresses(record["oaddrs"]).Select(a => Step.Link($"Give {name} back {a}", h, new[] { "addr", "add", a.ToString(), "dev", name }, new[] { "addr", "del", a.ToString(), "dev", name }, s => s.Links(h).Link(name)?.Addresses.Contains(a) == true)));
+                steps.Add(Step.Link($"Restore the alias of {name}", h, new[] { "link", "set", "dev", name, "alias", record["oalias"] ?? string.Empty }, new[] { "link", "set", "dev", name, "alias", port.Alias ?? string.Empty }, null));
                 if (record["oup"] == "0")
                 {
-                    steps.Add(Step.Link($"Bring {name} down again", h, new[] { "link", "set", "dev", name, "down" }, null, s => s.Links(h).Link(name)?.IsUp == false));
+                    steps.Add(Step.Link($"Bring {name} down again", h, new[] { "link", "set", "dev", name, "down" }, port.IsUp ? new[] { "link", "set", "dev", name, "up" } : null, s => s.Links(h).Link(name)?.IsUp == false));
                 }
 
                 break;
@@ -505,19 +515,24 @@ public sealed class ApplianceService
                 }
 
                 var gw = record["gw"]!;
-                yield return Step.Link($"Give {container} back its Docker address", ns, new[] { "addr", "add", mark["old"]!, "dev", link.Name }, null, s => s.Links(ns).Link(link.Name)?.Addresses.Contains(Ipv4Cidr.Parse(mark["old"])) == true);
+
+                // The default route as it is now (via the LAN's gateway) is what undoing the route step puts back.
+                var current = state.Routes(ns).FirstOrDefault(r => r.IsDefault && r.Device == link.Name)?.AddArguments?.ToArray();
+                var restoreRoute = current is null ? new[] { "route", "del", "default", "dev", link.Name } : current.Select((a, i) => i == 1 ? "replace" : a).ToArray();
+                yield return Step.Link($"Give {container} back its Docker address", ns, new[] { "addr", "add", mark["old"]!, "dev", link.Name }, new[] { "addr", "del", mark["old"]!, "dev", link.Name }, s => s.Links(ns).Link(link.Name)?.Addresses.Contains(Ipv4Cidr.Parse(mark["old"])) == true);
                 yield return mark["ogw"] is { Length: > 0 } ogw
-                    ? Step.Link($"Give {container} back its default route via {ogw}", ns, new[] { "route", "replace", "default", "via", ogw, "dev", link.Name }, null, null)
-                    : Step.Link($"Remove {container}'s route via {gw}", ns, new[] { "route", "del", "default", "via", gw, "dev", link.Name }, null, s => !s.Routes(ns).Any(r => r.IsDefault && r.Gateway?.ToString() == gw));
-                yield return Step.Link($"Take the LAN address off {container}", ns, new[] { "addr", "del", mark["new"]!, "dev", link.Name }, null, s => s.Links(ns).Link(link.Name)?.Addresses.Contains(Ipv4Cidr.Parse(mark["new"])) == false);
-                yield return Step.Link($"Clear {container}'s record", ns, new[] { "link", "set", "dev", link.Name, "alias", string.Empty }, null, null);
+                    ? Step.Link($"Give {container} back its default route via {ogw}", ns, new[] { "route", "replace", "default", "via", ogw, "dev", link.Name }, restoreRoute, null)
+                    : Step.Link($"Remove {container}'s route via {gw}", ns, new[] { "route", "del", "default", "via", gw, "dev", link.Name }, restoreRoute, s => !s.Routes(ns).Any(r => r.IsDefault && r.Gateway?.ToString() == gw));
+                yield return Step.Link($"Take the LAN address off {container}", ns, new[] { "addr", "del", mark["new"]!, "dev", link.Name }, new[] { "addr", "add", mark["new"]!, "dev", link.Name }, s => s.Links(ns).Link(link.Name)?.Addresses.Contains(Ipv4Cidr.Parse(mark["new"])) == false);
+                yield return Step.Link($"Clear {container}'s record", ns, new[] { "link", "set", "dev", link.Name, "alias", string.Empty }, new[] { "link", "set", "dev", link.Name, "alias", link.Alias! }, null);
             }
         }
 
+        var removal = new RuleRemoval(h, state.Firewall(h));
         var accept = new[] { "-A", "DOCKER-USER", "-i", dockerBridge, "-o", dockerBridge, "-m", "comment", "--comment", ApplianceOwner(name), "-j", "ACCEPT" };
         if (state.Firewall(h).HasRule("filter", RestoreInput.Line(accept)))
         {
-            yield return Step.Firewall($"Remove the LAN's exception from DOCKER-USER", h, "filter", Delete(accept), null, null);
+            yield return removal.Delete($"Remove the LAN's exception from DOCKER-USER", "filter", accept);
         }
 
         var others = state.Links(h).Links.Count(l => AliasRecord.Parse(l.Alias, Record)?["kind"] == nameof(ApplianceKind.DockerNetwork));
@@ -526,13 +541,15 @@ public sealed class ApplianceService
         for (var i = 0; i < copies; i++)
         {
             // Older versions could leave more than one (a repair after a second dockerd restart added another).
-            yield return Step.Firewall("Remove the module's jump to DOCKER-USER", h, "filter", Delete(first), null, null);
+            yield return removal.Delete("Remove the module's jump to DOCKER-USER", "filter", first);
         }
 
-        yield return Step.Link($"Unplug {name}", h, new[] { "link", "del", port.Name }, null, s => s.Links(h).Link(port.Name) is null);
+        var peerName = record["peer"] ?? "vl-p" + port.Name[4..];
+        yield return Step.Link($"Unplug {name}", h, new[] { "link", "del", port.Name }, null, s => s.Links(h).Link(port.Name) is null)
+            .WithUndo(Restore.Veth(state, h, port, h, state.Links(h).Link(peerName), peerName));
         foreach (var old in Addresses(record["daddrs"]))
         {
-            yield return Step.Link($"Give Docker's {dockerBridge} back {old}", h, new[] { "addr", "add", old.ToString(), "dev", dockerBridge }, null, s => s.Links(h).Link(dockerBridge) is null || s.Links(h).Link(dockerBridge)!.Addresses.Contains(old));
+            yield return Step.Link($"Give Docker's {dockerBridge} back {old}", h, new[] { "addr", "add", old.ToString(), "dev", dockerBridge }, new[] { "addr", "del", old.ToString(), "dev", dockerBridge }, s => s.Links(h).Link(dockerBridge) is null || s.Links(h).Link(dockerBridge)!.Addresses.Contains(old));
         }
     }
 

@@ -56,16 +56,17 @@ public static class BridgeFirewall
             yield break;
         }
 
-        yield return Step.Firewall($"Remove the rule of {bridge} from {Chain}", host, "filter", ApplianceService.Delete(rule), rule, null);
+        var removal = new RuleRemoval(host, firewall);
+        yield return removal.Delete($"Remove the rule of {bridge} from {Chain}", "filter", rule);
         if (firewall.Rules("filter").Count(l => l.StartsWith("-A " + Chain + " ", StringComparison.Ordinal)) == 1)
         {
             var hook = Hook();
             if (firewall.HasRule("filter", RestoreInput.Line(hook)))
             {
-                yield return Step.Firewall($"Remove the jump to {Chain}", host, "filter", ApplianceService.Delete(hook), hook, null);
+                yield return removal.Delete($"Remove the jump to {Chain}", "filter", hook);
             }
 
-            yield return Step.Firewall($"Delete the chain {Chain}", host, "filter", new[] { "-X", Chain }, new[] { "-N", Chain }, null);
+            yield return removal.DeleteChain($"Delete the chain {Chain}", "filter", Chain);
         }
     }
 

@@ -123,7 +123,9 @@ public sealed class BridgeService
 
         // Deleting the bridge removes its addresses and unplugs its ports in one kernel operation;
         // the ports themselves belong to the appliances and stay.
-        var step = Step.Link($"Delete the bridge {name}", ns, new[] { "link", "del", name }, null, s => s.Links(ns).Link(name) is null);
+        // The undo makes it again with its MAC, MTU, alias, addresses and routes, and plugs the ports back in.
+        var step = Step.Link($"Delete the bridge {name}", ns, new[] { "link", "del", name }, null, s => s.Links(ns).Link(name) is null)
+            .WithUndo(Restore.Bridge(state, ns, link));
         return new Plan($"Remove bridge {name}", $"{name} in {_host.DisplayName}", BridgeFirewall.PlanRemove(ns, name, state).Append(step));
     }
 

@@ -130,12 +130,13 @@ public sealed partial class HostNatService
         var h = _host.Sandbox;
         var nat = Read(bridgeName, state) ?? throw new VlanException(ErrorIds.HostNatNotFound, VlanErrorKind.ObjectNotFound, bridgeName, $"Host NAT is not on for '{bridgeName}' in {_host.DisplayName}. Run Get-VlanHostNat to see where it is.");
         var firewall = state.Firewall(h);
+        var removal = new RuleRemoval(h, firewall);
         var steps = new List<Step>();
         foreach (var (table, rule) in OwnedRules(bridgeName, nat.Subnet, nat.Uplink, nat.PreviousIpForward))
         {
             if (firewall.HasRule(table, RestoreInput.Line(rule)))
             {
-                steps.Add(Step.Firewall($"Remove {RestoreInput.Line(rule)}", h, table, ApplianceService.Delete(rule), null, null));
+                steps.Add(removal.Delete($"Remove {RestoreInput.Line(rule)}", table, rule));
             }
         }
 
@@ -146,8 +147,8 @@ public sealed partial class HostNatService
             var others = firewall.Rules(table).Count(l => l.StartsWith("-A " + chain + " ", StringComparison.Ordinal) && !l.Contains("\"" + Owner(bridgeName), StringComparison.Ordinal));
             if (others == 0)
             {
-                steps.Add(Step.Firewall($"Remove the jump to {chain}", h, table, ApplianceService.Delete(Hook(table)), null, null));
-                steps.Add(Step.Firewall($"Delete the chain {chain}", h, table, new[] { "-X", chain }, null, null));
+                steps.Add(removal.Delete($"Remove the jump to {chain}", table, Hook(table)));
+                steps.Add(removal.DeleteChain($"Delete the chain {chain}", table, chain));
             }
         }
 
@@ -156,7 +157,7 @@ public sealed partial class HostNatService
             steps.Add(Step.Program(
                 $"Set IPv4 forwarding in {_host.DisplayName} back to {nat.PreviousIpForward}",
                 NetworkHost.ExecIn(h, "sysctl", new[] { "-qw", $"net.ipv4.ip_forward={nat.PreviousIpForward}" }),
-                null,
+                NetworkHost.ExecIn(h, "sysctl", new[] { "-qw", $"net.ipv4.ip_forward={nat.IpForward}" }),
                 s => s.Sysctl(h, "net.ipv4.ip_forward") == nat.PreviousIpForward));
         }
 

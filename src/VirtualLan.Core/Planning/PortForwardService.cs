@@ -190,13 +190,14 @@ public sealed partial class PortForwardService
         var r = router.Namespace;
         var owner = Owner(routerName, protocol, forward.ExternalPort);
         var steps = new List<Step>();
+        var removal = new RuleRemoval(r, state.Firewall(r));
         foreach (var table in new[] { "nat", "filter" })
         {
             foreach (var (ruleTable, rule) in OwnedRules(router, forward).Where(x => x.Table == table))
             {
                 if (state.Firewall(r).HasRule(ruleTable, RestoreInput.Line(rule)))
                 {
-                    steps.Add(Step.Firewall($"Remove {RestoreInput.Line(rule)}", r, ruleTable, ApplianceService.Delete(rule), rule, null));
+                    steps.Add(removal.Delete($"Remove {RestoreInput.Line(rule)}", ruleTable, rule));
                 }
             }
         }
@@ -251,6 +252,7 @@ public sealed partial class PortForwardService
                 NetworkHost.ExecIn(r, "conntrack", new[] { "-D", "-p", protocol.ToString().ToLowerInvariant(), "--orig-dst", external.ToString() }),
                 null,
                 isDone)
+            .WithUndo(Array.Empty<CommandLine>(), $"the {protocol} flows tracked to {external} were forgotten, so connections through it start over")
             .Tolerating(string.Empty);
 
     private static Step Rule(string ns, string table, string[] append)

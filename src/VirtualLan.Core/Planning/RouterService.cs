@@ -320,41 +320,62 @@ public sealed class RouterService
         var r = router.Namespace;
         var pids = state.Pids(r);
         var steps = new List<Step>();
+        var uplink = state.Links(r).Link(router.Uplink);
         if (pids.Count > 0)
         {
-            steps.Add(Step.Program($"Stop the processes in {r} (DHCP client)", new CommandLine("kill", new[] { "-TERM" }.Concat(pids)), null, null));
+            // Stopped processes cannot be given back; the DHCP client the module started is started again.
+            var client = router.DhcpClient is not null && uplink is not null ? DhcpClients.Start(router.DhcpClient, r, router.Uplink) : null;
+            steps.Add(Step.Program($"Stop the processes in {r} (DHCP client)", new CommandLine("kill", new[] { "-TERM" }.Concat(pids)), null, null)
+                .WithUndo(
+                    client is null ? Array.Empty<CommandLine>() : new[] { client },
+                    $"the processes stopped in {r} (PIDs {string.Join(", ", pids)}) are not running again"
+                        + (client is null ? string.Empty : $"; {router.DhcpClient} was started again there, and its lease may differ")));
         }
 
-        var uplink = state.Links(r).Link(router.Uplink);
         var saved = AliasRecord.Parse(uplink?.Alias, "uplink");
         var addresses = ParseAddresses(saved?["addrs"]);
         var gateway = saved?["gw"] is { Length: > 0 } g ? IPAddress.Parse(g) : null;
         if (uplink is not null)
         {
-            steps.Add(Step.Link($"Give the uplink {router.Uplink} back to {_host.DisplayName}", r, new[] { "link", "set", "dev", router.Uplink, "netns", HostReference }, null, s => s.Links(r).Link(router.Uplink) is null));
-            steps.Add(Step.Link($"Restore the alias of {router.Uplink}", h, new[] { "link", "set", "dev", router.Uplink, "alias", saved?["alias"] ?? string.Empty }, null, null));
+            // Moving a link to another namespace takes its addresses and brings it down; the undo
+            // moves it back and gives it the router's addresses, state and routes again.
+            var back = new List<CommandLine> { NetworkHost.IpIn(h, new[] { "link", "set", "dev", router.Uplink, "netns", r }) };
+            back.AddRange(Restore.Settings(state, r, uplink, master: false));
+            steps.Add(Step.Link($"Give the uplink {router.Uplink} back to {_host.DisplayName}", r, new[] { "link", "set", "dev", router.Uplink, "netns", HostReference }, null, s => s.Links(r).Link(router.Uplink) is null)
+                .WithUndo(back));
+            steps.Add(Step.Link($"Restore the alias of {router.Uplink}", h, new[] { "link", "set", "dev", router.Uplink, "alias", saved?["alias"] ?? string.Empty }, new[] { "link", "set", "dev", router.Uplink, "alias", uplink.Alias ?? string.Empty }, null));
             steps.AddRange(addresses.Select(a => AddressStep(h, router.Uplink, a)));
             if (saved?["up"] != "0")
             {
-                steps.Add(UpStep(h, router.Uplink));
+                steps.Add(Step.Link($"Bring {router.Uplink} up", h, new[] { "link", "set", "dev", router.Uplink, "up" }, new[] { "link", "set", "dev", router.Uplink, "down" }, s => s.Links(h).Link(router.Uplink)?.IsUp == true));
             }
         }
 
-        foreach (var link in new[] { router.BridgePort, router.HostInterface })
+        foreach (var (link, inside) in new[] { (router.BridgePort, LanInterface), (router.HostInterface, HostLinkInterface) })
         {
-            steps.Add(Step.Link($"Delete {link}", h, new[] { "link", "del", link }, null, s => s.Links(h).Link(link) is null));
+            var step = Step.Link($"Delete {link}", h, new[] { "link", "del", link }, null, s => s.Links(h).Link(link) is null);
+            steps.Add(state.Links(h).Link(link) is { } end
+                ? step.WithUndo(Restore.Veth(state, h, end, r, state.Links(r).Link(inside), inside))
+                : step);
         }
 
         if (uplink is not null && gateway is not null)
         {
             var gw = gateway.ToString();
-            steps.Add(Step.Link($"Restore the host's default route via {gw}", h, new[] { "route", "add", "default", "via", gw, "dev", router.Uplink }, null, s => s.Routes(h).Any(x => x.IsDefault && Equals(x.Gateway, gateway))));
+            steps.Add(Step.Link($"Restore the host's default route via {gw}", h, new[] { "route", "add", "default", "via", gw, "dev", router.Uplink }, new[] { "route", "del", "default", "via", gw, "dev", router.Uplink }, s => s.Routes(h).Any(x => x.IsDefault && Equals(x.Gateway, gateway))));
         }
 
-        steps.Add(Step.Program($"Delete the namespace {r}", new CommandLine("ip", "netns", "delete", r), null, s => !s.NamespaceNames.Contains(r)));
+        // The undo makes the namespace again with lo, forwarding and the whole firewall as they are;
+        // the links come back with the undo of the steps above.
+        var others = state.Links(r).Links.Where(l => l.Name != "lo" && l.Name != router.Uplink && l.Name != LanInterface && l.Name != HostLinkInterface).Select(l => l.Name).ToArray();
+        steps.Add(Step.Program($"Delete the namespace {r}", new CommandLine("ip", "netns", "delete", r), null, s => !s.NamespaceNames.Contains(r))
+            .WithUndo(Restore.Namespace(state, r), others.Length == 0 ? null : $"the links {string.Join(", ", others)} that were in {r} are gone"));
         if (_exists($"/etc/netns/{r}/resolv.conf"))
         {
-            steps.Add(Step.Program($"Delete /etc/netns/{r}", new CommandLine("rm", "-r", $"/etc/netns/{r}"), null, null));
+            steps.Add(Step.Program($"Delete /etc/netns/{r}", new CommandLine("rm", "-r", $"/etc/netns/{r}"), null, null)
+                .WithUndo(
+                    new[] { new CommandLine("install", "-D", "-m", "0644", "/dev/null", $"/etc/netns/{r}/resolv.conf") },
+                    $"/etc/netns/{r}/resolv.conf is made again empty, until the DHCP client writes it"));
         }
 
         var restore = string.Join("; ", addresses.Select(a => $"ip{HostFlag} addr add {a} dev {router.Uplink}")

@@ -97,39 +97,63 @@ public sealed class SandboxService
 
         var all = sandbox.Namespaces.Append(name).ToArray();
         var pids = all.SelectMany(state.Pids).Distinct().ToArray();
-        var steps = new List<Step>();
-        if (pids.Length > 0)
+        if (pids.Length > 0 && !force)
         {
-            if (!force)
-            {
-                throw new VlanException(
-                    ErrorIds.SandboxBusy,
-                    VlanErrorKind.InvalidOperation,
-                    name,
-                    $"Processes still run in the sandbox '{name}' (PIDs {string.Join(", ", pids)}), and they would keep its namespaces alive. Stop them, or add -Force to kill them.");
-            }
-
-            steps.Add(Step.Program($"Kill the processes in {name}", new CommandLine("kill", new[] { "-KILL" }.Concat(pids)), null, null));
+            throw new VlanException(
+                ErrorIds.SandboxBusy,
+                VlanErrorKind.InvalidOperation,
+                name,
+                $"Processes still run in the sandbox '{name}' (PIDs {string.Join(", ", pids)}), and they would keep its namespaces alive. Stop them, or add -Force to kill them.");
         }
 
-        // ip steps outside any namespace: all the deletions go to one ip -batch.
+        // Deleting a namespace cannot be undone once the kernel has freed it. So each one is first held
+        // by a bind mount of its own under /run, then its name is deleted (undone by mounting the hold
+        // back on the name), and only the last command, which unmounts every hold at once, lets the
+        // kernel free them: a failure at any step before it gives back every namespace as it was.
+        var hold = HoldFolder(name);
+        var steps = new List<Step>
+        {
+            Step.Program($"Make {hold} to hold the namespaces until the end", new CommandLine("mkdir", "-p", hold), new CommandLine("rmdir", hold), null),
+        };
         foreach (var inner in all)
         {
-            steps.Add(Step.Link(
-                $"Delete the namespace {inner}",
-                null,
-                new[] { "netns", "delete", inner },
-                null,
+            var held = $"{hold}/{inner}";
+            var named = $"/run/netns/{inner}";
+            steps.Add(Step.Program($"Make the mount point {held}", new CommandLine("touch", held), new CommandLine("rm", "-f", held), null));
+            steps.Add(Step.Program($"Hold the namespace {inner} at {held}", new CommandLine("mount", "--bind", named, held), new CommandLine("umount", held), null));
+            steps.Add(Step.ProgramWithUndo(
+                $"Delete the name of the namespace {inner}",
+                new CommandLine("ip", "netns", "delete", inner),
+                new[] { new CommandLine("touch", named), new CommandLine("mount", "--bind", held, named) },
                 s => !s.NamespaceNames.Contains(inner, StringComparer.Ordinal)));
+            if (_exists($"/etc/netns/{inner}"))
+            {
+                steps.Add(Step.Program($"Move /etc/netns/{inner} away", new CommandLine("mv", $"/etc/netns/{inner}", $"{hold}/etc.{inner}"), new CommandLine("mv", $"{hold}/etc.{inner}", $"/etc/netns/{inner}"), null));
+            }
         }
 
-        foreach (var inner in all.Where(n => _exists($"/etc/netns/{n}")))
+        steps.Add(Step.Program(
+            $"Delete the namespaces of {name}, in one command",
+            new CommandLine("umount", all.Select(inner => $"{hold}/{inner}")),
+            null,
+            null));
+        if (pids.Length > 0)
         {
-            steps.Add(Step.Program($"Delete /etc/netns/{inner}", new CommandLine("rm", "-r", $"/etc/netns/{inner}"), null, null));
+            // Processes keep their namespace alive with no name; they are killed once nothing can fail any more.
+            steps.Add(Step.Program($"Kill the processes in {name}", new CommandLine("kill", new[] { "-KILL" }.Concat(pids)), null, null)
+                .Tolerating($"The processes {string.Join(", ", pids)} of the sandbox {name} could not all be killed; they keep its namespaces alive without a name until they end"));
         }
 
-        return new Plan($"Delete sandbox {name} and everything in it", name, steps);
+        steps.Add(Step.Program($"Delete {hold}", new CommandLine("rm", "-r", hold), null, null)
+            .Tolerating($"{hold} could not be deleted; delete it by hand"));
+        var recovery = $"If namespaces of {name} are missing from 'ip netns list' but still held under {hold}, give one back with 'touch /run/netns/NAME; mount --bind {hold}/NAME /run/netns/NAME', or finish deleting them with 'umount {hold}/*; rm -r {hold}'.";
+        return new Plan($"Delete sandbox {name} and everything in it", name, steps, recovery);
     }
+
+    /// <summary>The folder where Exit-VlanSandbox holds a sandbox's namespaces while it deletes them.</summary>
+    /// <param name="name">The sandbox.</param>
+    /// <returns>The folder.</returns>
+    public static string HoldFolder(string name) => $"/run/virtuallan-exit.{name}";
 
     private static IReadOnlyList<string> Inner(string name, KernelState state) =>
         state.NamespaceNames.Where(n => n.StartsWith(name + ".", StringComparison.Ordinal)).OrderBy(n => n, StringComparer.Ordinal).ToArray();

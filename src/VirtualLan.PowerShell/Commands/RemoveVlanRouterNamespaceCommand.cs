@@ -31,9 +31,9 @@ public sealed class RemoveVlanRouterNamespaceCommand : VlanCmdlet
                 {
                     Apply(service.PlanRemove(name, state), state);
                 }
-                catch (CommandFailedException e)
+                catch (CommandFailedException e) when (e.RollbackFailures.Count > 0)
                 {
-                    // Teardown cannot be undone; what matters is whether the host got its uplink back.
+                    // The rollback did not finish; what matters is whether the host got its uplink back.
                     throw new VlanException(ErrorIds.UplinkNotRestored, VlanErrorKind.RollbackFailed, name, e.Message, e);
                 }
             });
