@@ -81,10 +81,12 @@ public sealed class SandboxService
     /// <param name="name">The sandbox name.</param>
     /// <param name="force">Whether to kill processes still running in the sandbox.</param>
     /// <param name="state">The kernel's state.</param>
+    /// <param name="hold">Holds the namespaces open while the plan runs, so that a rollback can give back their names; the caller closes it after the plan.</param>
     /// <returns>The plan.</returns>
     /// <exception cref="VlanException">The namespace is not a VirtualLan sandbox, or processes still run in it and force was not given.</exception>
-    public Plan PlanExit(string name, bool force, KernelState state)
+    public Plan PlanExit(string name, bool force, KernelState state, NamespaceHold hold)
     {
+        ArgumentNullException.ThrowIfNull(hold);
         var sandbox = Read(name, state);
         if (!sandbox.IsManaged)
         {
@@ -106,37 +108,29 @@ public sealed class SandboxService
                 $"Processes still run in the sandbox '{name}' (PIDs {string.Join(", ", pids)}), and they would keep its namespaces alive. Stop them, or add -Force to kill them.");
         }
 
-        // Deleting a namespace cannot be undone once the kernel has freed it. So each one is first held
-        // by a bind mount of its own under /run, then its name is deleted (undone by mounting the hold
-        // back on the name), and only the last command, which unmounts every hold at once, lets the
-        // kernel free them: a failure at any step before it gives back every namespace as it was.
-        var hold = HoldFolder(name);
-        var steps = new List<Step>
+        // Deleting a namespace cannot be undone once the kernel has freed it. While the plan runs, this
+        // process holds every namespace open (NamespaceHold), so deleting a name is undone by mounting
+        // the held namespace back on it; the deletions go in one ip -batch; the kernel frees the
+        // namespaces when the hold is closed after the plan.
+        var steps = new List<Step>();
+        var etc = all.Where(inner => _exists($"/etc/netns/{inner}")).ToArray();
+        var folder = HoldFolder(name);
+        if (etc.Length > 0)
         {
-            Step.Program($"Make {hold} to hold the namespaces until the end", new CommandLine("mkdir", "-p", hold), new CommandLine("rmdir", hold), null),
-        };
-        foreach (var inner in all)
-        {
-            var held = $"{hold}/{inner}";
-            var named = $"/run/netns/{inner}";
-            steps.Add(Step.Program($"Make the mount point {held}", new CommandLine("touch", held), new CommandLine("rm", "-f", held), null));
-            steps.Add(Step.Program($"Hold the namespace {inner} at {held}", new CommandLine("mount", "--bind", named, held), new CommandLine("umount", held), null));
-            steps.Add(Step.ProgramWithUndo(
-                $"Delete the name of the namespace {inner}",
-                new CommandLine("ip", "netns", "delete", inner),
-                new[] { new CommandLine("touch", named), new CommandLine("mount", "--bind", held, named) },
-                s => !s.NamespaceNames.Contains(inner, StringComparer.Ordinal)));
-            if (_exists($"/etc/netns/{inner}"))
-            {
-                steps.Add(Step.Program($"Move /etc/netns/{inner} away", new CommandLine("mv", $"/etc/netns/{inner}", $"{hold}/etc.{inner}"), new CommandLine("mv", $"{hold}/etc.{inner}", $"/etc/netns/{inner}"), null));
-            }
+            steps.Add(Step.Program($"Make {folder} to keep /etc/netns files until the end", new CommandLine("mkdir", "-p", folder), new CommandLine("rmdir", folder), null));
+            steps.AddRange(etc.Select(inner => Step.Program($"Move /etc/netns/{inner} away", new CommandLine("mv", $"/etc/netns/{inner}", $"{folder}/etc.{inner}"), new CommandLine("mv", $"{folder}/etc.{inner}", $"/etc/netns/{inner}"), null)));
         }
 
-        steps.Add(Step.Program(
-            $"Delete the namespaces of {name}, in one command",
-            new CommandLine("umount", all.Select(inner => $"{hold}/{inner}")),
-            null,
-            null));
+        foreach (var inner in all)
+        {
+            var named = $"/run/netns/{inner}";
+            var held = hold.PathOf(inner);
+            var delete = Step.Link($"Delete the namespace {inner}", null, new[] { "netns", "delete", inner }, null, s => !s.NamespaceNames.Contains(inner, StringComparer.Ordinal));
+            steps.Add(held is null
+                ? delete.WithUndo(Array.Empty<CommandLine>(), $"the namespace {inner} could not be held open, so its deletion cannot be undone")
+                : delete.WithUndo(new[] { new CommandLine("touch", named), new CommandLine("mount", "--no-canonicalize", "--bind", held, named) }));
+        }
+
         if (pids.Length > 0)
         {
             // Processes keep their namespace alive with no name; they are killed once nothing can fail any more.
@@ -144,10 +138,13 @@ public sealed class SandboxService
                 .Tolerating($"The processes {string.Join(", ", pids)} of the sandbox {name} could not all be killed; they keep its namespaces alive without a name until they end"));
         }
 
-        steps.Add(Step.Program($"Delete {hold}", new CommandLine("rm", "-r", hold), null, null)
-            .Tolerating($"{hold} could not be deleted; delete it by hand"));
-        var recovery = $"If namespaces of {name} are missing from 'ip netns list' but still held under {hold}, give one back with 'touch /run/netns/NAME; mount --bind {hold}/NAME /run/netns/NAME', or finish deleting them with 'umount {hold}/*; rm -r {hold}'.";
-        return new Plan($"Delete sandbox {name} and everything in it", name, steps, recovery);
+        if (etc.Length > 0)
+        {
+            steps.Add(Step.Program($"Delete {folder}", new CommandLine("rm", "-r", folder), null, null)
+                .Tolerating($"{folder} could not be deleted; delete it by hand"));
+        }
+
+        return new Plan($"Delete sandbox {name} and everything in it", name, steps);
     }
 
     /// <summary>The folder where Exit-VlanSandbox holds a sandbox's namespaces while it deletes them.</summary>

@@ -53,7 +53,10 @@ public sealed class ExitVlanSandboxCommand : VlanCmdlet
                 }
 
                 var state = Runtime.ReadState();
-                var plan = new SandboxService(Runtime.Exists).PlanExit(name, Force, state);
+
+                // The namespaces stay alive while the hold is open: a rollback mounts them back on their names.
+                using var hold = NamespaceHold.Open(state.NamespaceNames.Where(n => n == name || n.StartsWith(name + ".", StringComparison.Ordinal)));
+                var plan = new SandboxService(Runtime.Exists).PlanExit(name, Force, state, hold);
                 if (Apply(plan, state) && name == current && !IsWhatIf)
                 {
                     ModuleSession.Exit();
