@@ -114,9 +114,13 @@ public sealed class ApplianceService
     /// <summary>Plans unplugging an appliance, removing exactly what was added.</summary>
     /// <param name="name">The appliance's name.</param>
     /// <param name="state">The kernel's state.</param>
+    /// <param name="leaving">
+    /// The appliances disconnected together with this one (one pipeline), or null: what they share,
+    /// such as the module's jump to DOCKER-USER, goes when the last of them that needs it goes.
+    /// </param>
     /// <returns>The plan.</returns>
     /// <exception cref="VlanException">No appliance has that name.</exception>
-    public Plan PlanDisconnect(string name, KernelState state)
+    public Plan PlanDisconnect(string name, KernelState state, IReadOnlyCollection<string>? leaving = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         var h = _host.Sandbox;
@@ -169,7 +173,7 @@ public sealed class ApplianceService
 
                 break;
             default:
-                steps.AddRange(DisconnectDockerNetwork(port, record, state));
+                steps.AddRange(DisconnectDockerNetwork(port, record, state, leaving ?? Array.Empty<string>()));
                 break;
         }
 
@@ -488,7 +492,7 @@ public sealed class ApplianceService
         };
     }
 
-    private IEnumerable<Step> DisconnectDockerNetwork(LinkState port, AliasRecord record, KernelState state)
+    private IEnumerable<Step> DisconnectDockerNetwork(LinkState port, AliasRecord record, KernelState state, IReadOnlyCollection<string> leaving)
     {
         var h = _host.Sandbox;
         var name = record["name"]!;
@@ -535,9 +539,11 @@ public sealed class ApplianceService
             yield return removal.Delete($"Remove the LAN's exception from DOCKER-USER", "filter", accept);
         }
 
-        var others = state.Links(h).Links.Count(l => AliasRecord.Parse(l.Alias, Record)?["kind"] == nameof(ApplianceKind.DockerNetwork));
+        var staying = state.Links(h).Links
+            .Select(l => AliasRecord.Parse(l.Alias, Record))
+            .Count(r => r?["kind"] == nameof(ApplianceKind.DockerNetwork) && r["name"] != name && !leaving.Contains(r["name"]!));
         var first = DockerUserFirst(insert: false);
-        var copies = others == 1 ? ForwardRules(state).Count(l => l == RestoreInput.Line(first)) : 0;
+        var copies = staying == 0 ? ForwardRules(state).Count(l => l == RestoreInput.Line(first)) : 0;
         for (var i = 0; i < copies; i++)
         {
             // Older versions could leave more than one (a repair after a second dockerd restart added another).

@@ -9,6 +9,8 @@ namespace VirtualLan.Commands;
 [OutputType(typeof(void))]
 public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
 {
+    private readonly List<string> _leaving = new();
+
     /// <summary>Gets or sets the names of the appliances to unplug; appliances from Get-VlanAppliance bind by their Name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string[] Name { get; set; } = Array.Empty<string>();
@@ -22,7 +24,8 @@ public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
         var service = new ApplianceService(Target, new Docker(Runtime.Runner));
         foreach (var name in Name)
         {
-            Queue(state => service.PlanDisconnect(name, state));
+            _leaving.Add(name);
+            Queue(state => service.PlanDisconnect(name, state, _leaving));
         }
     }
 

@@ -57,7 +57,8 @@ public sealed class RemoveVlanBridgeCommand : VlanCmdlet
                 // in its own order, the host's link deletions together. A router's forwards live in its
                 // namespace and go with it.
                 var plans = new List<Execution.Plan>();
-                plans.AddRange(appliances.Select(a => applianceService.PlanDisconnect(a.Name, state)));
+                var leaving = appliances.Select(a => a.Name).ToArray();
+                plans.AddRange(appliances.Select(a => applianceService.PlanDisconnect(a.Name, state, leaving)));
                 if (hostNat is not null)
                 {
                     plans.Add(hostNatService.PlanDisable(name, state));
