@@ -174,6 +174,36 @@ public class PipelineBatchTests
             runner.Changes.Where(c => c.Contains("-I FORWARD", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void Link_deletions_nothing_waits_for_are_held_back_to_the_end_of_a_combined_plan()
+    {
+        var plan = PlanExecutor.Combine(
+            "all",
+            "host",
+            new[]
+            {
+                new Plan("1", "x", new[] { Delete("a") }),
+                new Plan("2", "x", new[] { Step.Link("route", "host", new[] { "route", "add", "default", "via", "10.0.0.1" }, null, null), Delete("b") }),
+                new Plan("3", "x", new[] { Step.Link("up", "host", new[] { "link", "set", "dev", "c", "up" }, null, null) }),
+            },
+            new KernelState(new FakeRunner()));
+        Assert.Equal(new[] { "route", "up", "delete a", "delete b" }, plan.Steps.Select(s => s.Description));
+    }
+
+    [Fact]
+    public void The_undo_of_the_plans_last_atomic_deletions_is_never_worked_out_and_others_are_worked_out_before_they_run()
+    {
+        var runner = new FakeRunner();
+        var worked = new List<string>();
+        Step Lazy(string link) => Delete(link).WithUndo(() =>
+        {
+            worked.Add(link);
+            return (new[] { new CommandLine("ip", "link", "add", link, "type", "dummy") }, null);
+        });
+        new PlanExecutor(runner, batch: true).Apply(new Plan("p", "x", new[] { Lazy("early"), Step.Link("up", "other", new[] { "link", "set", "dev", "x", "up" }, null, null), Lazy("a"), Lazy("b") }), new KernelState(runner), _ => { }, CancellationToken.None);
+        Assert.Equal(new[] { "early" }, worked);
+    }
+
     private static (PowerShellSession Session, FakeRunner Runner) OpenBatching()
     {
         var runner = new FakeRunner(FakeRunner.Fixture("ip-d-j-addr-show.host-with-uplink.json"));

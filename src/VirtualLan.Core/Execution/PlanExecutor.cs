@@ -88,17 +88,43 @@ public sealed partial class PlanExecutor
         }
 
         // Nodes are numbered in plan-then-position order, so the lowest free number comes first.
-        var free = new SortedSet<int>(Enumerable.Range(0, nodes.Count).Where(n => waitingFor[n] == 0));
+        // A link deletion nothing waits for is held back to the end, where all of them make one
+        // atomic link group deletion whose undo is never needed (see Apply).
+        var free = new SortedSet<int>();
         var freeByBatch = new Dictionary<string, SortedSet<int>>(StringComparer.Ordinal);
-        foreach (var n in free)
+        var heldBack = new List<int>();
+        void Free(int n)
         {
+            if (successors[n].Count == 0 && IsLinkDelete(nodes[n]))
+            {
+                heldBack.Add(n);
+                return;
+            }
+
+            free.Add(n);
             Bucket(freeByBatch, BatchKey(nodes[n])).Add(n);
+        }
+
+        foreach (var n in Enumerable.Range(0, nodes.Count).Where(n => waitingFor[n] == 0))
+        {
+            Free(n);
         }
 
         var ordered = new List<Step>(nodes.Count);
         string? filling = null;
-        while (free.Count > 0)
+        while (free.Count > 0 || heldBack.Count > 0)
         {
+            if (free.Count == 0)
+            {
+                foreach (var n in heldBack)
+                {
+                    free.Add(n);
+                    Bucket(freeByBatch, BatchKey(nodes[n])).Add(n);
+                }
+
+                heldBack.Clear();
+            }
+
             var next = filling is not null && freeByBatch.TryGetValue(filling, out var same) && same.Count > 0 ? same.Min : free.Min;
             free.Remove(next);
             filling = BatchKey(nodes[next]);
@@ -108,8 +134,7 @@ public sealed partial class PlanExecutor
             {
                 if (--waitingFor[successor] == 0)
                 {
-                    free.Add(successor);
-                    Bucket(freeByBatch, BatchKey(nodes[successor])).Add(successor);
+                    Free(successor);
                 }
             }
         }
@@ -163,7 +188,9 @@ public sealed partial class PlanExecutor
         var warnings = new List<string>();
         var processes = 0;
 
-        foreach (var group in Group(pending))
+        var groups = Group(pending).ToArray();
+        var lastDeletions = AtomicLastDeletions(groups);
+        foreach (var group in groups)
         {
             if (cancellationToken.IsCancellationRequested)
             {
@@ -177,6 +204,13 @@ public sealed partial class PlanExecutor
                         ? $"'{plan.Title}' was stopped; the {undone.Count} change(s) made were undone."
                         : $"'{plan.Title}' was stopped and undoing it failed: {string.Join("; ", failures)}.")
                     + (losses.Count == 0 ? string.Empty : " Not everything could be put back as it was: " + string.Join("; ", losses) + "."));
+            }
+
+            // Undos worked out from the state are worked out now, before the group changes it; the
+            // plan's last, atomic, link deletions never need theirs (if they fail, none was done).
+            foreach (var step in group.Where(s => s.UndoPending && !lastDeletions.Contains(s)))
+            {
+                _ = step.Undo;
             }
 
             processes++;
@@ -205,7 +239,11 @@ public sealed partial class PlanExecutor
         }
 
         state.Invalidate();
-        var mine = applied.Skip(earlier).ToArray();
+
+        // Should a later plan of the same change fail, the last deletions of this one cannot be undone.
+        var mine = applied.Skip(earlier)
+            .Select(s => lastDeletions.Contains(s) && s.UndoPending ? s.WithUndo(Array.Empty<CommandLine>(), $"{s.Description} was this plan's last step and is not made again") : s)
+            .ToArray();
         transaction?.Add(mine);
         return new ExecutionReport(mine, skipped, processes, warnings);
     }
@@ -213,6 +251,20 @@ public sealed partial class PlanExecutor
     /// <summary>What the undo of the given steps could not give back, one text per step that says so.</summary>
     private static IReadOnlyList<string> Losses(IEnumerable<Step> undone) =>
         undone.Where(s => s.UndoLoses is not null).Select(s => s.UndoLoses!).Reverse().ToArray();
+
+    /// <summary>
+    /// The link deletions that end the plan and go to the kernel as one atomic operation: the last
+    /// group when it is a single deletion, or the run of deletions that ends the last ip -batch
+    /// (one link group deletion, see <see cref="RunIpBatch"/>).
+    /// </summary>
+    private HashSet<Step> AtomicLastDeletions(IReadOnlyList<IReadOnlyList<Step>> groups)
+    {
+        var last = groups.Count == 0 ? Array.Empty<Step>() : groups[^1];
+        var run = last.Reverse().TakeWhile(IsLinkDelete).ToArray();
+        return run.Length == last.Count || (_batch && run.Length >= 2)
+            ? run.ToHashSet()
+            : new HashSet<Step>();
+    }
 
     private (IReadOnlyList<CommandLine> Undone, IReadOnlyList<string> Failures) Rollback(List<Step> applied, Action<string> log, ref int processes)
     {

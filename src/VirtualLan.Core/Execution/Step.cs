@@ -21,6 +21,8 @@ public enum StepChannel
 /// </summary>
 public sealed class Step
 {
+    private readonly Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)> _undo;
+
     private Step(
         string description,
         StepChannel channel,
@@ -31,6 +33,20 @@ public sealed class Step
         CommandLine command,
         IReadOnlyList<CommandLine> undo,
         Func<KernelState, bool>? isDone)
+        : this(description, channel, namespaceName, table, arguments, undoArguments, command, new Lazy<(IReadOnlyList<CommandLine>, string?)>((undo, null)), isDone)
+    {
+    }
+
+    private Step(
+        string description,
+        StepChannel channel,
+        string? namespaceName,
+        string? table,
+        IReadOnlyList<string> arguments,
+        IReadOnlyList<string>? undoArguments,
+        CommandLine command,
+        Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)> undo,
+        Func<KernelState, bool>? isDone)
     {
         Description = description;
         Channel = channel;
@@ -39,9 +55,10 @@ public sealed class Step
         Arguments = arguments;
         UndoArguments = undoArguments;
         Command = command;
-        Undo = undo;
+        _undo = undo;
         IsDone = isDone;
     }
+
 
     /// <summary>Gets what the step does, in words.</summary>
     public string Description { get; }
@@ -65,7 +82,14 @@ public sealed class Step
     public CommandLine Command { get; }
 
     /// <summary>Gets the commands that reverse it, in order; empty when the step needs no undo.</summary>
-    public IReadOnlyList<CommandLine> Undo { get; }
+    public IReadOnlyList<CommandLine> Undo => _undo.Value.Commands;
+
+    /// <summary>
+    /// Gets a value indicating whether the undo is still to be worked out from the kernel's state
+    /// (<see cref="WithUndo(Func{ValueTuple{IReadOnlyList{CommandLine}, string}})"/>). The executor works it out
+    /// just before the step runs, while the state is as it was.
+    /// </summary>
+    public bool UndoPending => !_undo.IsValueCreated;
 
     /// <summary>Gets the first undo command, or null when there is none.</summary>
     public CommandLine? UndoCommand => Undo.Count > 0 ? Undo[0] : null;
@@ -144,14 +168,14 @@ public sealed class Step
     /// <param name="warning">What to tell the user when it fails.</param>
     /// <returns>The step.</returns>
     public Step Tolerating(string warning) =>
-        new(Description, Channel, Namespace, Table, Arguments, UndoArguments, Command, Undo, IsDone) { WhenFailing = warning, UndoLoses = UndoLoses };
+        new(Description, Channel, Namespace, Table, Arguments, UndoArguments, Command, _undo, IsDone) { WhenFailing = warning };
 
     /// <summary>
     /// Gets what the undo cannot give back, when undoing the step cannot make things exactly as they
     /// were (a process stopped, a file's content); null when the undo is exact. A rollback that undoes
     /// such a step says so in its error.
     /// </summary>
-    public string? UndoLoses { get; private init; }
+    public string? UndoLoses => _undo.Value.Loses;
 
     /// <summary>
     /// Returns a copy of this step with other undo commands: teardown steps take several to put back
@@ -163,7 +187,20 @@ public sealed class Step
     public Step WithUndo(IReadOnlyList<CommandLine> undo, string? loses = null)
     {
         ArgumentNullException.ThrowIfNull(undo);
-        return new(Description, Channel, Namespace, Table, Arguments, undo.Count > 0 ? undo[0].Arguments : null, Command, undo, IsDone) { WhenFailing = WhenFailing, UndoLoses = loses };
+        return new(Description, Channel, Namespace, Table, Arguments, undo.Count > 0 ? undo[0].Arguments : null, Command, new Lazy<(IReadOnlyList<CommandLine>, string?)>((undo, loses)), IsDone) { WhenFailing = WhenFailing };
+    }
+
+    /// <summary>
+    /// Returns a copy of this step whose undo is worked out only when it may be needed: putting back
+    /// what a deletion removes can take reads of the state (the inside of an appliance) that cost a
+    /// process each, and a deletion that is the plan's last, atomic, operation never needs them.
+    /// </summary>
+    /// <param name="undo">Works out the commands that reverse the step, from the state before it runs, and what they cannot give back (null when exact).</param>
+    /// <returns>The step.</returns>
+    public Step WithUndo(Func<(IReadOnlyList<CommandLine> Commands, string? Loses)> undo)
+    {
+        ArgumentNullException.ThrowIfNull(undo);
+        return new(Description, Channel, Namespace, Table, Arguments, null, Command, new Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)>(undo), IsDone) { WhenFailing = WhenFailing };
     }
 
     /// <inheritdoc />

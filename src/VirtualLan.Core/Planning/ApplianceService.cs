@@ -138,11 +138,16 @@ public sealed class ApplianceService
                 // is the appliance, and it stays. The undo makes both ends again as they are.
                 var inside = record["if"] ?? "eth0";
                 var ns = kind == ApplianceKind.Namespace ? record["ns"] : TryContainerNamespace(record["cid"]);
-                var peer = ns is not null && state.Exists(ns) ? state.Links(ns).Link(inside) : null;
-                var unplug = Step.Link($"Unplug {name}", h, new[] { "link", "del", port.Name }, null, s => s.Links(h).Link(port.Name) is null);
-                steps.Add(peer is null
-                    ? unplug.WithUndo(Array.Empty<CommandLine>(), $"the veth {port.Name} of {name}, whose other end was not found, is not made again")
-                    : unplug.WithUndo(Restore.Veth(state, h, port, ns, peer, inside)));
+                // The inside is read only if the undo may be needed (not when this deletion is the
+                // plan's last, atomic, operation): a read per appliance is what a bulk teardown avoids.
+                steps.Add(Step.Link($"Unplug {name}", h, new[] { "link", "del", port.Name }, null, s => s.Links(h).Link(port.Name) is null)
+                    .WithUndo(() =>
+                    {
+                        var peer = ns is not null && state.Exists(ns) ? state.Links(ns).Link(inside) : null;
+                        return peer is null
+                            ? (Array.Empty<CommandLine>(), $"the veth {port.Name} of {name}, whose other end was not found, is not made again")
+                            : (Restore.Veth(state, h, port, ns, peer, inside), null);
+                    }));
                 break;
             }
 
@@ -552,7 +557,7 @@ public sealed class ApplianceService
 
         var peerName = record["peer"] ?? "vl-p" + port.Name[4..];
         yield return Step.Link($"Unplug {name}", h, new[] { "link", "del", port.Name }, null, s => s.Links(h).Link(port.Name) is null)
-            .WithUndo(Restore.Veth(state, h, port, h, state.Links(h).Link(peerName), peerName));
+            .WithUndo(() => (Restore.Veth(state, h, port, h, state.Links(h).Link(peerName), peerName), null));
         foreach (var old in Addresses(record["daddrs"]))
         {
             yield return Step.Link($"Give Docker's {dockerBridge} back {old}", h, new[] { "addr", "add", old.ToString(), "dev", dockerBridge }, new[] { "addr", "del", old.ToString(), "dev", dockerBridge }, s => s.Links(h).Link(dockerBridge) is null || s.Links(h).Link(dockerBridge)!.Addresses.Contains(old));

@@ -125,7 +125,7 @@ public sealed class BridgeService
         // the ports themselves belong to the appliances and stay.
         // The undo makes it again with its MAC, MTU, alias, addresses and routes, and plugs the ports back in.
         var step = Step.Link($"Delete the bridge {name}", ns, new[] { "link", "del", name }, null, s => s.Links(ns).Link(name) is null)
-            .WithUndo(Restore.Bridge(state, ns, link));
+            .WithUndo(() => (Restore.Bridge(state, ns, link), null));
         return new Plan($"Remove bridge {name}", $"{name} in {_host.DisplayName}", BridgeFirewall.PlanRemove(ns, name, state).Append(step));
     }
 

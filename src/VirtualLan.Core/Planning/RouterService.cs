@@ -355,7 +355,7 @@ public sealed class RouterService
         {
             var step = Step.Link($"Delete {link}", h, new[] { "link", "del", link }, null, s => s.Links(h).Link(link) is null);
             steps.Add(state.Links(h).Link(link) is { } end
-                ? step.WithUndo(Restore.Veth(state, h, end, r, state.Links(r).Link(inside), inside))
+                ? step.WithUndo(() => (Restore.Veth(state, h, end, r, state.Links(r).Link(inside), inside), null))
                 : step);
         }
 
