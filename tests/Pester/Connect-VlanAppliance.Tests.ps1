@@ -52,6 +52,7 @@ Describe 'Connect-VlanAppliance' -Skip:$notRoot {
         @{ Case = 'an address outside the LAN'; Arguments = @{ Namespace = 'c3'; Create = $true; Address = '172.24.4.2' }; Id = 'AddressOutsideSubnet' }
         @{ Case = 'an unknown namespace'; Arguments = @{ Namespace = 'c3' }; Id = 'NamespaceNotFound' }
         @{ Case = 'an unknown link'; Arguments = @{ Interface = 'vboxnet9' }; Id = 'InterfaceNotFound' }
+        @{ Case = 'one address for two namespaces'; Arguments = @{ Namespace = @('c3', 'c4'); Create = $true; Address = '10.0.0.9' }; Id = 'AddressForMany' }
     ) {
         { $lan | Connect-VlanAppliance @Arguments -ErrorAction Stop } | Should -Throw -ErrorId "$Id,VirtualLan.Commands.ConnectVlanApplianceCommand"
     }
@@ -60,6 +61,18 @@ Describe 'Connect-VlanAppliance' -Skip:$notRoot {
         $vm = $lan | Connect-VlanAppliance -Tap qemutap0
         $vm.Address.ToString() | Should -Be '10.0.0.4/24'
         $vm.QemuArguments | Should -Match '^-netdev tap,id=vlan0,ifname=qemutap0,script=no,downscript=no -device virtio-net-pci,netdev=vlan0,mac=52:54:00:'
+    }
+
+    It 'connects several namespaces as one plan: a batch for the namespaces, one for the host, one inside each' {
+        $all = $lan | Connect-VlanAppliance -Namespace m1, m2, m3 -Create -Verbose 4>&1
+        $appliances = @($all | Where-Object { $_ -is [VirtualLan.Appliance] })
+        $appliances.Count | Should -Be 3
+        ($appliances.Address | ForEach-Object { $_.ToString() }) -join ',' | Should -Be '10.0.0.5/24,10.0.0.6/24,10.0.0.7/24'
+        $summary = ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Connect 3 appliances:*' }).Message
+        $summary | Should -Match ' process\(es\) started\.$'
+        [int]($summary -replace '^.* (\d+) process\(es\) started\.$', '$1') | Should -BeLessOrEqual 6
+        ip netns exec "$sandbox.m1" busybox ping -c 1 -W 2 10.0.0.7 | Out-Null
+        $LASTEXITCODE | Should -Be 0
     }
 
     It 'unplugs everything and leaves the namespaces running' {

@@ -57,12 +57,13 @@ public class HostNatServiceTests
             + "-A VLAN-HOSTNAT -s 10.0.0.0/24 -o uplink0 -m comment --comment \"virtuallan:hostnat/br0 ip_forward=0\" -j MASQUERADE\n"
             + "-A VLAN-HOSTNAT -s 172.24.0.0/16 -o uplink0 -m comment --comment \"virtuallan:hostnat/virtualnet0 ip_forward=0\" -j MASQUERADE\nCOMMIT\n";
         var (service, state) = Machine(two, "1");
-        var undo = service.PlanDisable("virtualnet0", state).Steps.Select(s => s.UndoCommand?.ToString()).ToArray();
+        // The positions are settled when the plan runs, from the rules read before it (RulePositions).
+        var undo = VirtualLan.Execution.RulePositions.Place(service.PlanDisable("virtualnet0", state).Steps, state).Select(s => s.UndoCommand?.ToString()).ToArray();
         Assert.Contains("iptables -w -t nat -I VLAN-HOSTNAT 2 -s 172.24.0.0/16 -o uplink0 -m comment --comment 'virtuallan:hostnat/virtualnet0 ip_forward=0' -j MASQUERADE", undo);
         Assert.DoesNotContain(undo, u => u is null);
 
         var (alone, single) = Machine(Saved.Replace("-A POSTROUTING -m", "-A POSTROUTING -s 10.9.0.0/16 -j MASQUERADE\n-A POSTROUTING -m", StringComparison.Ordinal), "1");
-        var steps = alone.PlanDisable("virtualnet0", single).Steps;
+        var steps = VirtualLan.Execution.RulePositions.Place(alone.PlanDisable("virtualnet0", single).Steps, single);
         Assert.Equal(
             new[]
             {

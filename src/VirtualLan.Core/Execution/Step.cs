@@ -31,20 +31,6 @@ public sealed class Step
         IReadOnlyList<string> arguments,
         IReadOnlyList<string>? undoArguments,
         CommandLine command,
-        IReadOnlyList<CommandLine> undo,
-        Func<KernelState, bool>? isDone)
-        : this(description, channel, namespaceName, table, arguments, undoArguments, command, new Lazy<(IReadOnlyList<CommandLine>, string?)>((undo, null)), isDone)
-    {
-    }
-
-    private Step(
-        string description,
-        StepChannel channel,
-        string? namespaceName,
-        string? table,
-        IReadOnlyList<string> arguments,
-        IReadOnlyList<string>? undoArguments,
-        CommandLine command,
         Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)> undo,
         Func<KernelState, bool>? isDone)
     {
@@ -113,7 +99,7 @@ public sealed class Step
             arguments,
             undo,
             NetworkHost.IpIn(namespaceName, arguments),
-            undo is null ? Array.Empty<CommandLine>() : new[] { NetworkHost.IpIn(namespaceName, undo) },
+            Fixed(undo is null ? Array.Empty<CommandLine>() : new[] { NetworkHost.IpIn(namespaceName, undo) }),
             isDone);
 
     /// <summary>Creates an iptables step.</summary>
@@ -133,7 +119,7 @@ public sealed class Step
             arguments,
             undo,
             NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(arguments)),
-            undo is null ? Array.Empty<CommandLine>() : new[] { NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(undo)) },
+            Fixed(undo is null ? Array.Empty<CommandLine>() : new[] { NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(undo)) }),
             isDone);
 
     /// <summary>Creates a step that runs a program.</summary>
@@ -155,7 +141,7 @@ public sealed class Step
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(undo);
-        return new(description, StepChannel.Program, null, null, command.Arguments, undo.Count > 0 ? undo[0].Arguments : null, command, undo, isDone);
+        return new(description, StepChannel.Program, null, null, command.Arguments, undo.Count > 0 ? undo[0].Arguments : null, command, Fixed(undo), isDone);
     }
 
     /// <summary>
@@ -187,7 +173,7 @@ public sealed class Step
     public Step WithUndo(IReadOnlyList<CommandLine> undo, string? loses = null)
     {
         ArgumentNullException.ThrowIfNull(undo);
-        return new(Description, Channel, Namespace, Table, Arguments, undo.Count > 0 ? undo[0].Arguments : null, Command, new Lazy<(IReadOnlyList<CommandLine>, string?)>((undo, loses)), IsDone) { WhenFailing = WhenFailing };
+        return new(Description, Channel, Namespace, Table, Arguments, undo.Count > 0 ? undo[0].Arguments : null, Command, Fixed(undo, loses), IsDone) { WhenFailing = WhenFailing };
     }
 
     /// <summary>
@@ -205,4 +191,6 @@ public sealed class Step
 
     /// <inheritdoc />
     public override string ToString() => Command.ToString();
+
+    private static Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)> Fixed(IReadOnlyList<CommandLine> undo, string? loses = null) => new((undo, loses));
 }

@@ -217,23 +217,21 @@ internal static class Restore
 
 /// <summary>
 /// Plans rule and chain deletions in one namespace so that each is undone exactly: a deleted rule
-/// is inserted back at the position it had just before its step (<c>-I CHAIN N</c>), which the
-/// planner tracks as the plan's earlier deletions shift the rules, so a rollback in reverse order
-/// gives back the chain in its former order.
+/// is inserted back at the position it had just before its step. The position is settled when the
+/// plan runs (<see cref="Execution.RulePositions"/>), from the rules read before it and the rule
+/// changes that run before the step, whichever plans they come from.
 /// </summary>
 internal sealed class RuleRemoval
 {
     private readonly string? _ns;
-    private readonly FirewallState _firewall;
-    private readonly Dictionary<string, List<string>> _rules = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a new instance of the <see cref="RuleRemoval"/> class.</summary>
     /// <param name="ns">The namespace.</param>
-    /// <param name="firewall">Its rules before the plan.</param>
+    /// <param name="firewall">Its rules before the plan (kept for callers; positions are settled at execution).</param>
     public RuleRemoval(string? ns, FirewallState firewall)
     {
+        ArgumentNullException.ThrowIfNull(firewall);
         _ns = ns;
-        _firewall = firewall;
     }
 
     /// <summary>Plans deleting a rule, undone by inserting it back where it was.</summary>
@@ -241,26 +239,8 @@ internal sealed class RuleRemoval
     /// <param name="table">The table.</param>
     /// <param name="rule">The rule as appended (<c>-A CHAIN …</c>).</param>
     /// <returns>The step.</returns>
-    public Step Delete(string description, string table, string[] rule)
-    {
-        var rules = Rules(table);
-        var chain = rule[1];
-        var line = RestoreInput.Line(rule);
-        var inChain = rules.Where(l => l.StartsWith("-A " + chain + " ", StringComparison.Ordinal)).ToList();
-        var index = inChain.IndexOf(line);
-        string[] undo;
-        if (index < 0)
-        {
-            undo = rule;
-        }
-        else
-        {
-            rules.Remove(line);
-            undo = new[] { "-I", chain, (index + 1).ToString(CultureInfo.InvariantCulture) }.Concat(rule.Skip(2)).ToArray();
-        }
-
-        return Step.Firewall(description, _ns, table, ApplianceService.Delete(rule), undo, null);
-    }
+    public Step Delete(string description, string table, string[] rule) =>
+        Step.Firewall(description, _ns, table, ApplianceService.Delete(rule), rule, null);
 
     /// <summary>Plans deleting an empty user chain, undone by creating it again.</summary>
     /// <param name="description">What the step does.</param>
@@ -269,15 +249,4 @@ internal sealed class RuleRemoval
     /// <returns>The step.</returns>
     public Step DeleteChain(string description, string table, string chain) =>
         Step.Firewall(description, _ns, table, new[] { "-X", chain }, new[] { "-N", chain }, null);
-
-    private List<string> Rules(string table)
-    {
-        if (!_rules.TryGetValue(table, out var rules))
-        {
-            rules = _firewall.Rules(table).ToList();
-            _rules[table] = rules;
-        }
-
-        return rules;
-    }
 }
