@@ -67,7 +67,7 @@ Describe 'Connect-VlanAppliance' -Skip:$notRoot {
         $all = $lan | Connect-VlanAppliance -Namespace m1, m2, m3 -Create -Verbose 4>&1
         $appliances = @($all | Where-Object { $_ -is [VirtualLan.Appliance] })
         $appliances.Count | Should -Be 3
-        ($appliances.Address | ForEach-Object { $_.ToString() }) -join ',' | Should -Be '10.0.0.5/24,10.0.0.6/24,10.0.0.7/24'
+        ($appliances | ForEach-Object { $_.Address.ToString() }) -join ',' | Should -Be '10.0.0.5/24,10.0.0.6/24,10.0.0.7/24'
         $summary = ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Connect 3 appliances:*' }).Message
         $summary | Should -Match ' process\(es\) started\.$'
         [int]($summary -replace '^.* (\d+) process\(es\) started\.$', '$1') | Should -BeLessOrEqual 6
