@@ -95,6 +95,33 @@ public class RobustnessTests
         AssertRollbackAtEveryStep(world, what, command, () => Snapshot(world));
     }
 
+    [KernelFact]
+    public void A_failure_at_every_step_of_a_trace_leaves_no_temporary_rule_behind()
+    {
+        using var world = new World();
+        world.Session.Invoke(Router);
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        var before = Snapshot(world);
+
+        // The trace adds its rules (a failure there is rolled back), watches, then removes them (a
+        // failure there is retried rule by rule): whatever fails, nothing of the trace stays.
+        var step = 1;
+        for (; step < 20; step++)
+        {
+            world.Sandbox.Runner.FailAtChange = step;
+            world.Session.Invoke("Get-VlanIptablesTrace Trace -Protocol icmp -Count 1 -Duration 1 -Confirm:$false");
+            var errors = world.Session.Errors.Count;
+            Assert.True(before == Snapshot(world), $"after a failure at step {step} the sandbox differs ({string.Join("\n", world.Session.Errors)}).");
+            if (errors == 0 && world.Sandbox.Runner.FailAtChange > 0 && step > 4)
+            {
+                break;
+            }
+        }
+
+        world.Sandbox.Runner.FailAtChange = 0;
+        Assert.True(step < 20, "the trace never ran without a failure");
+    }
+
     private const string Lan = "$router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -RouteHostTraffic -Confirm:$false; "
         + "$router | Connect-VlanAppliance -Namespace c1 -Create | Out-Null; $router | Connect-VlanAppliance -Namespace c2 -Create | Out-Null; "
         + "ip -n \"$sandbox.c1\" route add 10.8.0.0/16 via 172.24.0.254 metric 7; "

@@ -230,11 +230,54 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
                 // Cancelling the reader is how it ends.
             }
 
-            var cleanupState = Runtime.ReadState();
-            var cleanup = new Plan($"Remove the temporary rules {trace.Owner}", ns ?? Target.DisplayName, trace.Cleanup(cleanupState));
-            // After Ctrl+C the pipeline refuses output, but the rules must go all the same.
-            Runtime.Executor.Apply(cleanup, cleanupState, line => { if (!StopToken.IsCancellationRequested) { WriteVerbose(line); } }, CancellationToken.None);
+            RemoveTemporaryRules(trace, ns);
             entries.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Removes the trace's rules, found by their owner comment: in one transaction per table, and
+    /// when that fails, each rule on its own, so one failing command does not leave the others.
+    /// What still remains afterwards is an error that names it.
+    /// </summary>
+    private void RemoveTemporaryRules(TraceService trace, string? ns)
+    {
+        // After Ctrl+C the pipeline refuses output, but the rules must go all the same.
+        void Log(string line)
+        {
+            if (!StopToken.IsCancellationRequested)
+            {
+                WriteVerbose(line);
+            }
+        }
+
+        var state = Runtime.ReadState();
+        var cleanup = new Plan($"Remove the temporary rules {trace.Owner}", ns ?? Target.DisplayName, trace.Cleanup(state));
+        try
+        {
+            Runtime.Executor.Apply(cleanup, state, Log, CancellationToken.None);
+            return;
+        }
+        catch (CommandFailedException e)
+        {
+            Log($"Removing the temporary rules together failed ({e.Message.Split('\n')[0]}); removing them one by one.");
+        }
+
+        var retry = Runtime.ReadState();
+        foreach (var step in trace.Cleanup(retry))
+        {
+            Log(step.Command.ToString());
+            Runtime.Runner.Run(step.Command, null, CancellationToken.None);
+        }
+
+        var left = trace.Cleanup(Runtime.ReadState());
+        if (left.Count > 0)
+        {
+            throw new VlanException(
+                ErrorIds.RollbackIncomplete,
+                VlanErrorKind.RollbackFailed,
+                trace.Owner,
+                $"The temporary rules {trace.Owner} could not all be removed; remove them by hand: {string.Join("; ", left.Select(l => l.Command.ToString()))}.");
         }
     }
 
