@@ -66,6 +66,15 @@ Describe 'Add-VlanPortForward' -Skip:$notRoot {
         { $client | Add-VlanPortForward -ExternalPort 4000 -ErrorAction Stop } | Should -Throw -ErrorId 'PortForwardExists,VirtualLan.Commands.AddVlanPortForwardCommand'
     }
 
+    It 'adds forwards for piped appliances with ports from a script block, in one transaction per table' {
+        $all = Get-VlanAppliance | Add-VlanPortForward -ExternalPort { if ($_.Name -eq 'web') { 5001 } else { 5002 } } -Verbose 4>&1
+        $forwards = @($all | Where-Object { $_ -is [VirtualLan.PortForward] })
+        ($forwards | ForEach-Object { "$($_.Appliance)=$($_.ExternalPort)" }) -join ',' | Should -Be 'web=5001,desk=5002'
+        ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Add 2 port forwards:*' }).Message | Should -Match ' 2 process\(es\) started\.$'
+        Start-Server "$sandbox.desk" 5002 'hello from desk' | Out-Null
+        Invoke-Client $inet 198.51.100.2 5002 | Should -Be 'hello from desk'
+    }
+
     It 'closes the port from every side when removed' {
         Get-VlanPortForward | Remove-VlanPortForward
         Start-Server "$sandbox.web" 4000 'should not be seen' | Out-Null
