@@ -17,6 +17,15 @@ public class ApplianceCmdletTests
         return (PowerShellSession.Open(new VlanSystem(runner, () => PrivilegesTests.Root, batch: false, exists: _ => false)), runner);
     }
 
+    /// <summary>Runs a script with -WhatIf, asserts it wrote no error and changed nothing, and returns what it showed.</summary>
+    private static string WhatIf(PowerShellSession session, FakeRunner runner, string script)
+    {
+        session.Invoke(script + " -WhatIf");
+        Assert.True(session.Errors.Count == 0, string.Join("\n", session.Errors));
+        Assert.Empty(runner.Changes);
+        return string.Join("\n", session.Host.Lines);
+    }
+
     [Fact]
     public void WhatIf_shows_seed_004s_commands_for_a_namespace_and_runs_none()
     {
@@ -85,10 +94,7 @@ public class ApplianceCmdletTests
     {
         var (session, runner) = OpenWithDockerNetwork("-A FORWARD -j DOCKER-USER", "-A FORWARD -j DOCKER-ISOLATION-STAGE-1");
         using var _ = session;
-        session.Invoke("Connect-VlanAppliance -DockerNetwork docker_custom -WhatIf");
-        Assert.True(session.Errors.Count == 0, string.Join("\n", session.Errors));
-        Assert.Empty(runner.Changes);
-        var text = string.Join("\n", session.Host.Lines);
+        var text = WhatIf(session, runner, "Connect-VlanAppliance -DockerNetwork docker_custom");
         Assert.Contains("-I DOCKER-USER -i br-881b070752a9 -o br-881b070752a9 -m comment --comment virtuallan:appliance/docker_custom -j ACCEPT", text, StringComparison.Ordinal);
         Assert.Contains("addr del 172.18.0.1/16 dev br-881b070752a9", text, StringComparison.Ordinal);
         Assert.DoesNotContain("docker-user-first", text, StringComparison.Ordinal);
@@ -103,10 +109,7 @@ public class ApplianceCmdletTests
             "-A FORWARD -m comment --comment \"virtuallan:docker-user-first\" -j DOCKER-USER",
             "-A FORWARD -j DOCKER-USER");
         using var _ = session;
-        session.Invoke("Connect-VlanAppliance -DockerNetwork docker_custom -WhatIf");
-        Assert.True(session.Errors.Count == 0, string.Join("\n", session.Errors));
-        Assert.Empty(runner.Changes);
-        var lines = string.Join("\n", session.Host.Lines).Split('\n').Where(l => l.Contains("docker-user-first", StringComparison.Ordinal)).Select(l => l.Trim()).ToArray();
+        var lines = WhatIf(session, runner, "Connect-VlanAppliance -DockerNetwork docker_custom").Split('\n').Where(l => l.Contains("docker-user-first", StringComparison.Ordinal)).Select(l => l.Trim()).ToArray();
         Assert.Equal(2, lines.Length);
         Assert.EndsWith("-D FORWARD -m comment --comment virtuallan:docker-user-first -j DOCKER-USER", lines[0], StringComparison.Ordinal);
         Assert.EndsWith("-I FORWARD 1 -m comment --comment virtuallan:docker-user-first -j DOCKER-USER", lines[1], StringComparison.Ordinal);
@@ -123,10 +126,7 @@ public class ApplianceCmdletTests
             "-A FORWARD -j DOCKER-USER",
             "-A DOCKER-USER -i br-881b070752a9 -o br-881b070752a9 -m comment --comment \"virtuallan:appliance/docker_custom\" -j ACCEPT");
         using var _ = session;
-        session.Invoke("Disconnect-VlanAppliance docker_custom -WhatIf");
-        Assert.True(session.Errors.Count == 0, string.Join("\n", session.Errors));
-        Assert.Empty(runner.Changes);
-        var text = string.Join("\n", session.Host.Lines);
+        var text = WhatIf(session, runner, "Disconnect-VlanAppliance docker_custom");
         Assert.Equal(2, text.Split('\n').Count(l => l.EndsWith("-D FORWARD -m comment --comment virtuallan:docker-user-first -j DOCKER-USER", StringComparison.Ordinal)));
         Assert.Contains("-D DOCKER-USER -i br-881b070752a9 -o br-881b070752a9 -m comment --comment virtuallan:appliance/docker_custom -j ACCEPT", text, StringComparison.Ordinal);
     }
@@ -139,9 +139,7 @@ public class ApplianceCmdletTests
             "-A FORWARD -j DOCKER-ISOLATION-STAGE-1",
             "-A FORWARD -j DOCKER-USER");
         using var _ = session;
-        session.Invoke("Connect-VlanAppliance -DockerNetwork docker_custom -WhatIf");
-        Assert.True(session.Errors.Count == 0, string.Join("\n", session.Errors));
-        Assert.DoesNotContain("docker-user-first", string.Join("\n", session.Host.Lines), StringComparison.Ordinal);
+        Assert.DoesNotContain("docker-user-first", WhatIf(session, runner, "Connect-VlanAppliance -DockerNetwork docker_custom"), StringComparison.Ordinal);
     }
 
     [Theory]
