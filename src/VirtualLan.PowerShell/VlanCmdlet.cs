@@ -13,9 +13,6 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Func<KernelState, Plan>> _queued = new();
 
-    // The plans applied by one locked action make one change: a failure in a later one undoes the earlier ones too.
-    private Transaction? _transaction;
-
     /// <summary>Gets the namespace that plays the host: the sandbox of this session, or the machine's own.</summary>
     internal static NetworkHost Target => ModuleSession.Host;
 
@@ -99,7 +96,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
         }
 
         var plan = PlanExecutor.Combine(title, target, confirmed, state);
-        var report = Runtime.Executor.Apply(plan, state, WriteVerbose, _stopping.Token, _transaction);
+        var report = Runtime.Executor.Apply(plan, state, WriteVerbose, _stopping.Token);
         foreach (var warning in report.Warnings)
         {
             WriteWarning(warning);
@@ -154,15 +151,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
             () =>
             {
                 using var held = HostLock.Acquire(TimeSpan.FromSeconds(60));
-                _transaction = new Transaction();
-                try
-                {
-                    action();
-                }
-                finally
-                {
-                    _transaction = null;
-                }
+                action();
             },
             terminating);
 

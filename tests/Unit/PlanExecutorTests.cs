@@ -32,18 +32,15 @@ public class PlanExecutorTests
     }
 
     [Fact]
-    public void A_failing_plan_of_a_transaction_undoes_the_plans_before_it_too_and_says_what_could_not_be_put_back()
+    public void A_rollback_that_undoes_a_step_it_cannot_put_back_exactly_says_what_is_lost()
     {
         var runner = new FakeRunner
         {
             Fail = (c, _) => c.Arguments.Contains("c") && c.Arguments.Contains("add") ? new CommandResult(2, string.Empty, "RTNETLINK answers: File exists\n") : null,
         };
-        var executor = new PlanExecutor(runner, batch: false);
-        var transaction = new Transaction();
         var stop = Step.Program("stop x", new CommandLine("kill", "-TERM", "42"), null, null).WithUndo(Array.Empty<CommandLine>(), "process 42 is not running again");
-        var first = executor.Apply(Plan(LinkStep("a"), stop), new KernelState(runner), _ => { }, CancellationToken.None, transaction);
-        Assert.Equal(2, first.Applied.Count);
-        var error = Assert.Throws<CommandFailedException>(() => executor.Apply(Plan(LinkStep("b"), LinkStep("c")), new KernelState(runner), _ => { }, CancellationToken.None, transaction));
+        var error = Assert.Throws<CommandFailedException>(() => new PlanExecutor(runner, batch: false).Apply(
+            Plan(LinkStep("a"), stop, LinkStep("b"), LinkStep("c")), new KernelState(runner), _ => { }, CancellationToken.None));
 
         Assert.Equal(new[] { "ip -n ns1 link del b", "ip -n ns1 link del a" }, runner.Changes.Skip(4));
         Assert.Equal(ErrorIds.CommandFailed, error.ErrorId);

@@ -166,14 +166,10 @@ public sealed partial class PlanExecutor
     /// <param name="state">The kernel's state the plan was made from.</param>
     /// <param name="log">Receives each command line just before it runs.</param>
     /// <param name="cancellationToken">Checked between commands; when set, what was done is undone.</param>
-    /// <param name="transaction">
-    /// The plans applied before this one as part of the same change, or null: a failure undoes their
-    /// steps too, after this plan's; on success this plan's steps are added to it.
-    /// </param>
     /// <returns>What ran and what was skipped.</returns>
     /// <exception cref="CommandFailedException">A step failed; the exception says what the rollback did.</exception>
     /// <exception cref="VlanException">The operation was stopped (<see cref="ErrorIds.OperationStopped"/>) and rolled back.</exception>
-    public ExecutionReport Apply(Plan plan, KernelState state, Action<string> log, CancellationToken cancellationToken, Transaction? transaction = null)
+    public ExecutionReport Apply(Plan plan, KernelState state, Action<string> log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(log);
@@ -181,10 +177,7 @@ public sealed partial class PlanExecutor
         var skipped = plan.Steps.Except(pending).ToArray();
         pending = RulePositions.Place(pending, state);
 
-        // The steps of the transaction's earlier plans come first, so the rollback (in reverse) undoes
-        // this plan's steps before theirs.
-        var earlier = transaction?.Applied.Count ?? 0;
-        var applied = new List<Step>(transaction?.Applied ?? Array.Empty<Step>());
+        var applied = new List<Step>();
         var warnings = new List<string>();
         var processes = 0;
 
@@ -240,12 +233,7 @@ public sealed partial class PlanExecutor
 
         state.Invalidate();
 
-        // Should a later plan of the same change fail, the last deletions of this one cannot be undone.
-        var mine = applied.Skip(earlier)
-            .Select(s => lastDeletions.Contains(s) && s.UndoPending ? s.WithUndo(Array.Empty<CommandLine>(), $"{s.Description} was this plan's last step and is not made again") : s)
-            .ToArray();
-        transaction?.Add(mine);
-        return new ExecutionReport(mine, skipped, processes, warnings);
+        return new ExecutionReport(applied, skipped, processes, warnings);
     }
 
     /// <summary>What the undo of the given steps could not give back, one text per step that says so.</summary>

@@ -29,7 +29,6 @@ public sealed class Step
         string? namespaceName,
         string? table,
         IReadOnlyList<string> arguments,
-        IReadOnlyList<string>? undoArguments,
         CommandLine command,
         Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)> undo,
         Func<KernelState, bool>? isDone)
@@ -39,7 +38,6 @@ public sealed class Step
         Namespace = namespaceName;
         Table = table;
         Arguments = arguments;
-        UndoArguments = undoArguments;
         Command = command;
         _undo = undo;
         IsDone = isDone;
@@ -60,9 +58,6 @@ public sealed class Step
 
     /// <summary>Gets the channel-level arguments: after <c>ip</c>, after <c>iptables -t TABLE</c>, or after the program.</summary>
     public IReadOnlyList<string> Arguments { get; }
-
-    /// <summary>Gets the channel-level arguments of the undo, or null when the step needs none.</summary>
-    public IReadOnlyList<string>? UndoArguments { get; }
 
     /// <summary>Gets the command that makes the change on its own.</summary>
     public CommandLine Command { get; }
@@ -97,7 +92,6 @@ public sealed class Step
             namespaceName,
             null,
             arguments,
-            undo,
             NetworkHost.IpIn(namespaceName, arguments),
             Fixed(undo is null ? Array.Empty<CommandLine>() : new[] { NetworkHost.IpIn(namespaceName, undo) }),
             isDone);
@@ -117,7 +111,6 @@ public sealed class Step
             namespaceName,
             table,
             arguments,
-            undo,
             NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(arguments)),
             Fixed(undo is null ? Array.Empty<CommandLine>() : new[] { NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(undo)) }),
             isDone);
@@ -141,7 +134,7 @@ public sealed class Step
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(undo);
-        return new(description, StepChannel.Program, null, null, command.Arguments, undo.Count > 0 ? undo[0].Arguments : null, command, Fixed(undo), isDone);
+        return new(description, StepChannel.Program, null, null, command.Arguments, command, Fixed(undo), isDone);
     }
 
     /// <summary>
@@ -154,7 +147,7 @@ public sealed class Step
     /// <param name="warning">What to tell the user when it fails.</param>
     /// <returns>The step.</returns>
     public Step Tolerating(string warning) =>
-        new(Description, Channel, Namespace, Table, Arguments, UndoArguments, Command, _undo, IsDone) { WhenFailing = warning };
+        new(Description, Channel, Namespace, Table, Arguments, Command, _undo, IsDone) { WhenFailing = warning };
 
     /// <summary>
     /// Gets what the undo cannot give back, when undoing the step cannot make things exactly as they
@@ -173,7 +166,7 @@ public sealed class Step
     public Step WithUndo(IReadOnlyList<CommandLine> undo, string? loses = null)
     {
         ArgumentNullException.ThrowIfNull(undo);
-        return new(Description, Channel, Namespace, Table, Arguments, undo.Count > 0 ? undo[0].Arguments : null, Command, Fixed(undo, loses), IsDone) { WhenFailing = WhenFailing };
+        return new(Description, Channel, Namespace, Table, Arguments, Command, Fixed(undo, loses), IsDone) { WhenFailing = WhenFailing };
     }
 
     /// <summary>
@@ -186,7 +179,7 @@ public sealed class Step
     public Step WithUndo(Func<(IReadOnlyList<CommandLine> Commands, string? Loses)> undo)
     {
         ArgumentNullException.ThrowIfNull(undo);
-        return new(Description, Channel, Namespace, Table, Arguments, null, Command, new Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)>(undo), IsDone) { WhenFailing = WhenFailing };
+        return new(Description, Channel, Namespace, Table, Arguments, Command, new Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)>(undo), IsDone) { WhenFailing = WhenFailing };
     }
 
     /// <inheritdoc />

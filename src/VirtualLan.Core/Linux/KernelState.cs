@@ -15,26 +15,16 @@ public sealed class KernelState
     private readonly Dictionary<string, string> _sysctls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<System.Net.IPAddress>> _neighbors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<ConntrackFlow>> _flows = new(StringComparer.Ordinal);
-    private readonly Func<IReadOnlyDictionary<string, IReadOnlyList<string>>> _scanProcesses;
-    private IReadOnlyDictionary<string, IReadOnlyList<string>>? _processes;
     private readonly Dictionary<string, object> _derived = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, IReadOnlyList<string>>? _processes;
     private NamespaceState? _own;
     private IReadOnlyList<string>? _namespaceNames;
 
     /// <summary>Initializes a new instance of the <see cref="KernelState"/> class.</summary>
     /// <param name="runner">Runs the read commands.</param>
     public KernelState(ICommandRunner runner)
-        : this(runner, NamespaceProcesses.Scan)
-    {
-    }
-
-    /// <summary>Initializes a new instance of the <see cref="KernelState"/> class.</summary>
-    /// <param name="runner">Runs the read commands.</param>
-    /// <param name="scanProcesses">Maps each named namespace to the ids of the processes in it.</param>
-    public KernelState(ICommandRunner runner, Func<IReadOnlyDictionary<string, IReadOnlyList<string>>> scanProcesses)
     {
         _runner = runner;
-        _scanProcesses = scanProcesses;
     }
 
     /// <summary>Gets the names of all network namespaces under /run/netns.</summary>
@@ -121,7 +111,7 @@ public sealed class KernelState
     /// <param name="namespaceName">The namespace.</param>
     /// <returns>The ids; empty when the namespace does not exist or nothing runs in it.</returns>
     public IReadOnlyList<string> Pids(string namespaceName) =>
-        (_processes ??= _scanProcesses()).TryGetValue(namespaceName, out var pids) ? pids : Array.Empty<string>();
+        (_processes ??= NamespaceProcesses.Scan()).TryGetValue(namespaceName, out var pids) ? pids : Array.Empty<string>();
 
     /// <summary>Returns the IPv4 neighbours the host has seen on a link, read once per cmdlet call.</summary>
     /// <param name="namespaceName">The namespace (null: the process's own).</param>

@@ -537,11 +537,10 @@ public sealed class ApplianceService
             }
         }
 
-        var removal = new RuleRemoval(h, state.Firewall(h));
         var accept = new[] { "-A", "DOCKER-USER", "-i", dockerBridge, "-o", dockerBridge, "-m", "comment", "--comment", ApplianceOwner(name), "-j", "ACCEPT" };
         if (state.Firewall(h).HasRule("filter", RestoreInput.Line(accept)))
         {
-            yield return removal.Delete($"Remove the LAN's exception from DOCKER-USER", "filter", accept);
+            yield return RuleRemoval.Delete(h, $"Remove the LAN's exception from DOCKER-USER", "filter", accept);
         }
 
         var staying = state.Links(h).Links
@@ -552,7 +551,7 @@ public sealed class ApplianceService
         for (var i = 0; i < copies; i++)
         {
             // Older versions could leave more than one (a repair after a second dockerd restart added another).
-            yield return removal.Delete("Remove the module's jump to DOCKER-USER", "filter", first);
+            yield return RuleRemoval.Delete(h, "Remove the module's jump to DOCKER-USER", "filter", first);
         }
 
         var peerName = record["peer"] ?? "vl-p" + port.Name[4..];

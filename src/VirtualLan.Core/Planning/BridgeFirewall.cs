@@ -56,17 +56,16 @@ public static class BridgeFirewall
             yield break;
         }
 
-        var removal = new RuleRemoval(host, firewall);
-        yield return removal.Delete($"Remove the rule of {bridge} from {Chain}", "filter", rule);
+        yield return RuleRemoval.Delete(host, $"Remove the rule of {bridge} from {Chain}", "filter", rule);
         if (firewall.Rules("filter").Count(l => l.StartsWith("-A " + Chain + " ", StringComparison.Ordinal)) == 1)
         {
             var hook = Hook();
             if (firewall.HasRule("filter", RestoreInput.Line(hook)))
             {
-                yield return removal.Delete($"Remove the jump to {Chain}", "filter", hook);
+                yield return RuleRemoval.Delete(host, $"Remove the jump to {Chain}", "filter", hook);
             }
 
-            yield return removal.DeleteChain($"Delete the chain {Chain}", "filter", Chain);
+            yield return RuleRemoval.DeleteChain(host, $"Delete the chain {Chain}", "filter", Chain);
         }
     }
 

@@ -130,13 +130,12 @@ public sealed partial class HostNatService
         var h = _host.Sandbox;
         var nat = Read(bridgeName, state) ?? throw new VlanException(ErrorIds.HostNatNotFound, VlanErrorKind.ObjectNotFound, bridgeName, $"Host NAT is not on for '{bridgeName}' in {_host.DisplayName}. Run Get-VlanHostNat to see where it is.");
         var firewall = state.Firewall(h);
-        var removal = new RuleRemoval(h, firewall);
         var steps = new List<Step>();
         foreach (var (table, rule) in OwnedRules(bridgeName, nat.Subnet, nat.Uplink, nat.PreviousIpForward))
         {
             if (firewall.HasRule(table, RestoreInput.Line(rule)))
             {
-                steps.Add(removal.Delete($"Remove {RestoreInput.Line(rule)}", table, rule));
+                steps.Add(RuleRemoval.Delete(h, $"Remove {RestoreInput.Line(rule)}", table, rule));
             }
         }
 
@@ -147,8 +146,8 @@ public sealed partial class HostNatService
             var others = firewall.Rules(table).Count(l => l.StartsWith("-A " + chain + " ", StringComparison.Ordinal) && !l.Contains("\"" + Owner(bridgeName), StringComparison.Ordinal));
             if (others == 0)
             {
-                steps.Add(removal.Delete($"Remove the jump to {chain}", table, Hook(table)));
-                steps.Add(removal.DeleteChain($"Delete the chain {chain}", table, chain));
+                steps.Add(RuleRemoval.Delete(h, $"Remove the jump to {chain}", table, Hook(table)));
+                steps.Add(RuleRemoval.DeleteChain(h, $"Delete the chain {chain}", table, chain));
             }
         }
 

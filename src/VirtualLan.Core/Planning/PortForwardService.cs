@@ -190,14 +190,13 @@ public sealed partial class PortForwardService
         var r = router.Namespace;
         var owner = Owner(routerName, protocol, forward.ExternalPort);
         var steps = new List<Step>();
-        var removal = new RuleRemoval(r, state.Firewall(r));
         foreach (var table in new[] { "nat", "filter" })
         {
             foreach (var (ruleTable, rule) in OwnedRules(router, forward).Where(x => x.Table == table))
             {
                 if (state.Firewall(r).HasRule(ruleTable, RestoreInput.Line(rule)))
                 {
-                    steps.Add(removal.Delete($"Remove {RestoreInput.Line(rule)}", ruleTable, rule));
+                    steps.Add(RuleRemoval.Delete(r, $"Remove {RestoreInput.Line(rule)}", ruleTable, rule));
                 }
             }
         }

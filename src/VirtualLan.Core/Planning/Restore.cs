@@ -216,37 +216,28 @@ internal static class Restore
 }
 
 /// <summary>
-/// Plans rule and chain deletions in one namespace so that each is undone exactly: a deleted rule
-/// is inserted back at the position it had just before its step. The position is settled when the
-/// plan runs (<see cref="Execution.RulePositions"/>), from the rules read before it and the rule
-/// changes that run before the step, whichever plans they come from.
+/// Plans rule and chain deletions so that each is undone exactly: a deleted rule is inserted back
+/// at the position it had just before its step. The position is settled when the plan runs
+/// (<see cref="Execution.RulePositions"/>), from the rules read before it and the rule changes that
+/// run before the step, whichever plans they come from; here the undo re-adds the rule.
 /// </summary>
-internal sealed class RuleRemoval
+internal static class RuleRemoval
 {
-    private readonly string? _ns;
-
-    /// <summary>Initializes a new instance of the <see cref="RuleRemoval"/> class.</summary>
-    /// <param name="ns">The namespace.</param>
-    /// <param name="firewall">Its rules before the plan (kept for callers; positions are settled at execution).</param>
-    public RuleRemoval(string? ns, FirewallState firewall)
-    {
-        ArgumentNullException.ThrowIfNull(firewall);
-        _ns = ns;
-    }
-
     /// <summary>Plans deleting a rule, undone by inserting it back where it was.</summary>
+    /// <param name="ns">The namespace.</param>
     /// <param name="description">What the step does.</param>
     /// <param name="table">The table.</param>
     /// <param name="rule">The rule as appended (<c>-A CHAIN …</c>).</param>
     /// <returns>The step.</returns>
-    public Step Delete(string description, string table, string[] rule) =>
-        Step.Firewall(description, _ns, table, ApplianceService.Delete(rule), rule, null);
+    public static Step Delete(string? ns, string description, string table, string[] rule) =>
+        Step.Firewall(description, ns, table, ApplianceService.Delete(rule), rule, null);
 
     /// <summary>Plans deleting an empty user chain, undone by creating it again.</summary>
+    /// <param name="ns">The namespace.</param>
     /// <param name="description">What the step does.</param>
     /// <param name="table">The table.</param>
     /// <param name="chain">The chain.</param>
     /// <returns>The step.</returns>
-    public Step DeleteChain(string description, string table, string chain) =>
-        Step.Firewall(description, _ns, table, new[] { "-X", chain }, new[] { "-N", chain }, null);
+    public static Step DeleteChain(string? ns, string description, string table, string chain) =>
+        Step.Firewall(description, ns, table, new[] { "-X", chain }, new[] { "-N", chain }, null);
 }

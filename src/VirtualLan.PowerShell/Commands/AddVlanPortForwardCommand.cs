@@ -82,13 +82,16 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
             var routers = new RouterService(Target, _ => null, _ => false).Routers(state);
             var service = new PortForwardService(Target, new Docker(Runtime.Runner));
             var planned = new List<(Execution.Plan Plan, PortForward Forward)>();
+            var forwards = new List<PortForward>();
             foreach (var r in _requests)
             {
                 Guard(() =>
                 {
                     var router = r.Router ?? routers.FirstOrDefault(x => r.Bridge is null || x.Bridge == r.Bridge)?.Name
                         ?? throw new VlanException(ErrorIds.RouterNotFound, VlanErrorKind.ObjectNotFound, r.Bridge, $"There is no router{(r.Bridge is null ? string.Empty : $" for '{r.Bridge}'")} in {Target.DisplayName}. Give one with -Router, or make one with Add-VlanRouterNamespace.");
-                    planned.Add(service.PlanAdd(router, r.Protocol, r.ExternalPort, r.InternalPort, r.Address, r.ExternalAddress, r.Appliance, state, planned.Select(p => p.Forward).ToArray()));
+                    var (plan, forward) = service.PlanAdd(router, r.Protocol, r.ExternalPort, r.InternalPort, r.Address, r.ExternalAddress, r.Appliance, state, forwards);
+                    planned.Add((plan, forward));
+                    forwards.Add(forward);
                 });
             }
 
