@@ -34,8 +34,15 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Linux', 'Network', 'Bridge', 'Namespace', 'iptables', 'Docker', 'QEMU')
-            LicenseUri = 'https://opensource.org/licenses/MIT'
+            Tags         = @('Linux', 'Network', 'Bridge', 'Namespace', 'iptables', 'Docker', 'QEMU')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ProjectUri   = 'https://github.com/VirtualLan/VirtualLan'
+            ReleaseNotes = @'
+0.1.0: the first wave. Bridges, the PAT router namespace that owns the uplink, appliances of five
+kinds (namespaces, Docker containers and networks, QEMU taps, existing interfaces), port forwards
+with NAT loopback, host NAT, and Get-VlanIptablesTrace; every change planned first, shown with
+-WhatIf, rolled back on failure, and rehearsable in a sandbox namespace.
+'@
         }
     }
 }

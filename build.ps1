@@ -3,19 +3,24 @@
 Builds, tests, packages and demonstrates the VirtualLan module.
 
 .DESCRIPTION
-Plain PowerShell, no extra modules. Tasks:
+Plain PowerShell, no extra modules. Run it with the pwsh the repository pins as a local .NET tool
+(`dotnet tool restore`, then `dotnet pwsh ./build.ps1 ...`) or with any pwsh 7.4 or later.
+Tasks:
   Build    publishes the module layout (manifest, dlls, formats, help) to out/VirtualLan.
-  Test     installs missing OS packages when root, runs the xUnit tiers (unit, in-process, kernel),
-           then the Pester suite against out/VirtualLan when Pester is installed.
-  Package  builds and writes out/VirtualLan-<version>.tar.gz.
+  Test     installs missing OS packages when root, runs the xUnit tiers (unit, in-process, kernel)
+           and the Pester suite (Pester 5.7.1 restored from NuGet unless a fitting one is
+           installed), and ends with one line: total: N passed, N failed, N skipped.
+  Package  builds and writes out/VirtualLan.<version>.nupkg, installable with Install-PSResource
+           from a folder repository.
   Clean    removes out/ and every bin/ and obj/ folder.
-  Demo     builds and runs every runbook in examples/ (each works in its own sandbox).
+  Demo     builds and runs examples/01-UnifiedLan.ps1 (seed 000 in a sandbox); -Example picks
+           another runbook of examples/, or All.
 
 .EXAMPLE
-./build.ps1 -Task Demo
+dotnet tool restore && dotnet pwsh ./build.ps1 -Task Demo
 
 .EXAMPLE
-./build.ps1 -Task Test
+dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
@@ -23,7 +28,10 @@ param(
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Demo: the runbook of examples/ to run (a file name or its number prefix), or All.
+    [string] $Example = '01'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -32,6 +40,7 @@ $root = $PSScriptRoot
 $out = Join-Path $root 'out'
 $moduleDir = Join-Path $out 'VirtualLan'
 $isRoot = (& id -u) -eq '0'
+$pesterVersion = [version] '5.7.1'
 
 function Invoke-Native {
     param([Parameter(Mandatory)] [string] $File, [string[]] $Arguments = @())
@@ -40,6 +49,17 @@ function Invoke-Native {
     if ($LASTEXITCODE -ne 0) {
         throw "'$File $($Arguments -join ' ')' failed with exit code $LASTEXITCODE."
     }
+}
+
+# The command line that starts the pwsh running this script: its own executable, or, where it runs
+# as a .NET tool (then the process is dotnet itself), `dotnet PSHOME/pwsh.dll`.
+function Get-PwshCommand {
+    $process = [Environment]::ProcessPath
+    $dll = Join-Path $PSHOME 'pwsh.dll'
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet' -and (Test-Path $dll -PathType Leaf)) {
+        return , @($process, $dll)
+    }
+    return , @($process)
 }
 
 function Install-OsPackage {
@@ -63,11 +83,40 @@ function Install-OsPackage {
     Invoke-Native apt-get (@('install', '-y', '-qq') + $wanted)
 }
 
+# The Pester module to run the suite with: an installed 5.x at least as new as the pinned one, or
+# the pinned version restored from NuGet (build/Pester.csproj; its tools/ folder is the module).
+function Get-PesterModulePath {
+    $installed = Get-Module -ListAvailable Pester |
+        Where-Object { $_.Version -ge $pesterVersion -and $_.Version.Major -eq 5 } |
+        Sort-Object Version -Descending |
+        Select-Object -First 1
+    if ($installed) { return $installed.Path }
+    Invoke-Native dotnet @('restore', (Join-Path $root 'build/Pester.csproj'), '--nologo', '-v', 'quiet')
+    $packages = (& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
+    $manifest = Join-Path $packages.Trim() "pester/$pesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $manifest)) { throw "Pester $pesterVersion was restored, but $manifest is missing." }
+    $manifest
+}
+
 function Build-Module {
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/VirtualLan.PowerShell'), '-c', $Configuration, '-o', $moduleDir, '--nologo', '-v', 'quiet')
     # The module needs only its own dlls; the build tool's references do not belong in it.
     Get-ChildItem $moduleDir -Filter '*.pdb' | Remove-Item
     Write-Host "Module published to $moduleDir"
+}
+
+function New-ModulePackage {
+    Build-Module
+    $version = (Import-PowerShellDataFile (Join-Path $root 'VirtualLan.psd1')).ModuleVersion
+    $package = Join-Path $out "VirtualLan.$version.nupkg"
+    Remove-Item $package -ErrorAction Ignore
+    # Compress-PSResource (PSResourceGet, part of pwsh 7.4+) writes the same .nupkg that
+    # Publish-PSResource would send to a gallery.
+    Import-Module Microsoft.PowerShell.PSResourceGet
+    Compress-PSResource -Path $moduleDir -DestinationPath $out
+    if (-not (Test-Path $package)) { throw "Compress-PSResource did not write $package." }
+    Write-Host "Package written to $package"
+    $package
 }
 
 function Read-TrxCounter {
@@ -84,58 +133,66 @@ function Read-TrxCounter {
 
 function Test-Module {
     Install-OsPackage
+    $pesterModule = Get-PesterModulePath
     $results = Join-Path $out 'TestResults'
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    $problems = [System.Collections.Generic.List[string]]::new()
+
     & dotnet test (Join-Path $root 'VirtualLan.sln') -c $Configuration --nologo --logger 'trx' --logger 'console;verbosity=normal' --results-directory $results
-    $dotnetExit = $LASTEXITCODE
-    $totals = Read-TrxCounter $results
-    Write-Host "xunit: $($totals.passed) passed, $($totals.failed) failed, $($totals.skipped) skipped"
-    if ($dotnetExit -ne 0) { throw "dotnet test failed with exit code $dotnetExit." }
-    if ($isRoot -and $totals.skipped -gt 0) {
-        throw "$($totals.skipped) test(s) were skipped while running as root; kernel tests must run, not skip."
+    if ($LASTEXITCODE -ne 0) { $problems.Add("dotnet test failed with exit code $LASTEXITCODE.") }
+    $xunit = Read-TrxCounter $results
+    Write-Host "xunit: $($xunit.passed) passed, $($xunit.failed) failed, $($xunit.skipped) skipped"
+
+    # The Pester suite runs against the built module and its package; a build failure counts as a
+    # failed run, never as a skipped tier.
+    $pester = $null
+    try {
+        $null = New-ModulePackage
+        Import-Module $pesterModule -Force
+        Write-Host "Pester $((Get-Module Pester).Version) from $(Split-Path $pesterModule)"
+        $config = New-PesterConfiguration
+        $config.Run.Path = Join-Path $root 'tests/Pester'
+        $config.Run.PassThru = $true
+        $config.Output.Verbosity = 'Detailed'
+        $pester = Invoke-Pester -Configuration $config
+        Write-Host "pester: $($pester.PassedCount) passed, $($pester.FailedCount) failed, $($pester.SkippedCount) skipped"
+        if ($pester.FailedCount -gt 0 -or $pester.Result -ne 'Passed') { $problems.Add('The Pester suite failed.') }
+    }
+    catch {
+        $problems.Add("The Pester suite could not run: $_")
     }
 
-    if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0')) {
-        Write-Host 'Pester 5 is not installed: the Pester suite is not run.'
-        Write-Host "total: $($totals.passed) passed, $($totals.failed) failed, $($totals.skipped) skipped"
-        return
+    $passed = $xunit.passed + $(if ($pester) { $pester.PassedCount } else { 0 })
+    $failed = $xunit.failed + $(if ($pester) { $pester.FailedCount + $pester.FailedBlocksCount + $pester.FailedContainersCount } else { 1 })
+    $skipped = $xunit.skipped + $(if ($pester) { $pester.SkippedCount + $pester.NotRunCount } else { 0 })
+    if ($isRoot -and $skipped -gt 0) {
+        $problems.Add("$skipped test(s) were skipped while running as root; every tier must run, not skip.")
     }
-
-    Build-Module
-    Import-Module Pester -MinimumVersion 5.0
-    $config = New-PesterConfiguration
-    $config.Run.Path = Join-Path $root 'tests/Pester'
-    $config.Run.PassThru = $true
-    $config.Output.Verbosity = 'Detailed'
-    $pester = Invoke-Pester -Configuration $config
-    Write-Host "pester: $($pester.PassedCount) passed, $($pester.FailedCount) failed, $($pester.SkippedCount) skipped"
-    $passed = $totals.passed + $pester.PassedCount
-    $failed = $totals.failed + $pester.FailedCount
-    $skipped = $totals.skipped + $pester.SkippedCount
+    foreach ($problem in $problems) { Write-Host $problem }
     Write-Host "total: $passed passed, $failed failed, $skipped skipped"
-    if ($pester.FailedCount -gt 0 -or $pester.Result -ne 'Passed') { throw 'The Pester suite failed.' }
-    if ($isRoot -and $pester.SkippedCount -gt 0) { throw 'Pester tests were skipped while running as root.' }
+    if ($problems.Count -gt 0) { exit 1 }
 }
 
 switch ($Task) {
     'Build' { Build-Module }
     'Test' { Test-Module }
-    'Package' {
-        Build-Module
-        $version = (Import-PowerShellDataFile (Join-Path $root 'VirtualLan.psd1')).ModuleVersion
-        $archive = Join-Path $out "VirtualLan-$version.tar.gz"
-        Invoke-Native tar @('-czf', $archive, '-C', $out, 'VirtualLan')
-        Write-Host "Package written to $archive"
-    }
+    'Package' { $null = New-ModulePackage }
     'Clean' {
         Remove-Item -Recurse -Force -ErrorAction Ignore $out
         Get-ChildItem $root -Recurse -Directory -Include 'bin', 'obj' | Remove-Item -Recurse -Force
     }
     'Demo' {
         Build-Module
-        foreach ($example in Get-ChildItem (Join-Path $root 'examples') -Filter '*.ps1' | Sort-Object Name) {
-            Write-Host "=== $($example.Name)"
-            Invoke-Native (Get-Process -Id $PID).Path @('-NoProfile', '-NonInteractive', '-File', $example.FullName, '-ModulePath', (Join-Path $moduleDir 'VirtualLan.psd1'))
+        $examples = Get-ChildItem (Join-Path $root 'examples') -Filter '*.ps1' | Sort-Object Name
+        if ($Example -ne 'All') {
+            $examples = @($examples | Where-Object { $_.Name -eq $Example -or $_.Name.StartsWith("$Example-") })
+            if (-not $examples) { throw "No runbook in examples/ is named or numbered '$Example'." }
+        }
+        $pwsh = Get-PwshCommand
+        foreach ($runbook in $examples) {
+            Write-Host "=== $($runbook.Name)"
+            $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-File', $runbook.FullName, '-ModulePath', (Join-Path $moduleDir 'VirtualLan.psd1'))
+            Invoke-Native $pwsh[0] $arguments
         }
     }
 }

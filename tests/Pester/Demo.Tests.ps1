@@ -1,0 +1,84 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+
+# The README's demo (examples/01-UnifiedLan.ps1, seed 000 in a sandbox): it shows what it says,
+# within 30 s, and leaves nothing behind, also when stopped with Ctrl+C half-way.
+
+BeforeDiscovery {
+    $script:notRoot = (& id -u) -ne '0'
+}
+
+BeforeAll {
+    $script:runbook = Join-Path $PSScriptRoot '../../examples/01-UnifiedLan.ps1'
+    $script:module = Join-Path $PSScriptRoot '../../out/VirtualLan/VirtualLan.psd1'
+
+    # Starts the runbook in a new pwsh (the one running this suite), reading its output line by
+    # line; Interrupt is a pattern: at the first line matching it the process gets SIGINT, as
+    # Ctrl+C in a terminal sends.
+    function Invoke-Runbook([string] $Sandbox, [string] $Interrupt) {
+        $process = [Environment]::ProcessPath
+        $arguments = @('-NoProfile', '-File', $runbook, '-ModulePath', $module, '-Sandbox', $Sandbox)
+        if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+            $arguments = @((Join-Path $PSHOME 'pwsh.dll')) + $arguments
+        }
+        $info = [Diagnostics.ProcessStartInfo]::new($process)
+        foreach ($argument in $arguments) { $info.ArgumentList.Add($argument) }
+        $info.RedirectStandardOutput = $true
+        $info.RedirectStandardError = $true
+        $info.Environment['NO_COLOR'] = '1'
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $child = [Diagnostics.Process]::Start($info)
+        $errors = $child.StandardError.ReadToEndAsync()
+        $lines = [Collections.Generic.List[string]]::new()
+        $interrupted = $false
+        while ($null -ne ($line = $child.StandardOutput.ReadLine())) {
+            $lines.Add($line)
+            if ($Interrupt -and -not $interrupted -and $line -match $Interrupt) {
+                kill -INT $child.Id
+                $interrupted = $true
+            }
+        }
+        $child.WaitForExit()
+        [pscustomobject]@{
+            Output      = $lines -join "`n"
+            Errors      = $errors.Result
+            ExitCode    = $child.ExitCode
+            Seconds     = $clock.Elapsed.TotalSeconds
+            Interrupted = $interrupted
+        }
+    }
+
+    # What a run could leave behind: its namespaces, processes started in them, its web folder.
+    function Get-Leftover([string] $Sandbox) {
+        @(ip netns list | Where-Object { $_ -match "^$([regex]::Escape($Sandbox))(\.|\s|$)" })
+        @(Get-Process | Where-Object { $_.CommandLine -match [regex]::Escape($Sandbox) } | ForEach-Object { "process $($_.Id): $($_.CommandLine)" })
+        @(Get-ChildItem ([IO.Path]::GetTempPath()) -Filter "$Sandbox*" | ForEach-Object FullName)
+    }
+}
+
+Describe 'The unified-LAN demo' -Skip:$notRoot {
+    It 'builds seed 000, shows the forward from the internet and by NAT loopback and the dropped ping, in under 30 s, and leaves nothing' {
+        $sandbox = 'vld-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $run = Invoke-Runbook -Sandbox $sandbox
+        $run.Errors | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 0
+        $run.Output | Should -Match 'desk -> web 172\.24\.4\.2:\s+reached'
+        $run.Output | Should -Match 'desk -> 203\.0\.113\.10:\s+reached'
+        $run.Output | Should -Match "internet -> 198\.51\.100\.2:8080: answered 'hello from web'"
+        $run.Output | Should -Match "desk\s+-> 198\.51\.100\.2:8080: answered 'hello from web'\s+\(NAT loopback\)"
+        $run.Output | Should -Match 'internet -> web 172\.24\.4\.2:\s+no answer'
+        # The trace names the verdict that dropped the attacker's ping.
+        $run.Output | Should -Match 'filter\s+FORWARD\s+1\s+DROP'
+        $run.Output | Should -Match 'qemutap0\s+Tap'
+        $run.Output | Should -Match "Done: the sandbox $sandbox and everything in it are gone"
+        $run.Seconds | Should -BeLessThan 30
+        Get-Leftover $sandbox | Should -BeNullOrEmpty
+    }
+
+    It 'leaves nothing behind when stopped with Ctrl+C half-way' {
+        $sandbox = 'vld-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $run = Invoke-Runbook -Sandbox $sandbox -Interrupt 'A port forward'
+        $run.Interrupted | Should -BeTrue
+        $run.Output | Should -Not -Match 'Done: the sandbox'
+        Get-Leftover $sandbox | Should -BeNullOrEmpty
+    }
+}
