@@ -11,7 +11,7 @@ namespace VirtualLan;
 public abstract class VlanCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Func<KernelState, Plan>> _queued = new();
+    private readonly List<Func<KernelState, PlannedInput>> _queued = new();
 
     /// <summary>Gets the namespace that plays the host: the sandbox of this session, or the machine's own.</summary>
     internal static NetworkHost Target => ModuleSession.Host;
@@ -106,19 +106,36 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
         return inPlace;
     }
 
-    /// <summary>Queues the plan of one pipeline input, to be made and applied with the others by <see cref="ApplyQueued"/>.</summary>
-    /// <param name="planner">Makes the plan from the state read once for all inputs.</param>
-    protected void Queue(Func<KernelState, Plan> planner) => _queued.Add(planner);
+    /// <summary>
+    /// Plans and applies one input now, under the host lock, from its own read of the kernel's
+    /// state, and writes its result: the path of cmdlets whose inputs stand alone (a bridge, a
+    /// router), so that one input's failure leaves the others done.
+    /// </summary>
+    /// <param name="planner">Makes the input's plan, and what to write once it is in place, from the state.</param>
+    /// <param name="failed">Turns a failure of the apply into the cmdlet's own error, or null to keep it.</param>
+    internal void ApplyNow(Func<KernelState, PlannedInput> planner, Func<CommandFailedException, VlanException?>? failed = null) =>
+        ApplyInputs(new[] { planner }, string.Empty, string.Empty, failed);
+
+    /// <summary>
+    /// Queues one pipeline input, to be planned and applied together with the others by
+    /// <see cref="ApplyQueued"/>. Whatever the planners carry from one input to the next (addresses
+    /// taken, forwards planned) they capture themselves: they run in the order queued, on one state.
+    /// </summary>
+    /// <param name="planner">Makes the input's plan, and what to write once it is in place, from the state.</param>
+    internal void Queue(Func<KernelState, PlannedInput> planner) => _queued.Add(planner);
 
     /// <summary>
     /// Makes the queued plans from one read of the kernel's state and applies them as one (see
-    /// <see cref="ApplyAll"/>); an input whose plan cannot be made gets its error, the rest go on.
+    /// <see cref="ApplyAll"/>), then writes each input's result; an input whose plan cannot be made
+    /// gets its error, the rest go on.
     /// </summary>
     /// <param name="verb">What is done to them, for the combined title, such as "Remove".</param>
     /// <param name="what">What the inputs are, plural, such as "port forwards".</param>
-    protected void ApplyQueued(string verb, string what)
+    protected void ApplyQueued(string verb, string what) => ApplyInputs(_queued, verb, what, null);
+
+    private void ApplyInputs(IReadOnlyList<Func<KernelState, PlannedInput>> planners, string verb, string what, Func<CommandFailedException, VlanException?>? failed)
     {
-        if (_queued.Count == 0)
+        if (planners.Count == 0)
         {
             return;
         }
@@ -126,17 +143,79 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
         GuardLocked(() =>
         {
             var state = Runtime.ReadState();
-            var plans = new List<Plan>();
-            foreach (var planner in _queued)
+            var planned = new List<PlannedInput>();
+            foreach (var planner in planners)
             {
-                Guard(() => plans.Add(planner(state)));
+                Guard(() => planned.Add(planner(state)));
             }
 
-            if (plans.Count > 0)
+            if (planned.Count == 0)
             {
-                ApplyAll(plans, state, plans.Count == 1 ? plans[0].Title : $"{verb} {plans.Count} {what}", Target.DisplayName);
+                return;
+            }
+
+            bool[] inPlace;
+            try
+            {
+                inPlace = ApplyAll(planned.Select(p => p.Plan).ToArray(), state, planned.Count == 1 ? planned[0].Plan.Title : $"{verb} {planned.Count} {what}", Target.DisplayName);
+            }
+            catch (CommandFailedException e) when (failed?.Invoke(e) is { } mapped)
+            {
+                throw mapped;
+            }
+
+            for (var i = 0; i < planned.Count && !IsWhatIf; i++)
+            {
+                if (inPlace[i] && planned[i].Result?.Invoke(state) is { } result)
+                {
+                    WriteObject(result);
+                }
             }
         });
+    }
+
+    /// <summary>
+    /// Writes the objects a Get- cmdlet selects by name: all of them when no name is given; for each
+    /// name (wildcards allowed, case ignored) those that match, each once; and for an exact name that
+    /// matches none, what <paramref name="exact"/> finds outside the list (null: nothing), or the
+    /// error it throws.
+    /// </summary>
+    /// <typeparam name="T">The objects' type.</typeparam>
+    /// <param name="items">The objects to select from, in the order to write them.</param>
+    /// <param name="names">The names asked for; empty for all.</param>
+    /// <param name="nameOf">The name of an object.</param>
+    /// <param name="exact">Finds an object by exact name outside the list (a bridge VirtualLan did not make), or throws the error that says why there is none.</param>
+    protected void WriteSelected<T>(IReadOnlyList<T> items, IReadOnlyCollection<string> names, Func<T, string> nameOf, Func<string, T?> exact)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(nameOf);
+        ArgumentNullException.ThrowIfNull(exact);
+        if (names.Count == 0)
+        {
+            WriteObject(items, enumerateCollection: true);
+            return;
+        }
+
+        var written = new HashSet<T>();
+        foreach (var name in names)
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            var matches = items.Where(i => pattern.IsMatch(nameOf(i))).ToArray();
+            if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                Guard(() =>
+                {
+                    if (exact(name) is { } found)
+                    {
+                        WriteObject(found);
+                    }
+                });
+                continue;
+            }
+
+            WriteObject(matches.Where(written.Add), enumerateCollection: true);
+        }
     }
 
     /// <summary>

@@ -55,6 +55,15 @@ public sealed partial class PortForwardService
             : throw new VlanException(ErrorIds.InvalidPort, VlanErrorKind.InvalidArgument, text, $"-{parameter} '{text}' is a reversed range. Give the lower port first, such as {last}-{first}.");
     }
 
+    /// <summary>Finds the router a forward goes through when none is named: the router of the appliance's bridge, or the host's only router.</summary>
+    /// <param name="bridge">The bridge of the appliance the forward is for, or null.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The router's name.</returns>
+    /// <exception cref="VlanException">There is no such router (<see cref="ErrorIds.RouterNotFound"/>).</exception>
+    public string RouterOf(string? bridge, KernelState state) =>
+        new RouterService(_host, _ => null, _ => false).Routers(state).FirstOrDefault(x => bridge is null || x.Bridge == bridge)?.Name
+        ?? throw new VlanException(ErrorIds.RouterNotFound, VlanErrorKind.ObjectNotFound, bridge, $"There is no router{(bridge is null ? string.Empty : $" for '{bridge}'")} in {_host.DisplayName}. Give one with -Router, or make one with Add-VlanRouterNamespace.");
+
     /// <summary>Plans a port forward.</summary>
     /// <param name="routerName">The router.</param>
     /// <param name="protocol">The protocol.</param>

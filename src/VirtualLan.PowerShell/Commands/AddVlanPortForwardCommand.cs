@@ -12,7 +12,8 @@ namespace VirtualLan.Commands;
 [OutputType(typeof(PortForward))]
 public sealed class AddVlanPortForwardCommand : VlanCmdlet
 {
-    private readonly List<Request> _requests = new();
+    private readonly List<PortForward> _planned = new();
+    private readonly Lazy<PortForwardService> _service = new(() => new PortForwardService(Target, new Docker(Runtime.Runner)));
 
     /// <summary>Gets or sets the router; by default the router of the appliance's bridge.</summary>
     [Parameter]
@@ -61,7 +62,18 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
             var address = RouterRequest.ParseAddress(Address.Split('/')[0], "Address");
             var external = ExternalAddress is null ? null : RouterRequest.ParseAddress(ExternalAddress, "ExternalAddress");
             PortForwardService.ParsePorts(ExternalPort, "ExternalPort");
-            _requests.Add(new Request(Router, Bridge, Protocol, ExternalPort, InternalPort, address, external, Appliance));
+            var (router, bridge, protocol, externalPort, internalPort, appliance) = (Router, Bridge, Protocol, ExternalPort, InternalPort, Appliance);
+
+            // Later inputs of the pipeline see the forwards the earlier ones planned. What was
+            // planned is what is in place after the apply: the forward is written without reading
+            // the rules again.
+            Queue(state =>
+            {
+                var name = router ?? _service.Value.RouterOf(bridge, state);
+                var (plan, forward) = _service.Value.PlanAdd(name, protocol, externalPort, internalPort, address, external, appliance, state, _planned);
+                _planned.Add(forward);
+                return new(plan, _ => forward);
+            });
         });
     }
 
@@ -69,49 +81,5 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
     /// Plans every forward of the pipeline from one read of the kernel's state and applies them as
     /// one plan: one iptables-restore per router and table.
     /// </summary>
-    protected override void EndProcessing()
-    {
-        if (_requests.Count == 0)
-        {
-            return;
-        }
-
-        GuardLocked(() =>
-        {
-            var state = Runtime.ReadState();
-            var routers = new RouterService(Target, _ => null, _ => false).Routers(state);
-            var service = new PortForwardService(Target, new Docker(Runtime.Runner));
-            var planned = new List<(Execution.Plan Plan, PortForward Forward)>();
-            var forwards = new List<PortForward>();
-            foreach (var r in _requests)
-            {
-                Guard(() =>
-                {
-                    var router = r.Router ?? routers.FirstOrDefault(x => r.Bridge is null || x.Bridge == r.Bridge)?.Name
-                        ?? throw new VlanException(ErrorIds.RouterNotFound, VlanErrorKind.ObjectNotFound, r.Bridge, $"There is no router{(r.Bridge is null ? string.Empty : $" for '{r.Bridge}'")} in {Target.DisplayName}. Give one with -Router, or make one with Add-VlanRouterNamespace.");
-                    var (plan, forward) = service.PlanAdd(router, r.Protocol, r.ExternalPort, r.InternalPort, r.Address, r.ExternalAddress, r.Appliance, state, forwards);
-                    planned.Add((plan, forward));
-                    forwards.Add(forward);
-                });
-            }
-
-            var title = planned.Count == 1 ? planned[0].Plan.Title : $"Add {planned.Count} port forwards";
-            var inPlace = ApplyAll(planned.Select(p => p.Plan).ToArray(), state, title, Target.DisplayName);
-            if (IsWhatIf)
-            {
-                return;
-            }
-
-            // What was planned is what is in place now: the forwards are written without reading the rules again.
-            for (var i = 0; i < planned.Count; i++)
-            {
-                if (inPlace[i])
-                {
-                    WriteObject(planned[i].Forward);
-                }
-            }
-        });
-    }
-
-    private sealed record Request(string? Router, string? Bridge, ForwardProtocol Protocol, string ExternalPort, string? InternalPort, System.Net.IPAddress Address, System.Net.IPAddress? ExternalAddress, string? Appliance);
+    protected override void EndProcessing() => ApplyQueued("Add", "port forwards");
 }

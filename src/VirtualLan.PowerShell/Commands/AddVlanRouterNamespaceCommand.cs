@@ -57,16 +57,11 @@ public sealed class AddVlanRouterNamespaceCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        GuardLocked(() =>
+        var service = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
+        ApplyNow(state =>
         {
             var request = RouterRequest.Create(Name, Bridge, GatewayAddress, Uplink, Dhcp, UplinkAddress, UplinkGateway, HostLink, RouteHostTraffic);
-            var service = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
-            var state = Runtime.ReadState();
-            var plan = service.PlanAdd(request, state);
-            if (Apply(plan, state) && !IsWhatIf)
-            {
-                WriteObject(service.Read(request.Name, state));
-            }
+            return new(service.PlanAdd(request, state), after => service.Read(request.Name, after));
         });
     }
 }

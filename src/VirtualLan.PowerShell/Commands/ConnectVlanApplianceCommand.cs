@@ -18,7 +18,9 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
     private const string TapSet = "Tap";
     private const string InterfaceSet = "Interface";
 
-    private readonly List<ApplianceRequest> _requests = new();
+    private readonly HashSet<(ApplianceKind, string)> _requested = new();
+    private readonly HashSet<System.Net.IPAddress> _reserved = new();
+    private readonly Lazy<ApplianceService> _service = new(() => new ApplianceService(Target, new Docker(Runtime.Runner)));
 
     /// <summary>Gets or sets the bridge to plug into; a bridge or router from the pipeline binds here.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -96,7 +98,19 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
 
         foreach (var target in targets)
         {
-            Guard(() => _requests.Add(ApplianceRequest.Create(kind, target, Bridge, Address, Gateway, InterfaceName, TapOwner, ReaddressContainers, Create)));
+            Guard(() =>
+            {
+                var request = ApplianceRequest.Create(kind, target, Bridge, Address, Gateway, InterfaceName, TapOwner, ReaddressContainers, Create);
+                if (_requested.Add((request.Kind, request.Target)))
+                {
+                    // Later inputs of the pipeline see the addresses the earlier ones took.
+                    Queue(state =>
+                    {
+                        var (plan, appliance) = _service.Value.PlanConnect(request, state, _reserved);
+                        return new(plan, _ => Connected(appliance));
+                    });
+                }
+            });
         }
     }
 
@@ -104,49 +118,15 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
     /// Plans every appliance of the pipeline from one read of the kernel's state, then applies them
     /// as one plan: one ip -batch per namespace, one iptables-restore per namespace and table.
     /// </summary>
-    protected override void EndProcessing()
+    protected override void EndProcessing() => ApplyQueued("Connect", "appliances");
+
+    private Appliance Connected(Appliance appliance)
     {
-        if (_requests.Count == 0)
+        if (appliance.Kind == ApplianceKind.Interface)
         {
-            return;
+            WriteWarning($"VirtualBox gives {appliance.Name} its host address back when a VM starts or stops. Run this command again to take it off again; it changes nothing when all is in place.");
         }
 
-        GuardLocked(() =>
-        {
-            var service = new ApplianceService(Target, new Docker(Runtime.Runner));
-            var state = Runtime.ReadState();
-            var reserved = new HashSet<System.Net.IPAddress>();
-            var planned = new List<(ApplianceRequest Request, Execution.Plan Plan, Appliance Appliance)>();
-            foreach (var request in _requests)
-            {
-                if (planned.Any(p => p.Request.Kind == request.Kind && p.Request.Target == request.Target))
-                {
-                    continue; // given twice in one pipeline: once is enough
-                }
-
-                Guard(() =>
-                {
-                    var (plan, appliance) = service.PlanConnect(request, state, reserved);
-                    planned.Add((request, plan, appliance));
-                });
-            }
-
-            var title = planned.Count == 1 ? planned[0].Plan.Title : $"Connect {planned.Count} appliances";
-            var inPlace = ApplyAll(planned.Select(p => p.Plan).ToArray(), state, title, Target.DisplayName);
-            for (var i = 0; i < planned.Count; i++)
-            {
-                if (!inPlace[i] || IsWhatIf)
-                {
-                    continue;
-                }
-
-                if (planned[i].Request.Kind == ApplianceKind.Interface)
-                {
-                    WriteWarning($"VirtualBox gives {planned[i].Request.Target} its host address back when a VM starts or stops. Run this command again to take it off again; it changes nothing when all is in place.");
-                }
-
-                WriteObject(planned[i].Appliance);
-            }
-        });
+        return appliance;
     }
 }

@@ -18,10 +18,6 @@ public sealed class DisableVlanHostNatCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        GuardLocked(() =>
-        {
-            var state = Runtime.ReadState();
-            Apply(new HostNatService(Target).PlanDisable(Bridge, state), state);
-        });
+        ApplyNow(state => new(new HostNatService(Target).PlanDisable(Bridge, state)));
     }
 }

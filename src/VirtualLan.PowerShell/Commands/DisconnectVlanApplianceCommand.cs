@@ -25,7 +25,7 @@ public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
         foreach (var name in Name)
         {
             _leaving.Add(name);
-            Queue(state => service.PlanDisconnect(name, state, _leaving));
+            Queue(state => new(service.PlanDisconnect(name, state, _leaving)));
         }
     }
 

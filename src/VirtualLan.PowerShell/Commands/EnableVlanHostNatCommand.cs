@@ -25,14 +25,7 @@ public sealed class EnableVlanHostNatCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        GuardLocked(() =>
-        {
-            var service = new HostNatService(Target);
-            var state = Runtime.ReadState();
-            if (Apply(service.PlanEnable(Bridge, Uplink, state), state) && !IsWhatIf)
-            {
-                WriteObject(service.Read(Bridge, state));
-            }
-        });
+        var service = new HostNatService(Target);
+        ApplyNow(state => new(service.PlanEnable(Bridge, Uplink, state), after => service.Read(Bridge, after)));
     }
 }

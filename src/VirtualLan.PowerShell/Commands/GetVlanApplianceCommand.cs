@@ -32,20 +32,14 @@ public sealed class GetVlanApplianceCommand : VlanCmdlet
     protected override void EndProcessing()
     {
         var service = new ApplianceService(Target, new Docker(Runtime.Runner));
-        var state = Runtime.ReadState();
         IReadOnlyList<Appliance> appliances = Array.Empty<Appliance>();
-        if (!Guard(() => appliances = service.List(state), terminating: true))
+        if (Guard(() => appliances = service.List(Runtime.ReadState()), terminating: true))
         {
-            return;
+            WriteSelected(
+                appliances.Where(a => (_bridges.Count == 0 || _bridges.Contains(a.Bridge)) && (Kind is null || a.Kind == Kind)).ToArray(),
+                Name ?? Array.Empty<string>(),
+                a => a.Name,
+                name => throw new VlanException(ErrorIds.ApplianceNotFound, VlanErrorKind.ObjectNotFound, name, $"No appliance named '{name}' is connected in {Target.DisplayName}. Run Get-VlanAppliance to see them."));
         }
-
-        var patterns = (Name ?? new[] { "*" }).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
-        var selected = appliances.Where(a => (_bridges.Count == 0 || _bridges.Contains(a.Bridge)) && (Kind is null || a.Kind == Kind) && patterns.Any(p => p.IsMatch(a.Name))).ToArray();
-        foreach (var name in (Name ?? Array.Empty<string>()).Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !selected.Any(a => a.Name == n)))
-        {
-            Guard(() => throw new VlanException(ErrorIds.ApplianceNotFound, VlanErrorKind.ObjectNotFound, name, $"No appliance named '{name}' is connected in {Target.DisplayName}. Run Get-VlanAppliance to see them."));
-        }
-
-        WriteObject(selected, enumerateCollection: true);
     }
 }

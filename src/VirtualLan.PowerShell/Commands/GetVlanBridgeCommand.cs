@@ -24,15 +24,7 @@ public sealed class GetVlanBridgeCommand : VlanCmdlet
     public SwitchParameter All { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord()
-    {
-        if (Name is null)
-        {
-            return;
-        }
-
-        _names.AddRange(Name);
-    }
+    protected override void ProcessRecord() => _names.AddRange(Name ?? Array.Empty<string>());
 
     /// <inheritdoc />
     protected override void EndProcessing()
@@ -40,29 +32,10 @@ public sealed class GetVlanBridgeCommand : VlanCmdlet
         var service = new BridgeService(Target);
         var state = Runtime.ReadState();
         IReadOnlyList<Bridge> bridges = Array.Empty<Bridge>();
-        if (!Guard(() => bridges = service.List(state, includeUnmanaged: true), terminating: true))
+        if (Guard(() => bridges = service.List(state, includeUnmanaged: true), terminating: true))
         {
-            return;
-        }
-
-        if (_names.Count == 0)
-        {
-            WriteObject(bridges.Where(b => All || b.IsManaged), enumerateCollection: true);
-            return;
-        }
-
-        foreach (var name in _names)
-        {
-            if (WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-                WriteObject(bridges.Where(b => (All || b.IsManaged) && pattern.IsMatch(b.Name)), enumerateCollection: true);
-            }
-            else
-            {
-                // A bridge asked for by its exact name is returned even when VirtualLan did not make it.
-                Guard(() => WriteObject(service.Read(name, state)));
-            }
+            // A bridge asked for by its exact name is returned even when VirtualLan did not make it.
+            WriteSelected(bridges.Where(b => All || b.IsManaged).ToArray(), _names, b => b.Name, name => service.Read(name, state));
         }
     }
 }

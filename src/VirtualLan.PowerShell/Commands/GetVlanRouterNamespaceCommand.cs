@@ -29,28 +29,11 @@ public sealed class GetVlanRouterNamespaceCommand : VlanCmdlet
         var service = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
         var state = Runtime.ReadState();
         IReadOnlyList<Router> routers = Array.Empty<Router>();
-        if (!Guard(() => routers = service.Routers(state), terminating: true))
+        if (Guard(() => routers = service.Routers(state), terminating: true))
         {
-            return;
-        }
-
-        var selected = routers.Where(r => Bridge is null || r.Bridge == Bridge).ToArray();
-        if (_names.Count == 0)
-        {
-            WriteObject(selected, enumerateCollection: true);
-            return;
-        }
-
-        foreach (var name in _names)
-        {
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            var matches = selected.Where(r => pattern.IsMatch(r.Name)).ToArray();
-            if (matches.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                Guard(() => service.Read(name, state));
-            }
-
-            WriteObject(matches, enumerateCollection: true);
+            // An exact name that matches none is read on its own, whose error says why it is no router.
+            var selected = routers.Where(r => Bridge is null || r.Bridge == Bridge).ToArray();
+            WriteSelected(selected, _names, r => r.Name, name => service.Read(name, state) is { } router && (Bridge is null || router.Bridge == Bridge) ? router : null);
         }
     }
 }

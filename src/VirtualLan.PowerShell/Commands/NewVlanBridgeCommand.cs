@@ -33,16 +33,11 @@ public sealed class NewVlanBridgeCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        GuardLocked(() =>
+        var service = new BridgeService(Target);
+        ApplyNow(state =>
         {
             var request = BridgeRequest.Create(Name, Address, Mtu, Force);
-            var service = new BridgeService(Target);
-            var state = Runtime.ReadState();
-            var plan = service.PlanNew(request, state);
-            if (Apply(plan, state) && !IsWhatIf)
-            {
-                WriteObject(service.Read(request.Name, state));
-            }
+            return new(service.PlanNew(request, state), after => service.Read(request.Name, after));
         });
     }
 }

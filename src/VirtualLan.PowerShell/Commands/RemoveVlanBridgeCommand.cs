@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using VirtualLan.Execution;
 using VirtualLan.Linux;
 using VirtualLan.Planning;
 
@@ -31,50 +30,21 @@ public sealed class RemoveVlanBridgeCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        var service = new TeardownService(Target, Runtime.Tools.Find, Runtime.Exists, new Docker(Runtime.Runner));
         foreach (var name in Name)
         {
-            GuardLocked(() =>
+            ApplyNow(state =>
             {
-                var docker = new Docker(Runtime.Runner);
-                var state = Runtime.ReadState();
-                var routerService = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
-                var applianceService = new ApplianceService(Target, docker);
-                var routers = routerService.Routers(state).Where(r => r.Bridge == name).ToArray();
-                var appliances = applianceService.List(state, live: false).Where(a => a.Bridge == name).ToArray();
-                var hostNatService = new HostNatService(Target);
-                var hostNat = hostNatService.Read(name, state);
-                if (!Recurse && (routers.Length > 0 || appliances.Length > 0 || hostNat is not null))
+                var (plan, foreign) = service.PlanRemoveBridge(name, Recurse, Force, state);
+                return new(plan, _ =>
                 {
-                    throw new VlanException(
-                        ErrorIds.BridgeInUse,
-                        VlanErrorKind.InvalidOperation,
-                        name,
-                        $"The bridge '{name}' still has {string.Join(", ", routers.Select(r => "the router " + r.Name).Concat(appliances.Select(a => "the appliance " + a.Name)).Concat(hostNat is null ? Array.Empty<string>() : new[] { "host NAT" }))}. Add -Recurse to remove them with it, or remove them first.");
-                }
+                    if (foreign.Count > 0)
+                    {
+                        WriteWarning($"The bridge {name} had ports the module did not make ({string.Join(", ", foreign)}); they were unplugged and left in place.");
+                    }
 
-                // With -Recurse, everything on the bridge is planned from this one read and goes as
-                // one plan (PlanExecutor.Combine): appliances, host NAT, routers, then the bridge, each
-                // in its own order, the host's link deletions together. A router's forwards live in its
-                // namespace and go with it.
-                var plans = new List<Execution.Plan>();
-                var leaving = appliances.Select(a => a.Name).ToArray();
-                plans.AddRange(appliances.Select(a => applianceService.PlanDisconnect(a.Name, state, leaving)));
-                if (hostNat is not null)
-                {
-                    plans.Add(hostNatService.PlanDisable(name, state));
-                }
-
-                plans.AddRange(routers.Select(r => routerService.PlanRemove(r.Name, state)));
-                plans.Add(new BridgeService(Target).PlanRemove(name, Force, state));
-
-                // Ports the module did not plug in stay, unplugged: the user is told which.
-                var ours = appliances.Select(a => a.HostInterface).Concat(routers.Select(r => r.BridgePort)).ToHashSet(StringComparer.Ordinal);
-                var foreign = state.Links(Target.Sandbox).PortsOf(name).Where(p => !ours.Contains(p)).ToArray();
-                var plan = PlanExecutor.Combine(plans.Count == 1 ? plans[0].Title : $"Remove bridge {name} with everything on it", $"{name} in {Target.DisplayName}", plans, state);
-                if (Apply(plan, state) && foreign.Length > 0 && !IsWhatIf)
-                {
-                    WriteWarning($"The bridge {name} had ports the module did not make ({string.Join(", ", foreign)}); they were unplugged and left in place.");
-                }
+                    return null;
+                });
             });
         }
     }

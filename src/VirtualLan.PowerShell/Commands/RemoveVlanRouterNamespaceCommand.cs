@@ -24,19 +24,10 @@ public sealed class RemoveVlanRouterNamespaceCommand : VlanCmdlet
         var service = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
         foreach (var name in Name)
         {
-            GuardLocked(() =>
-            {
-                var state = Runtime.ReadState();
-                try
-                {
-                    Apply(service.PlanRemove(name, state), state);
-                }
-                catch (CommandFailedException e) when (e.RollbackFailures.Count > 0)
-                {
-                    // The rollback did not finish; what matters is whether the host got its uplink back.
-                    throw new VlanException(ErrorIds.UplinkNotRestored, VlanErrorKind.RollbackFailed, name, e.Message, e);
-                }
-            });
+            // When the rollback does not finish, what matters is whether the host got its uplink back.
+            ApplyNow(
+                state => new(service.PlanRemove(name, state)),
+                e => e.RollbackFailures.Count > 0 ? new VlanException(ErrorIds.UplinkNotRestored, VlanErrorKind.RollbackFailed, name, e.Message, e) : null);
         }
     }
 }

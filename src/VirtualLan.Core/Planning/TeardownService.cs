@@ -1,0 +1,79 @@
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+
+namespace VirtualLan.Planning;
+
+/// <summary>
+/// Plans taking down a LAN: the bridge, and with recursion everything the module built on it, as
+/// one plan made from one read of the state.
+/// </summary>
+public sealed class TeardownService
+{
+    private readonly NetworkHost _host;
+    private readonly Func<string, string?> _locate;
+    private readonly Func<string, bool> _exists;
+    private readonly Docker _docker;
+
+    /// <summary>Initializes a new instance of the <see cref="TeardownService"/> class.</summary>
+    /// <param name="host">The namespace that plays the host.</param>
+    /// <param name="locate">Finds a program on the PATH (for the routers' DHCP clients).</param>
+    /// <param name="exists">Tells whether a file exists.</param>
+    /// <param name="docker">Reads containers and Docker networks.</param>
+    public TeardownService(NetworkHost host, Func<string, string?> locate, Func<string, bool> exists, Docker docker)
+    {
+        _host = host;
+        _locate = locate;
+        _exists = exists;
+        _docker = docker;
+    }
+
+    /// <summary>
+    /// Plans removing a bridge. With <paramref name="recurse"/>, everything on it goes in the same
+    /// plan, each part in its own order: appliances, host NAT, routers (their forwards live in their
+    /// namespaces and go with them), then the bridge; the host's link deletions go together at the end
+    /// (<see cref="PlanExecutor.Combine"/>).
+    /// </summary>
+    /// <param name="name">The bridge.</param>
+    /// <param name="recurse">True to remove what is on it too.</param>
+    /// <param name="force">True to remove a bridge the module did not make.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The plan, and the bridge's ports the module did not plug in (they are unplugged and stay).</returns>
+    /// <exception cref="VlanException">The bridge is in use and <paramref name="recurse"/> is false, or it cannot be removed.</exception>
+    public (Plan Plan, IReadOnlyList<string> ForeignPorts) PlanRemoveBridge(string name, bool recurse, bool force, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var routerService = new RouterService(_host, _locate, _exists);
+        var applianceService = new ApplianceService(_host, _docker);
+        var hostNatService = new HostNatService(_host);
+        var routers = routerService.Routers(state).Where(r => r.Bridge == name).ToArray();
+        var appliances = applianceService.List(state, live: false).Where(a => a.Bridge == name).ToArray();
+        var hostNat = hostNatService.Read(name, state);
+        if (!recurse && (routers.Length > 0 || appliances.Length > 0 || hostNat is not null))
+        {
+            var users = routers.Select(r => "the router " + r.Name)
+                .Concat(appliances.Select(a => "the appliance " + a.Name))
+                .Concat(hostNat is null ? Array.Empty<string>() : new[] { "host NAT" });
+            throw new VlanException(
+                ErrorIds.BridgeInUse,
+                VlanErrorKind.InvalidOperation,
+                name,
+                $"The bridge '{name}' still has {string.Join(", ", users)}. Add -Recurse to remove them with it, or remove them first.");
+        }
+
+        var plans = new List<Plan>();
+        var leaving = appliances.Select(a => a.Name).ToArray();
+        plans.AddRange(appliances.Select(a => applianceService.PlanDisconnect(a.Name, state, leaving)));
+        if (hostNat is not null)
+        {
+            plans.Add(hostNatService.PlanDisable(name, state));
+        }
+
+        plans.AddRange(routers.Select(r => routerService.PlanRemove(r.Name, state)));
+        plans.Add(new BridgeService(_host).PlanRemove(name, force, state));
+
+        var ours = appliances.Select(a => a.HostInterface).Concat(routers.Select(r => r.BridgePort)).ToHashSet(StringComparer.Ordinal);
+        var foreign = state.Links(_host.Sandbox).PortsOf(name).Where(p => !ours.Contains(p)).ToArray();
+        var title = plans.Count == 1 ? plans[0].Title : $"Remove bridge {name} with everything on it";
+        return (PlanExecutor.Combine(title, $"{name} in {_host.DisplayName}", plans, state), foreign);
+    }
+}
