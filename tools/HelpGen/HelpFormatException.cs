@@ -3,7 +3,7 @@ using System.Globalization;
 namespace VirtualLan.HelpGen;
 
 /// <summary>
-/// Reports a Markdown help page that does not follow the expected format.
+/// Reports a Markdown help page that does not follow the expected format or says something its cmdlet does not.
 /// </summary>
 /// <remarks>
 /// The message has the form <c>file:line: reason</c> because that is the shape compilers use,
@@ -11,35 +11,6 @@ namespace VirtualLan.HelpGen;
 /// </remarks>
 public sealed class HelpFormatException : Exception
 {
-    /// <summary>
-    /// Initializes a new instance of the <see cref="HelpFormatException"/> class with no location.
-    /// </summary>
-    public HelpFormatException()
-        : this(string.Empty, 0, "The help page is malformed.")
-    {
-    }
-
-    /// <summary>
-    /// Initializes a new instance of the <see cref="HelpFormatException"/> class with no location.
-    /// </summary>
-    /// <param name="message">The reason the page was rejected.</param>
-    public HelpFormatException(string message)
-        : this(string.Empty, 0, message)
-    {
-    }
-
-    /// <summary>
-    /// Initializes a new instance of the <see cref="HelpFormatException"/> class with no location.
-    /// </summary>
-    /// <param name="message">The reason the page was rejected.</param>
-    /// <param name="innerException">The error that caused this one.</param>
-    public HelpFormatException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        FilePath = string.Empty;
-        Reason = message;
-    }
-
     /// <summary>
     /// Initializes a new instance of the <see cref="HelpFormatException"/> class for a place in a page.
     /// </summary>
@@ -57,14 +28,12 @@ public sealed class HelpFormatException : Exception
     /// <summary>Gets the path of the page as given to the parser.</summary>
     public string FilePath { get; }
 
-    /// <summary>Gets the one-based line number of the problem, or 0 when it has no location.</summary>
+    /// <summary>Gets the one-based line number of the problem.</summary>
     public int Line { get; }
 
     /// <summary>Gets the reason the page was rejected, without the location prefix.</summary>
     public string Reason { get; }
 
     private static string Format(string filePath, int line, string reason) =>
-        string.IsNullOrEmpty(filePath)
-            ? reason
-            : string.Create(CultureInfo.InvariantCulture, $"{filePath}:{line}: {reason}");
+        string.Create(CultureInfo.InvariantCulture, $"{filePath}:{line}: {reason}");
 }

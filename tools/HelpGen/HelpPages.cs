@@ -1,7 +1,7 @@
 namespace VirtualLan.HelpGen;
 
 /// <summary>
-/// Finds and converts the per-cmdlet help pages of a folder.
+/// Finds the per-cmdlet help pages of a folder and joins them to the module's cmdlets.
 /// </summary>
 public static class HelpPages
 {
@@ -26,51 +26,52 @@ public static class HelpPages
     }
 
     /// <summary>
-    /// Parses every page and renders them as one MAML document.
+    /// Parses every page, joins each to its cmdlet and renders them as one MAML document.
     /// </summary>
     /// <param name="pages">The page paths, in the order the commands should appear.</param>
-    /// <param name="errors">Receives one <c>file:line: message</c> entry for each page that failed to parse.</param>
+    /// <param name="cmdlets">The module's cmdlets; each needs exactly one page.</param>
+    /// <param name="errors">Receives one <c>file:line: message</c> entry for each problem.</param>
     /// <returns>The MAML bytes, or null when any page failed.</returns>
     /// <remarks>
-    /// Every page is parsed even after a failure, so that one build reports all broken pages at once.
+    /// Every page is checked even after a failure, so that one build reports all broken pages at once.
     /// </remarks>
-    public static byte[]? Convert(IReadOnlyList<string> pages, ICollection<string> errors)
+    public static byte[]? Convert(IReadOnlyList<string> pages, IReadOnlyList<CmdletInfo> cmdlets, ICollection<string> errors)
     {
         ArgumentNullException.ThrowIfNull(pages);
+        ArgumentNullException.ThrowIfNull(cmdlets);
         ArgumentNullException.ThrowIfNull(errors);
 
         var commands = new List<CommandHelp>(pages.Count);
-        var failed = false;
-        foreach (string page in pages)
+        var documented = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        int count = errors.Count;
+        foreach (string path in pages)
         {
             try
             {
-                commands.Add(MarkdownHelpParser.ParseFile(page));
+                // File names are unique but PowerShell command names are not case-sensitive, so
+                // New-Foo.md and new-foo.md would be two help entries for one command.
+                string name = Path.GetFileNameWithoutExtension(path);
+                if (!documented.Add(name))
+                {
+                    throw new HelpFormatException(path, 1, $"the command {name} is documented twice");
+                }
+
+                HelpPage page = MarkdownHelpParser.ParseFile(path);
+                CmdletInfo cmdlet = cmdlets.FirstOrDefault(c => string.Equals(c.Name, page.Name, StringComparison.OrdinalIgnoreCase))
+                    ?? throw new HelpFormatException(path, 1, $"the module has no cmdlet {page.Name}; remove the page or fix its title");
+                commands.Add(CommandHelp.Combine(page, cmdlet));
             }
             catch (HelpFormatException ex)
             {
                 errors.Add(ex.Message);
-                failed = true;
             }
         }
 
-        if (failed)
+        foreach (CmdletInfo cmdlet in cmdlets.Where(c => !documented.Contains(c.Name)))
         {
-            return null;
+            errors.Add($"{cmdlet.ClassName}: error: the cmdlet {cmdlet.Name} has no help page; add {cmdlet.Name}.md to the help folder");
         }
 
-        // File names are unique but PowerShell command names are not case-sensitive, so
-        // New-Foo.md and new-foo.md would be two help entries for one command.
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (int i = 0; i < commands.Count; i++)
-        {
-            if (!seen.Add(commands[i].Name))
-            {
-                errors.Add(new HelpFormatException(pages[i], 1, $"the command {commands[i].Name} is documented twice").Message);
-                failed = true;
-            }
-        }
-
-        return failed ? null : MamlWriter.Write(commands);
+        return errors.Count > count ? null : MamlWriter.Write(commands);
     }
 }

@@ -91,6 +91,8 @@ public sealed class MamlWriter
 
     private void WriteCommand(CommandHelp command)
     {
+        HelpPage page = command.Page;
+
         // The prefixes are declared on each command, as PowerShell's own help files do, so that
         // every command element stands on its own when PowerShell lifts it out of the document.
         _xml.WriteStartElement("command", "command", CommandNamespace);
@@ -99,45 +101,45 @@ public sealed class MamlWriter
         _xml.WriteAttributeString("xmlns", "dev", null, DevNamespace);
 
         _xml.WriteStartElement("command", "details", CommandNamespace);
-        _xml.WriteElementString("command", "name", CommandNamespace, command.Name);
+        _xml.WriteElementString("command", "name", CommandNamespace, command.Cmdlet.Name);
         _xml.WriteElementString("command", "verb", CommandNamespace, command.Verb);
         _xml.WriteElementString("command", "noun", CommandNamespace, command.Noun);
-        WriteDescription([command.Synopsis]);
+        WriteDescription([page.Synopsis]);
         _xml.WriteEndElement();
 
-        WriteDescription(command.Description);
+        WriteDescription(page.Description);
         WriteSyntax(command);
 
         _xml.WriteStartElement("command", "parameters", CommandNamespace);
-        foreach (ParameterHelp parameter in command.Parameters)
+        foreach ((CmdletParameter parameter, ParameterText text) in command.Parameters)
         {
-            WriteParameter(parameter);
+            WriteParameter(parameter, text, parameter.Required, parameter.Position, parameter.PipelineInput, inSyntax: false);
         }
 
         _xml.WriteEndElement();
 
-        if (command.Inputs.Count > 0)
+        if (page.Inputs.Count > 0)
         {
-            WriteTypes("inputTypes", "inputType", command.Inputs);
+            WriteTypes("inputTypes", "inputType", page.Inputs);
         }
 
-        WriteTypes("returnValues", "returnValue", command.Outputs);
+        WriteTypes("returnValues", "returnValue", page.Outputs);
 
-        if (command.Notes.Count > 0)
+        if (page.Notes.Count > 0)
         {
             _xml.WriteStartElement("maml", "alertSet", MamlNamespace);
             _xml.WriteStartElement("maml", "alert", MamlNamespace);
-            WriteParas(command.Notes);
+            WriteParas(page.Notes);
             _xml.WriteEndElement();
             _xml.WriteEndElement();
         }
 
-        WriteExamples(command.Examples);
+        WriteExamples(page.Examples);
 
-        if (command.RelatedLinks.Count > 0)
+        if (page.RelatedLinks.Count > 0)
         {
             _xml.WriteStartElement("command", "relatedLinks", CommandNamespace);
-            foreach (RelatedLink link in command.RelatedLinks)
+            foreach (RelatedLink link in page.RelatedLinks)
             {
                 _xml.WriteStartElement("maml", "navigationLink", MamlNamespace);
                 _xml.WriteElementString("maml", "linkText", MamlNamespace, link.Text);
@@ -151,56 +153,67 @@ public sealed class MamlWriter
         _xml.WriteEndElement();
     }
 
+    /// <summary>
+    /// Writes one syntax line per parameter set, each with the parameters of that set as that
+    /// set's [Parameter] attribute declares them.
+    /// </summary>
     private void WriteSyntax(CommandHelp command)
     {
         _xml.WriteStartElement("command", "syntax", CommandNamespace);
-        IReadOnlyList<string> sets = command.ParameterSetNames;
-        if (sets.Count == 0)
+        IReadOnlyList<string> sets = command.Cmdlet.ParameterSets.Count > 0 ? command.Cmdlet.ParameterSets : [CmdletParameter.AllSets];
+        foreach (string set in sets)
         {
-            WriteSyntaxItem(command.Name, command.Parameters);
-        }
-        else
-        {
-            foreach (string set in sets)
+            _xml.WriteStartElement("command", "syntaxItem", CommandNamespace);
+            _xml.WriteElementString("maml", "name", MamlNamespace, command.Cmdlet.Name);
+
+            // Get-Help prints syntax parameters in element order, so positional ones go first by
+            // position, as PowerShell's own generated syntax does; the rest keep page order.
+            var inSet = command.Parameters
+                .Select(p => (p.Parameter, p.Text, Binding: p.Parameter.In(set)))
+                .Where(p => p.Binding is not null)
+                .ToList();
+            foreach ((CmdletParameter parameter, ParameterText text, ParameterBinding? binding) in inSet
+                .Where(p => p.Binding!.Position is not null)
+                .OrderBy(p => p.Binding!.Position)
+                .Concat(inSet.Where(p => p.Binding!.Position is null)))
             {
-                WriteSyntaxItem(command.Name, command.Parameters.Where(p => p.IsInSet(set)).ToList());
+                WriteParameter(parameter, text, binding!.Mandatory, binding.Position, binding.PipelineInput, inSyntax: true);
             }
+
+            _xml.WriteEndElement();
         }
 
         _xml.WriteEndElement();
     }
 
-    private void WriteSyntaxItem(string commandName, IReadOnlyList<ParameterHelp> parameters)
-    {
-        _xml.WriteStartElement("command", "syntaxItem", CommandNamespace);
-        _xml.WriteElementString("maml", "name", MamlNamespace, commandName);
-
-        // Get-Help prints syntax parameters in element order, so positional ones go first by
-        // position, as PowerShell's own generated syntax does; the rest keep page order.
-        IEnumerable<ParameterHelp> ordered = parameters
-            .Where(p => p.Position is not null)
-            .OrderBy(p => p.Position)
-            .Concat(parameters.Where(p => p.Position is null));
-        foreach (ParameterHelp parameter in ordered)
-        {
-            WriteParameter(parameter);
-        }
-
-        _xml.WriteEndElement();
-    }
-
-    private void WriteParameter(ParameterHelp parameter)
+    private void WriteParameter(CmdletParameter parameter, ParameterText text, bool required, int? position, PipelineInput pipeline, bool inSyntax)
     {
         _xml.WriteStartElement("command", "parameter", CommandNamespace);
-        _xml.WriteAttributeString("required", parameter.Required ? "true" : "false");
+        _xml.WriteAttributeString("required", required ? "true" : "false");
         _xml.WriteAttributeString("variableLength", parameter.TypeName.EndsWith("[]", StringComparison.Ordinal) ? "true" : "false");
         _xml.WriteAttributeString("globbing", "false");
-        _xml.WriteAttributeString("pipelineInput", FormatPipelineInput(parameter.PipelineInput));
-        _xml.WriteAttributeString("position", parameter.Position is int position ? position.ToString(CultureInfo.InvariantCulture) : "named");
-        _xml.WriteAttributeString("aliases", "none");
+        _xml.WriteAttributeString("pipelineInput", FormatPipelineInput(pipeline));
+        _xml.WriteAttributeString("position", position is int p ? p.ToString(CultureInfo.InvariantCulture) : "named");
+        _xml.WriteAttributeString("aliases", parameter.Aliases.Count > 0 ? string.Join(", ", parameter.Aliases) : "none");
 
         _xml.WriteElementString("maml", "name", MamlNamespace, parameter.Name);
-        WriteDescription(parameter.Description);
+        WriteDescription(text.Description);
+
+        // Get-Help shows a syntax line's choices as {a | b | c} from a value group.
+        if (inSyntax && parameter.ValidValues.Count > 0)
+        {
+            _xml.WriteStartElement("command", "parameterValueGroup", CommandNamespace);
+            foreach (string value in parameter.ValidValues)
+            {
+                _xml.WriteStartElement("command", "parameterValue", CommandNamespace);
+                _xml.WriteAttributeString("required", "false");
+                _xml.WriteAttributeString("variableLength", "false");
+                _xml.WriteString(value);
+                _xml.WriteEndElement();
+            }
+
+            _xml.WriteEndElement();
+        }
 
         // A switch has no value on the command line; a parameterValue element would make Get-Help
         // print "-Force <SwitchParameter>" as though it took an argument.
@@ -214,7 +227,7 @@ public sealed class MamlWriter
         }
 
         WriteType(parameter.TypeName);
-        _xml.WriteElementString("dev", "defaultValue", DevNamespace, parameter.DefaultValue ?? "None");
+        _xml.WriteElementString("dev", "defaultValue", DevNamespace, text.DefaultValue ?? (parameter.IsSwitch ? "False" : "None"));
         _xml.WriteEndElement();
     }
 

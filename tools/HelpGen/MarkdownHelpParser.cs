@@ -1,39 +1,33 @@
 using System.Globalization;
 using System.Text;
+using Markdig;
+using Markdig.Syntax;
 
 namespace VirtualLan.HelpGen;
 
 /// <summary>
-/// Reads one per-cmdlet Markdown help page into a <see cref="CommandHelp"/>.
+/// Reads one per-cmdlet Markdown help page into a <see cref="HelpPage"/>, on Markdig's CommonMark parser.
 /// </summary>
 /// <remarks>
-/// The parser understands only the small, fixed page layout the project uses, not Markdown in
-/// general. It is deliberately strict: anything it does not recognise is an error with a
-/// file and line, because a page that is silently half-read would ship broken help.
+/// Markdig does the Markdown; this class checks the page's fixed layout on Markdig's blocks. It is
+/// deliberately strict: anything it does not recognise is an error with a file and line, because a
+/// page that is silently half-read would ship broken help. The parameters' metadata (type,
+/// position, pipeline, sets, aliases) is not on the page: it comes from the cmdlet's attributes.
 /// </remarks>
 public sealed class MarkdownHelpParser
 {
     private const string SynopsisSection = "Synopsis";
-    private const string DescriptionSection = "Description";
     private const string ParametersSection = "Parameters";
     private const string ExamplesSection = "Examples";
-    private const string InputsSection = "Inputs";
     private const string OutputsSection = "Outputs";
-    private const string NotesSection = "Notes";
-    private const string RelatedLinksSection = "Related Links";
 
     // Section titles are compared exactly so that a typo such as "## Example" is reported
     // instead of being treated as a different, unknown-but-tolerated section.
     private static readonly string[] _knownSections =
-    [
-        SynopsisSection, DescriptionSection, ParametersSection, ExamplesSection,
-        InputsSection, OutputsSection, NotesSection, RelatedLinksSection,
-    ];
+        [SynopsisSection, "Description", ParametersSection, ExamplesSection, "Inputs", OutputsSection, "Notes", "Related Links"];
 
     private static readonly string[] _requiredSections =
-    [
-        SynopsisSection, DescriptionSection, ParametersSection, ExamplesSection, OutputsSection,
-    ];
+        [SynopsisSection, "Description", ParametersSection, ExamplesSection, OutputsSection];
 
     // Get-Help appends "[<CommonParameters>]" and a paragraph naming these by itself, so a page
     // that lists them would show them twice. WhatIf and Confirm are deliberately absent: Get-Help
@@ -45,24 +39,30 @@ public sealed class MarkdownHelpParser
         "WarningAction", "WarningVariable",
     ];
 
-    private static readonly string[] _metadataKeys = ["Type", "Required", "Position", "Pipeline", "Default", "Sets"];
+    // What the pages kept by hand before the metadata came from the attributes; such a line is
+    // an error so that a page merged from an older branch does not carry stale metadata as prose.
+    private static readonly string[] _generatedKeys = ["Type", "Required", "Position", "Pipeline", "Sets", "Aliases", "Accept"];
+
+    private static readonly MarkdownPipeline _pipeline = new MarkdownPipelineBuilder().Build();
 
     private readonly string _filePath;
-    private readonly List<SourceLine> _lines;
+    private readonly string _text;
+    private readonly string[] _lines;
 
     private MarkdownHelpParser(string filePath, string text)
     {
         _filePath = filePath;
-        _lines = SplitLines(text);
+        _text = text;
+        _lines = text.Split('\n');
     }
 
     /// <summary>
     /// Reads and parses a help page from disk.
     /// </summary>
     /// <param name="path">The path of the <c>Verb-Noun.md</c> file; it also appears in error messages.</param>
-    /// <returns>The parsed help.</returns>
+    /// <returns>The parsed page.</returns>
     /// <exception cref="HelpFormatException">The page does not follow the expected format.</exception>
-    public static CommandHelp ParseFile(string path)
+    public static HelpPage ParseFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         return Parse(path, File.ReadAllText(path, Encoding.UTF8));
@@ -76,425 +76,232 @@ public sealed class MarkdownHelpParser
     /// and the path is the prefix of every error message.
     /// </param>
     /// <param name="text">The Markdown text.</param>
-    /// <returns>The parsed help.</returns>
+    /// <returns>The parsed page.</returns>
     /// <exception cref="HelpFormatException">The page does not follow the expected format.</exception>
-    public static CommandHelp Parse(string filePath, string text)
+    public static HelpPage Parse(string filePath, string text)
     {
         ArgumentException.ThrowIfNullOrEmpty(filePath);
         ArgumentNullException.ThrowIfNull(text);
+
+        // A byte order mark is not text; File.ReadAllText removes it but callers of Parse may not.
+        text = text.TrimStart('\uFEFF').Replace("\r\n", "\n", StringComparison.Ordinal);
         return new MarkdownHelpParser(filePath, text).ParsePage();
     }
 
-    private CommandHelp ParsePage()
+    private HelpPage ParsePage()
     {
-        Page page = BuildOutline();
+        RejectControlCharacters();
+        (string title, int titleLine, Dictionary<string, Section> sections) = BuildOutline(Markdown.Parse(_text, _pipeline));
 
         string expectedName = Path.GetFileNameWithoutExtension(_filePath);
-        if (!string.Equals(page.Title, expectedName, StringComparison.Ordinal))
+        if (!string.Equals(title, expectedName, StringComparison.Ordinal))
         {
-            throw Error(page.TitleLine, $"the title '# {page.Title}' must equal the file name '{expectedName}'");
+            throw Error(titleLine, $"the title '# {title}' must equal the file name '{expectedName}'");
         }
 
-        if (!IsVerbNoun(page.Title))
+        if (!IsVerbNoun(title))
         {
-            throw Error(page.TitleLine, $"the title '{page.Title}' is not a Verb-Noun cmdlet name");
+            throw Error(titleLine, $"the title '{title}' is not a Verb-Noun cmdlet name");
         }
 
-        foreach (string required in _requiredSections)
+        string? missing = Array.Find(_requiredSections, s => !sections.ContainsKey(s));
+        if (missing is not null)
         {
-            if (!page.Sections.ContainsKey(required))
-            {
-                throw Error(page.TitleLine, $"the required section '## {required}' is missing");
-            }
+            throw Error(titleLine, $"the required section '## {missing}' is missing");
         }
 
-        string synopsis = ParseSynopsis(page.Sections[SynopsisSection]);
-        IReadOnlyList<string> description = ParseProseSection(page.Sections[DescriptionSection]);
-        IReadOnlyList<ParameterHelp> parameters = ParseParameters(page.Sections[ParametersSection]);
-        IReadOnlyList<ExampleHelp> examples = ParseExamples(page.Sections[ExamplesSection]);
-        IReadOnlyList<TypeHelp> outputs = ParseTypes(page.Sections[OutputsSection]);
-        IReadOnlyList<TypeHelp> inputs = page.Sections.TryGetValue(InputsSection, out Section? inputSection)
-            ? ParseTypes(inputSection)
-            : [];
-        IReadOnlyList<string> notes = page.Sections.TryGetValue(NotesSection, out Section? notesSection)
-            ? ParseProseSection(notesSection)
-            : [];
-        IReadOnlyList<RelatedLink> links = page.Sections.TryGetValue(RelatedLinksSection, out Section? linkSection)
-            ? ParseRelatedLinks(linkSection)
-            : [];
-
-        return new CommandHelp(page.Title, synopsis, description, parameters, examples, inputs, outputs, notes, links);
+        List<string> Prose(string name) => sections.TryGetValue(name, out Section? s) ? ParseProse(s) : [];
+        return new HelpPage(
+            _filePath,
+            title,
+            ParseSynopsis(sections[SynopsisSection]),
+            Prose("Description"),
+            ParseParameters(sections[ParametersSection]),
+            sections[ParametersSection].Line,
+            ParseExamples(sections[ExamplesSection]),
+            sections.TryGetValue("Inputs", out Section? inputs) ? ParseTypes(inputs) : [],
+            ParseTypes(sections[OutputsSection]),
+            sections[OutputsSection].Line,
+            Prose("Notes"),
+            sections.TryGetValue("Related Links", out Section? links) ? ParseRelatedLinks(links) : []);
     }
 
     /// <summary>
-    /// Splits the page into its title, its <c>##</c> sections and their <c>###</c> subsections,
-    /// keeping fenced code blocks intact so that a <c>#</c> comment in code is never a heading.
+    /// Sorts Markdig's top-level blocks into the title, the <c>##</c> sections and their
+    /// <c>###</c> subsections, and rejects blocks the help format has no place for.
     /// </summary>
-    private Page BuildOutline()
+    private (string Title, int TitleLine, Dictionary<string, Section> Sections) BuildOutline(MarkdownDocument document)
     {
         string? title = null;
         int titleLine = 0;
         var sections = new Dictionary<string, Section>(StringComparer.Ordinal);
         Section? section = null;
         Section? subsection = null;
-        int openFenceLine = 0;
-        string? openFence = null;
 
-        foreach (SourceLine line in _lines)
+        foreach (Block block in document)
         {
-            if (openFence is null && TryGetHeading(line, out int level, out string headingText))
+            int line = block.Line + 1;
+            if (block is HeadingBlock heading)
             {
-                switch (level)
+                string text = HeadingText(heading);
+                if (heading.Level > 3)
                 {
-                    case 1:
-                        if (title is not null)
-                        {
-                            throw Error(line.Number, $"only one '#' title is allowed; the first is on line {titleLine}");
-                        }
+                    throw Error(line, "headings deeper than '###' are not part of the help page format");
+                }
 
-                        title = headingText;
-                        titleLine = line.Number;
-                        break;
+                if (heading.Level == 1)
+                {
+                    if (title is not null)
+                    {
+                        throw Error(line, $"only one '#' title is allowed; the first is on line {titleLine}");
+                    }
 
-                    case 2:
-                        if (title is null)
-                        {
-                            throw Error(line.Number, "the page must start with the '# Verb-Noun' title");
-                        }
+                    (title, titleLine) = (text, line);
+                }
+                else if (title is null)
+                {
+                    throw Error(line, "the page must start with the '# Verb-Noun' title");
+                }
+                else if (heading.Level == 2)
+                {
+                    if (Array.IndexOf(_knownSections, text) < 0)
+                    {
+                        throw Error(line, $"unknown section '## {text}'; expected one of: {string.Join(", ", _knownSections)}");
+                    }
 
-                        if (Array.IndexOf(_knownSections, headingText) < 0)
-                        {
-                            throw Error(line.Number, $"unknown section '## {headingText}'; expected one of: {string.Join(", ", _knownSections)}");
-                        }
+                    if (sections.TryGetValue(text, out Section? earlier))
+                    {
+                        throw Error(line, $"the section '## {text}' appears twice; the first is on line {earlier.Line}");
+                    }
 
-                        if (sections.TryGetValue(headingText, out Section? earlier))
-                        {
-                            throw Error(line.Number, $"the section '## {headingText}' appears twice; the first is on line {earlier.Line}");
-                        }
-
-                        section = new Section(headingText, line.Number);
-                        sections.Add(headingText, section);
-                        subsection = null;
-                        break;
-
-                    default:
-                        if (section is null)
-                        {
-                            throw Error(line.Number, $"the heading '### {headingText}' is outside any '##' section");
-                        }
-
-                        subsection = new Section(headingText, line.Number);
-                        section.Children.Add(subsection);
-                        break;
+                    section = new Section(text, line);
+                    sections.Add(text, section);
+                    subsection = null;
+                }
+                else
+                {
+                    subsection = new Section(text, line);
+                    (section ?? throw Error(line, $"the heading '### {text}' is outside any '##' section")).Children.Add(subsection);
                 }
 
                 continue;
             }
 
-            // Track fences here only to know where headings cannot be; the blocks are cut later.
-            if (openFence is null)
+            if (block is FencedCodeBlock { ClosingFencedCharCount: 0 })
             {
-                if (TryGetFenceOpening(line.Text, out string fence))
-                {
-                    openFence = fence;
-                    openFenceLine = line.Number;
-                }
-            }
-            else if (IsFenceClosing(line.Text, openFence))
-            {
-                openFence = null;
+                throw Error(line, "the code block opened here is never closed");
             }
 
-            if (subsection is not null)
+            if (block is ParagraphBlock && SourceLine(line).StartsWith('#'))
             {
-                subsection.Body.Add(line);
+                throw Error(line, "a line starting with '#' must be a heading such as '## Text', with a space after the '#'");
             }
-            else if (section is not null)
+
+            if (block is not (ParagraphBlock or ListBlock or FencedCodeBlock or HeadingBlock))
             {
-                section.Body.Add(line);
+                throw Error(line, $"a {block.GetType().Name} is not part of the help page format; use paragraphs, lists and fenced code blocks");
             }
-            else if (!string.IsNullOrWhiteSpace(line.Text))
+
+            if (section is null)
             {
                 throw title is null
-                    ? Error(line.Number, "the page must start with the '# Verb-Noun' title")
-                    : Error(line.Number, "text between the title and the first '##' section is not allowed");
+                    ? Error(line, "the page must start with the '# Verb-Noun' title")
+                    : Error(line, "text between the title and the first '##' section is not allowed");
             }
+
+            (subsection ?? section).Blocks.Add(block);
         }
 
-        if (openFence is not null)
-        {
-            throw Error(openFenceLine, "the code block opened here is never closed");
-        }
-
-        if (title is null)
-        {
-            throw Error(1, "the page has no '# Verb-Noun' title");
-        }
-
-        return new Page(title, titleLine, sections);
+        return (title ?? throw Error(1, "the page has no '# Verb-Noun' title"), titleLine, sections);
     }
 
     private string ParseSynopsis(Section section)
     {
-        RejectSubsections(section);
-        List<Block> blocks = ParseBlocks(section.Body);
-        if (blocks.Count == 0)
+        List<Chunk> chunks = ParseProseChunks(section);
+        if (chunks[0].IsCode)
         {
-            throw Error(section.Line, "the section '## Synopsis' is empty");
+            throw Error(chunks[0].Line, "the synopsis must be a plain paragraph, not a code block");
         }
 
-        if (blocks[0].IsCode)
-        {
-            throw Error(blocks[0].Line, "the synopsis must be a plain paragraph, not a code block");
-        }
-
-        if (blocks.Count > 1)
-        {
-            throw Error(blocks[1].Line, "the synopsis must be a single paragraph");
-        }
-
-        return blocks[0].Text;
+        return chunks.Count > 1 ? throw Error(chunks[1].Line, "the synopsis must be a single paragraph") : chunks[0].Text;
     }
 
-    private List<string> ParseProseSection(Section section)
+    private List<string> ParseProse(Section section) => ParseProseChunks(section).ConvertAll(c => c.Text);
+
+    private List<Chunk> ParseProseChunks(Section section)
     {
-        RejectSubsections(section);
-        List<Block> blocks = ParseBlocks(section.Body);
-        if (blocks.Count == 0)
+        if (section.Children.Count > 0)
         {
-            throw Error(section.Line, $"the section '## {section.Title}' is empty");
+            throw Error(section.Children[0].Line, $"'###' headings are not allowed in '## {section.Title}'");
         }
 
-        return blocks.ConvertAll(block => block.Text);
+        List<Chunk> chunks = Chunks(section.Blocks);
+        return chunks.Count > 0 ? chunks : throw Error(section.Line, $"the section '## {section.Title}' is empty");
     }
 
-    private List<ParameterHelp> ParseParameters(Section section)
+    private List<ParameterText> ParseParameters(Section section)
     {
         RejectPreamble(section, "### -Name");
-        var parameters = new List<ParameterHelp>();
-        var headingLines = new List<int>();
+        var parameters = new List<ParameterText>();
         foreach (Section entry in section.Children)
         {
-            ParameterHelp parameter = ParseParameter(entry);
-            int duplicate = parameters.FindIndex(p => string.Equals(p.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
-            if (duplicate >= 0)
+            string name = entry.Title.Length > 1 && entry.Title[0] == '-' ? entry.Title[1..] : string.Empty;
+            if (!IsIdentifier(name))
             {
-                throw Error(entry.Line, $"the parameter -{parameter.Name} is already documented on line {headingLines[duplicate]}");
+                throw Error(entry.Line, $"a parameter heading must be '### -Name', not '### {entry.Title}'");
             }
 
-            parameters.Add(parameter);
-            headingLines.Add(entry.Line);
+            if (_commonParameters.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw Error(entry.Line, $"-{name} is a common parameter that PowerShell documents itself; remove it from the page");
+            }
+
+            ParameterText? earlier = parameters.Find(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (earlier is not null)
+            {
+                throw Error(entry.Line, $"the parameter -{name} is already documented on line {earlier.Line}");
+            }
+
+            // The one line of metadata a page may keep is the default value, which is code the
+            // attributes do not show; it is a paragraph of its own right after the heading.
+            List<Chunk> chunks = Chunks(entry.Blocks);
+            string? defaultValue = null;
+            Chunk? first = chunks.Count > 0 && !chunks[0].IsCode ? chunks[0] : null;
+            for (int line = first?.Line ?? 1; first is not null && line <= first.EndLine; line++)
+            {
+                string text = SourceLine(line).Trim();
+                int colon = text.IndexOf(':', StringComparison.Ordinal);
+                string key = colon > 0 ? text[..colon] : string.Empty;
+                if (_generatedKeys.Contains(key, StringComparer.OrdinalIgnoreCase))
+                {
+                    throw Error(line, $"'{key}:' of -{name} comes from the cmdlet's attributes now; delete the line from the page");
+                }
+
+                if (line == first.Line && string.Equals(key, "Default", StringComparison.OrdinalIgnoreCase))
+                {
+                    defaultValue = text[(colon + 1)..].Trim();
+                }
+            }
+
+            if (defaultValue is not null)
+            {
+                if (defaultValue.Length == 0 || first!.EndLine != first.Line)
+                {
+                    throw Error(first!.Line, $"'Default:' of -{name} needs a value, alone on its line and followed by a blank line");
+                }
+
+                chunks.RemoveAt(0);
+            }
+
+            if (chunks.Count == 0)
+            {
+                throw Error(entry.Line, $"the parameter -{name} has no description paragraph");
+            }
+
+            parameters.Add(new ParameterText(name, entry.Line, defaultValue, chunks.ConvertAll(c => c.Text)));
         }
 
-        CheckPositions(parameters, headingLines);
         return parameters;
-    }
-
-    private ParameterHelp ParseParameter(Section entry)
-    {
-        string name = entry.Title.Length > 1 && entry.Title[0] == '-' ? entry.Title[1..] : string.Empty;
-        if (!IsIdentifier(name))
-        {
-            throw Error(entry.Line, $"a parameter heading must be '### -Name', not '### {entry.Title}'");
-        }
-
-        if (_commonParameters.Contains(name, StringComparer.OrdinalIgnoreCase))
-        {
-            throw Error(entry.Line, $"-{name} is a common parameter that PowerShell documents itself; remove it from the page");
-        }
-
-        // The metadata block is the run of "Key: value" lines right after the heading, ended by a blank line.
-        var metadata = new Dictionary<string, (string Value, int Line)>(StringComparer.OrdinalIgnoreCase);
-        int index = 0;
-        while (index < entry.Body.Count && string.IsNullOrWhiteSpace(entry.Body[index].Text))
-        {
-            index++;
-        }
-
-        for (; index < entry.Body.Count && !string.IsNullOrWhiteSpace(entry.Body[index].Text); index++)
-        {
-            SourceLine line = entry.Body[index];
-            int colon = line.Text.IndexOf(':', StringComparison.Ordinal);
-            string key = colon > 0 ? line.Text[..colon].Trim() : string.Empty;
-            if (key.Length == 0 || !key.All(char.IsAsciiLetter))
-            {
-                throw Error(line.Number, $"expected a 'Key: value' metadata line of -{name} or a blank line, found '{line.Text.Trim()}'");
-            }
-
-            string? knownKey = Array.Find(_metadataKeys, k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
-            if (knownKey is null)
-            {
-                throw Error(line.Number, $"unknown parameter metadata '{key}'; expected one of: {string.Join(", ", _metadataKeys)}");
-            }
-
-            if (metadata.TryGetValue(knownKey, out (string Value, int Line) earlier))
-            {
-                throw Error(line.Number, $"the metadata '{knownKey}' of -{name} is already given on line {earlier.Line}");
-            }
-
-            string value = line.Text[(colon + 1)..].Trim();
-            if (value.Length == 0)
-            {
-                throw Error(line.Number, $"the metadata '{knownKey}' of -{name} has no value");
-            }
-
-            metadata.Add(knownKey, (value, line.Number));
-        }
-
-        foreach (string requiredKey in (string[])["Type", "Required", "Position", "Pipeline"])
-        {
-            if (!metadata.ContainsKey(requiredKey))
-            {
-                throw Error(entry.Line, $"the parameter -{name} has no '{requiredKey}:' line");
-            }
-        }
-
-        string typeName = metadata["Type"].Value;
-        bool required = ParseRequired(metadata["Required"]);
-        int? position = ParsePosition(metadata["Position"]);
-        PipelineInput pipeline = ParsePipeline(metadata["Pipeline"]);
-        string? defaultValue = metadata.TryGetValue("Default", out (string Value, int Line) def) ? def.Value : null;
-        IReadOnlyList<string> sets = metadata.TryGetValue("Sets", out (string Value, int Line) setLine)
-            ? ParseSets(setLine)
-            : [];
-
-        List<Block> blocks = ParseBlocks(entry.Body.GetRange(index, entry.Body.Count - index));
-        if (blocks.Count == 0)
-        {
-            throw Error(entry.Line, $"the parameter -{name} has no description paragraph after its metadata");
-        }
-
-        return new ParameterHelp(name, typeName, required, position, pipeline, defaultValue, sets, blocks.ConvertAll(b => b.Text));
-    }
-
-    private bool ParseRequired((string Value, int Line) entry)
-    {
-        if (string.Equals(entry.Value, "True", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        if (string.Equals(entry.Value, "False", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        throw Error(entry.Line, $"Required must be True or False, not '{entry.Value}'");
-    }
-
-    private int? ParsePosition((string Value, int Line) entry)
-    {
-        if (string.Equals(entry.Value, "Named", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        if (int.TryParse(entry.Value, NumberStyles.None, CultureInfo.InvariantCulture, out int position))
-        {
-            return position;
-        }
-
-        throw Error(entry.Line, $"Position must be a non-negative integer or Named, not '{entry.Value}'");
-    }
-
-    private PipelineInput ParsePipeline((string Value, int Line) entry)
-    {
-        if (string.Equals(entry.Value, "False", StringComparison.OrdinalIgnoreCase))
-        {
-            return PipelineInput.None;
-        }
-
-        PipelineInput result = PipelineInput.None;
-        foreach (string part in entry.Value.Split(','))
-        {
-            PipelineInput flag = part.Trim() switch
-            {
-                var p when string.Equals(p, "ByValue", StringComparison.OrdinalIgnoreCase) => PipelineInput.ByValue,
-                var p when string.Equals(p, "ByPropertyName", StringComparison.OrdinalIgnoreCase) => PipelineInput.ByPropertyName,
-                _ => PipelineInput.None,
-            };
-
-            if (flag == PipelineInput.None || (result & flag) != 0)
-            {
-                throw Error(entry.Line, $"Pipeline must be False, ByValue, ByPropertyName or 'ByValue, ByPropertyName', not '{entry.Value}'");
-            }
-
-            result |= flag;
-        }
-
-        return result;
-    }
-
-    private List<string> ParseSets((string Value, int Line) entry)
-    {
-        if (string.Equals(entry.Value, "(All)", StringComparison.OrdinalIgnoreCase))
-        {
-            return [];
-        }
-
-        var sets = new List<string>();
-        foreach (string part in entry.Value.Split(','))
-        {
-            string set = part.Trim();
-            if (set.Length == 0 || string.Equals(set, "(All)", StringComparison.OrdinalIgnoreCase))
-            {
-                throw Error(entry.Line, $"Sets must be (All) or a comma-separated list of set names, not '{entry.Value}'");
-            }
-
-            if (sets.Contains(set, StringComparer.OrdinalIgnoreCase))
-            {
-                throw Error(entry.Line, $"the parameter set '{set}' is listed twice");
-            }
-
-            sets.Add(set);
-        }
-
-        return sets;
-    }
-
-    /// <summary>
-    /// Rejects two parameters with the same position in one parameter set, which PowerShell
-    /// itself refuses, so the page cannot describe a cmdlet that could exist.
-    /// </summary>
-    private void CheckPositions(List<ParameterHelp> parameters, List<int> headingLines)
-    {
-        var setNames = new List<string?>();
-        foreach (ParameterHelp parameter in parameters)
-        {
-            foreach (string set in parameter.ParameterSets)
-            {
-                if (!setNames.Contains(set, StringComparer.OrdinalIgnoreCase))
-                {
-                    setNames.Add(set);
-                }
-            }
-        }
-
-        if (setNames.Count == 0)
-        {
-            setNames.Add(null);
-        }
-
-        foreach (string? set in setNames)
-        {
-            var seen = new Dictionary<int, ParameterHelp>();
-            for (int i = 0; i < parameters.Count; i++)
-            {
-                ParameterHelp parameter = parameters[i];
-                if (parameter.Position is not int position || (set is not null && !parameter.IsInSet(set)))
-                {
-                    continue;
-                }
-
-                if (seen.TryGetValue(position, out ParameterHelp? other))
-                {
-                    string where = set is null ? string.Empty : $" in the parameter set '{set}'";
-                    throw Error(headingLines[i], $"-{parameter.Name} has position {position.ToString(CultureInfo.InvariantCulture)}, which -{other.Name} already has{where}");
-                }
-
-                seen.Add(position, parameter);
-            }
-        }
     }
 
     private List<ExampleHelp> ParseExamples(Section section)
@@ -508,19 +315,19 @@ public sealed class MarkdownHelpParser
         var examples = new List<ExampleHelp>();
         foreach (Section entry in section.Children)
         {
-            List<Block> blocks = ParseBlocks(entry.Body);
-            if (blocks.Count == 0 || !blocks[0].IsCode)
+            List<Chunk> chunks = Chunks(entry.Blocks);
+            if (chunks.Count == 0 || !chunks[0].IsCode)
             {
-                throw Error(blocks.Count == 0 ? entry.Line : blocks[0].Line, $"the example '{entry.Title}' must start with a fenced code block");
+                throw Error(chunks.Count == 0 ? entry.Line : chunks[0].Line, $"the example '{entry.Title}' must start with a fenced code block");
             }
 
-            Block? secondCode = blocks.Skip(1).FirstOrDefault(b => b.IsCode);
+            Chunk? secondCode = chunks.Skip(1).FirstOrDefault(c => c.IsCode);
             if (secondCode is not null)
             {
                 throw Error(secondCode.Line, $"the example '{entry.Title}' must have exactly one code block");
             }
 
-            examples.Add(new ExampleHelp(entry.Title, blocks[0].Text, blocks.Skip(1).Select(b => b.Text).ToList()));
+            examples.Add(new ExampleHelp(entry.Title, chunks[0].Text, chunks.Skip(1).Select(c => c.Text).ToList()));
         }
 
         return examples;
@@ -529,266 +336,128 @@ public sealed class MarkdownHelpParser
     private List<TypeHelp> ParseTypes(Section section)
     {
         RejectPreamble(section, "### TypeName");
-        if (section.Children.Count == 0)
-        {
-            throw Error(section.Line, $"'## {section.Title}' must list at least one type as '### TypeName'");
-        }
-
-        return section.Children.ConvertAll(entry => new TypeHelp(entry.Title, ParseBlocks(entry.Body).ConvertAll(b => b.Text)));
+        return section.Children.Count > 0
+            ? section.Children.ConvertAll(entry => new TypeHelp(entry.Title, Chunks(entry.Blocks).ConvertAll(c => c.Text)))
+            : throw Error(section.Line, $"'## {section.Title}' must list at least one type as '### TypeName'");
     }
 
     private List<RelatedLink> ParseRelatedLinks(Section section)
     {
-        RejectSubsections(section);
-        var links = new List<RelatedLink>();
-        foreach (SourceLine line in section.Body)
-        {
-            string text = line.Text.Trim();
-            if (text.Length == 0)
-            {
-                continue;
-            }
-
-            if (!(text.StartsWith("- ", StringComparison.Ordinal) || text.StartsWith("* ", StringComparison.Ordinal)))
-            {
-                throw Error(line.Number, $"a related link must be a list item '- Name', found '{text}'");
-            }
-
-            string item = text[2..].Trim();
-            if (item.Length == 0)
-            {
-                throw Error(line.Number, "the related link is empty");
-            }
-
-            links.Add(ParseLink(item));
-        }
-
-        if (links.Count == 0)
-        {
-            throw Error(section.Line, "'## Related Links' is empty; remove it or list links as '- Name'");
-        }
-
-        return links;
-    }
-
-    /// <summary>
-    /// Turns <c>[text](address)</c> into a link with an address and anything else into a bare topic name.
-    /// </summary>
-    private static RelatedLink ParseLink(string item)
-    {
-        if (item.StartsWith('[') && item.EndsWith(')'))
-        {
-            int middle = item.IndexOf("](", StringComparison.Ordinal);
-            if (middle > 1)
-            {
-                return new RelatedLink(item[1..middle].Trim(), item[(middle + 2)..^1].Trim());
-            }
-        }
-
-        return new RelatedLink(item, string.Empty);
-    }
-
-    private void RejectSubsections(Section section)
-    {
         if (section.Children.Count > 0)
         {
-            Section first = section.Children[0];
-            throw Error(first.Line, $"'###' headings are not allowed in '## {section.Title}'");
+            throw Error(section.Children[0].Line, $"'###' headings are not allowed in '## {section.Title}'");
         }
+
+        var links = new List<RelatedLink>();
+        foreach (Block block in section.Blocks)
+        {
+            if (block is not ListBlock { IsOrdered: false } list)
+            {
+                throw Error(block.Line + 1, $"a related link must be a list item '- Name', found '{SourceLine(block.Line + 1).Trim()}'");
+            }
+
+            // [text](address) is a link with an address; anything else is a topic Get-Help finds by name.
+            foreach (string item in list.OfType<ListItemBlock>().Select(ItemText))
+            {
+                int middle = item.IndexOf("](", StringComparison.Ordinal);
+                links.Add(item.StartsWith('[') && item.EndsWith(')') && middle > 1
+                    ? new RelatedLink(item[1..middle].Trim(), item[(middle + 2)..^1].Trim())
+                    : new RelatedLink(item, string.Empty));
+            }
+        }
+
+        return links.Count > 0 ? links : throw Error(section.Line, "'## Related Links' is empty; remove it or list links as '- Name'");
     }
 
     private void RejectPreamble(Section section, string expectedHeading)
     {
-        SourceLine? text = section.Body.Find(l => !string.IsNullOrWhiteSpace(l.Text));
-        if (text is not null)
+        if (section.Blocks.Count > 0)
         {
-            throw Error(text.Number, $"'## {section.Title}' may contain only '{expectedHeading}' entries; move this text under one");
+            throw Error(section.Blocks[0].Line + 1, $"'## {section.Title}' may contain only '{expectedHeading}' entries; move this text under one");
         }
     }
 
     /// <summary>
-    /// Cuts a body into paragraphs and fenced code blocks. A code block becomes one paragraph
-    /// whose lines are kept, because its layout is the point of it.
+    /// Turns blocks into MAML paragraphs: a paragraph's wrapped lines joined with spaces, as
+    /// Markdown reads them; a list as one paragraph with an item per line, joined to a paragraph
+    /// it directly follows, so that it stays readable in the console; a code block verbatim.
     /// </summary>
-    private static List<Block> ParseBlocks(List<SourceLine> body)
+    private List<Chunk> Chunks(List<Block> blocks)
     {
-        var blocks = new List<Block>();
-        var paragraph = new List<string>();
-        int paragraphLine = 0;
-
-        void EndParagraph()
+        var chunks = new List<Chunk>();
+        foreach (Block block in blocks)
         {
-            if (paragraph.Count > 0)
+            int line = block.Line + 1;
+            switch (block)
             {
-                blocks.Add(new Block(paragraphLine, JoinParagraph(paragraph), isCode: false));
-                paragraph.Clear();
+                case FencedCodeBlock code:
+                    chunks.Add(new Chunk(line, string.Join('\n', code.Lines.Lines.Take(code.Lines.Count).Select(l => l.Slice.ToString())), true));
+                    break;
+                case ListBlock list:
+                    string items = string.Join('\n', list.OfType<ListItemBlock>().Select(i => $"{Bullet(i)} {ItemText(i)}"));
+                    if (chunks.Count > 0 && !chunks[^1].IsCode && chunks[^1].EndLine == line - 1)
+                    {
+                        chunks[^1] = chunks[^1] with { Text = chunks[^1].Text + "\n" + items, EndLine = EndLine(block) };
+                    }
+                    else
+                    {
+                        chunks.Add(new Chunk(line, items, false) { EndLine = EndLine(block) });
+                    }
+
+                    break;
+                default:
+                    chunks.Add(new Chunk(line, JoinLines(block.Span), false) { EndLine = EndLine(block) });
+                    break;
             }
         }
 
-        for (int i = 0; i < body.Count; i++)
-        {
-            SourceLine line = body[i];
-            if (string.IsNullOrWhiteSpace(line.Text))
-            {
-                EndParagraph();
-                continue;
-            }
-
-            if (TryGetFenceOpening(line.Text, out string fence))
-            {
-                EndParagraph();
-                int indent = line.Text.Length - line.Text.TrimStart(' ').Length;
-                var code = new List<string>();
-                for (i++; i < body.Count && !IsFenceClosing(body[i].Text, fence); i++)
-                {
-                    code.Add(RemoveIndent(body[i].Text, indent));
-                }
-
-                // The outline pass has already proven that every fence closes.
-                blocks.Add(new Block(line.Number, string.Join('\n', code), isCode: true));
-                continue;
-            }
-
-            if (paragraph.Count == 0)
-            {
-                paragraphLine = line.Number;
-            }
-
-            paragraph.Add(line.Text.Trim());
-        }
-
-        EndParagraph();
-        return blocks;
+        return chunks;
     }
 
-    /// <summary>
-    /// Joins wrapped lines with spaces, as Markdown does, but starts list items on a new line
-    /// so that a bulleted list stays readable in the console.
-    /// </summary>
-    private static string JoinParagraph(List<string> lines)
-    {
-        var builder = new StringBuilder(lines[0]);
-        for (int i = 1; i < lines.Count; i++)
-        {
-            builder.Append(IsListItem(lines[i]) ? '\n' : ' ').Append(lines[i]);
-        }
+    private string ItemText(ListItemBlock item) =>
+        string.Join(' ', item.OfType<Block>().Select(b => JoinLines(b.Span)));
 
-        return builder.ToString();
+    private string JoinLines(SourceSpan span) =>
+        string.Join(' ', _text.Substring(span.Start, span.Length).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+
+    private int EndLine(Block block) => block.Line + 1 + _text.AsSpan(block.Span.Start, block.Span.Length).TrimEnd('\n').Count('\n');
+
+    private string Bullet(ListItemBlock item)
+    {
+        string line = SourceLine(item.Line + 1).Trim();
+        int space = line.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 ? line[..space] : line;
     }
 
-    private static bool IsListItem(string line)
+    private string HeadingText(HeadingBlock heading)
     {
-        if (line.StartsWith("- ", StringComparison.Ordinal) || line.StartsWith("* ", StringComparison.Ordinal)
-            || line.StartsWith("+ ", StringComparison.Ordinal))
+        if (heading.IsSetext)
         {
-            return true;
+            // Markdig places a setext heading on its underline; the text starts where its span does.
+            throw Error(_text.AsSpan(0, heading.Span.Start).Count('\n') + 1, "a heading must be written with '#' marks, not underlined");
         }
 
-        int digits = 0;
-        while (digits < line.Length && char.IsAsciiDigit(line[digits]))
-        {
-            digits++;
-        }
-
-        return digits > 0 && line.AsSpan(digits).StartsWith(". ", StringComparison.Ordinal);
+        return SourceLine(heading.Line + 1).Trim().TrimStart('#').Trim();
     }
 
-    private static string RemoveIndent(string line, int indent)
+    private string SourceLine(int line) => line >= 1 && line <= _lines.Length ? _lines[line - 1] : string.Empty;
+
+    // XML 1.0 cannot carry most control characters, so catch them here with a line number
+    // instead of letting the XML writer fail without one.
+    private void RejectControlCharacters()
     {
-        int remove = 0;
-        while (remove < indent && remove < line.Length && line[remove] == ' ')
+        int bad = _text.AsSpan().IndexOfAnyInRange('\0', '\u001F');
+        while (bad >= 0 && (_text[bad] == '\t' || _text[bad] == '\n'))
         {
-            remove++;
+            int next = _text.AsSpan(bad + 1).IndexOfAnyInRange('\0', '\u001F');
+            bad = next < 0 ? -1 : bad + 1 + next;
         }
 
-        return line[remove..];
-    }
-
-    private static bool TryGetFenceOpening(string line, out string fence)
-    {
-        string trimmed = line.TrimStart(' ');
-        fence = string.Empty;
-        if (line.Length - trimmed.Length > 3 || !trimmed.StartsWith("```", StringComparison.Ordinal))
+        if (bad >= 0)
         {
-            return false;
+            int line = _text.AsSpan(0, bad).Count('\n') + 1;
+            throw Error(line, string.Create(CultureInfo.InvariantCulture, $"the control character U+{(int)_text[bad]:X4} is not allowed"));
         }
-
-        int length = 0;
-        while (length < trimmed.Length && trimmed[length] == '`')
-        {
-            length++;
-        }
-
-        fence = new string('`', length);
-        return true;
-    }
-
-    private static bool IsFenceClosing(string line, string fence)
-    {
-        string trimmed = line.Trim();
-        return trimmed.Length >= fence.Length && trimmed.All(c => c == '`');
-    }
-
-    private bool TryGetHeading(SourceLine line, out int level, out string text)
-    {
-        level = 0;
-        text = string.Empty;
-        if (!line.Text.StartsWith('#'))
-        {
-            return false;
-        }
-
-        while (level < line.Text.Length && line.Text[level] == '#')
-        {
-            level++;
-        }
-
-        if (level > 3)
-        {
-            throw Error(line.Number, "headings deeper than '###' are not part of the help page format");
-        }
-
-        if (level >= line.Text.Length || line.Text[level] != ' ' || line.Text[level..].Trim().Length == 0)
-        {
-            throw Error(line.Number, $"a line starting with '#' must be a heading such as '{new string('#', level)} Text'");
-        }
-
-        text = line.Text[level..].Trim();
-        return true;
-    }
-
-    private List<SourceLine> SplitLines(string text)
-    {
-        // A byte order mark is not text; File.ReadAllText removes it but callers of Parse may not.
-        if (text.Length > 0 && text[0] == '\uFEFF')
-        {
-            text = text[1..];
-        }
-
-        string[] raw = text.Split('\n');
-        var lines = new List<SourceLine>(raw.Length);
-        for (int i = 0; i < raw.Length; i++)
-        {
-            string value = raw[i].EndsWith('\r') ? raw[i][..^1] : raw[i];
-
-            // XML 1.0 cannot carry most control characters, so catch them here with a line number
-            // instead of letting the XML writer fail without one.
-            int bad = value.AsSpan().IndexOfAnyInRange('\0', '\u001F');
-            while (bad >= 0 && value[bad] == '\t')
-            {
-                int next = value.AsSpan(bad + 1).IndexOfAnyInRange('\0', '\u001F');
-                bad = next < 0 ? -1 : bad + 1 + next;
-            }
-
-            if (bad >= 0)
-            {
-                throw new HelpFormatException(_filePath, i + 1, string.Create(CultureInfo.InvariantCulture, $"the control character U+{(int)value[bad]:X4} is not allowed"));
-            }
-
-            lines.Add(new SourceLine(i + 1, value));
-        }
-
-        return lines;
     }
 
     private static bool IsVerbNoun(string name)
@@ -805,54 +474,15 @@ public sealed class MarkdownHelpParser
 
     private HelpFormatException Error(int line, string reason) => new(_filePath, line, reason);
 
-    private sealed record SourceLine(int Number, string Text);
-
-    private sealed class Block
+    private sealed record Chunk(int Line, string Text, bool IsCode)
     {
-        public Block(int line, string text, bool isCode)
-        {
-            Line = line;
-            Text = text;
-            IsCode = isCode;
-        }
-
-        public int Line { get; }
-
-        public string Text { get; }
-
-        public bool IsCode { get; }
+        public int EndLine { get; init; } = Line;
     }
 
-    private sealed class Section
+    private sealed record Section(string Title, int Line)
     {
-        public Section(string title, int line)
-        {
-            Title = title;
-            Line = line;
-        }
-
-        public string Title { get; }
-
-        public int Line { get; }
-
-        public List<SourceLine> Body { get; } = [];
+        public List<Block> Blocks { get; } = [];
 
         public List<Section> Children { get; } = [];
-    }
-
-    private sealed class Page
-    {
-        public Page(string title, int titleLine, Dictionary<string, Section> sections)
-        {
-            Title = title;
-            TitleLine = titleLine;
-            Sections = sections;
-        }
-
-        public string Title { get; }
-
-        public int TitleLine { get; }
-
-        public Dictionary<string, Section> Sections { get; }
     }
 }

@@ -18,7 +18,7 @@ public sealed class HelpGenCommandLineTests
         source.Write("Get-VlanBridge.md", HelpSamples.MinimalPage);
         string output = Path.Combine(source.Path, "out", "en-US", "VirtualLan.PowerShell.dll-Help.xml");
 
-        (int exitCode, _, string stderr) = Run("--source", source.Path, "--output", output);
+        (int exitCode, _, string stderr) = Run("--assembly", Assembly, "--source", source.Path, "--output", output);
 
         Assert.Equal(0, exitCode);
         Assert.Equal(string.Empty, stderr);
@@ -52,8 +52,8 @@ public sealed class HelpGenCommandLineTests
         string first = Path.Combine(source.Path, "a", "help.xml");
         string second = Path.Combine(source.Path, "b", "help.xml");
 
-        Assert.Equal(0, Run("--source", source.Path, "--output", first).ExitCode);
-        Assert.Equal(0, Run("--source", source.Path, "--output", second).ExitCode);
+        Assert.Equal(0, Run("--assembly", Assembly, "--source", source.Path, "--output", first).ExitCode);
+        Assert.Equal(0, Run("--assembly", Assembly, "--source", source.Path, "--output", second).ExitCode);
 
         byte[] bytes = File.ReadAllBytes(first);
         Assert.Equal(bytes, File.ReadAllBytes(second));
@@ -68,18 +68,18 @@ public sealed class HelpGenCommandLineTests
         string good = source.Write("Get-VlanBridge.md", HelpSamples.MinimalPage);
         string badPosition = source.Write(
             HelpSamples.FullPagePath,
-            HelpSamples.ReplaceOnce(HelpSamples.FullPage, "Position: 0", "Position: zero"));
+            HelpSamples.ReplaceOnce(HelpSamples.FullPage, "The MTU.", "Position: 2\n\nThe MTU."));
         string badName = source.Write("Remove-VlanBridge.md", HelpSamples.MinimalPage);
         string output = Path.Combine(source.Path, "out", "help.xml");
 
-        (int exitCode, _, string stderr) = Run("--source", source.Path, "--output", output);
+        (int exitCode, _, string stderr) = Run("--assembly", Assembly, "--source", source.Path, "--output", output);
 
         Assert.Equal(1, exitCode);
         Assert.False(File.Exists(output));
         string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(2, lines.Length);
-        int positionLine = HelpSamples.LineOf(HelpSamples.FullPage, "Position: 0");
-        Assert.StartsWith($"{badPosition}:{positionLine}: Position must be", lines[0], StringComparison.Ordinal);
+        int positionLine = HelpSamples.LineOf(HelpSamples.FullPage, "The MTU.");
+        Assert.StartsWith($"{badPosition}:{positionLine}: 'Position:' of -Mtu comes from the cmdlet's attributes", lines[0], StringComparison.Ordinal);
         Assert.StartsWith($"{badName}:1: the title '# Get-VlanBridge' must equal", lines[1], StringComparison.Ordinal);
         Assert.DoesNotContain(good, stderr, StringComparison.Ordinal);
     }
@@ -90,7 +90,7 @@ public sealed class HelpGenCommandLineTests
     {
         using var source = new TempFolder();
 
-        (int exitCode, _, string stderr) = Run("--source", source.Path, "--output", Path.Combine(source.Path, "x.xml"));
+        (int exitCode, _, string stderr) = Run("--assembly", Assembly, "--source", source.Path, "--output", Path.Combine(source.Path, "x.xml"));
 
         Assert.Equal(1, exitCode);
         Assert.Contains("no Verb-Noun.md help pages found", stderr, StringComparison.Ordinal);
@@ -102,8 +102,10 @@ public sealed class HelpGenCommandLineTests
     [InlineData("")]
     [InlineData("--source")]
     [InlineData("--output x.xml")]
-    [InlineData("--source . --output x.xml --verbose")]
-    [InlineData("--source /nonexistent/helpgen/folder --output x.xml")]
+    [InlineData("--source . --output x.xml --assembly a.dll --verbose")]
+    [InlineData("--source /nonexistent/helpgen/folder --output x.xml --assembly /nonexistent.dll")]
+    [InlineData("--source . --output x.xml")]
+    [InlineData("--source . --output x.xml --assembly /nonexistent/helpgen.dll")]
     public void BadArgumentsFail(string args)
     {
         (int exitCode, _, string stderr) = Run(args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
@@ -111,6 +113,23 @@ public sealed class HelpGenCommandLineTests
         Assert.Equal(2, exitCode);
         Assert.NotEqual(string.Empty, stderr);
     }
+
+    /// <summary>A cmdlet of the assembly without a page fails the build, and so does a page without a cmdlet.</summary>
+    [Fact]
+    public void CmdletWithoutPageAndPageWithoutCmdletFail()
+    {
+        using var source = new TempFolder();
+        source.Write(HelpSamples.FullPagePath, HelpSamples.FullPage);
+        string stray = source.Write("Get-VlanNothing.md", HelpSamples.MinimalPage.Replace("Get-VlanBridge", "Get-VlanNothing", StringComparison.Ordinal));
+
+        (int exitCode, _, string stderr) = Run("--assembly", Assembly, "--source", source.Path, "--output", Path.Combine(source.Path, "x.xml"));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"{stray}:1: the module has no cmdlet Get-VlanNothing", stderr, StringComparison.Ordinal);
+        Assert.Contains($"{typeof(SampleGetBridgeCommand).FullName}: error: the cmdlet Get-VlanBridge has no help page", stderr, StringComparison.Ordinal);
+    }
+
+    private static string Assembly => typeof(SampleNewBridgeCommand).Assembly.Location;
 
     private static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
     {

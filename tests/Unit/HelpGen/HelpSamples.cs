@@ -1,3 +1,5 @@
+using VirtualLan.HelpGen;
+
 namespace VirtualLan.Tests.Unit.HelpGen;
 
 /// <summary>
@@ -9,8 +11,8 @@ public static class HelpSamples
     public const string FullPagePath = "New-VlanBridge.md";
 
     /// <summary>
-    /// A page that uses every section and every metadata key, with three parameters spread over
-    /// two parameter sets.
+    /// The page of <see cref="SampleNewBridgeCommand"/>: every section, a default value, and
+    /// the parameters in another order than the syntax shows them.
     /// </summary>
     public const string FullPage = """
         # New-VlanBridge
@@ -27,35 +29,29 @@ public static class HelpSamples
         ## Parameters
 
         ### -Name
-        Type: String
-        Required: False
-        Position: 0
-        Pipeline: ByPropertyName
         Default: virtualnet0
-        Sets: (All)
 
         The name of the bridge.
 
-        ### -Address
-        Type: String
-        Required: True
-        Position: 1
-        Pipeline: ByValue, ByPropertyName
-        Sets: Default
+        ### -Mtu
+        The MTU.
 
+        ### -Address
         The address & prefix length, as in <address>/<length>.
 
         ### -Force
-        Type: SwitchParameter
-        Required: False
-        Position: Named
-        Pipeline: False
-        Default: False
-        Sets: Default, Other
-
         Replaces an existing bridge.
 
         Second paragraph about -Force.
+
+        ### -Kind
+        The kind of port.
+
+        ### -WhatIf
+        Shows the commands.
+
+        ### -Confirm
+        Asks first.
 
         ## Examples
 
@@ -93,7 +89,7 @@ public static class HelpSamples
         """;
 
     /// <summary>
-    /// A page with only the required sections and one parameter without a Sets line.
+    /// The page of <see cref="SampleGetBridgeCommand"/>, with only the required sections.
     /// </summary>
     public const string MinimalPage = """
         # Get-VlanBridge
@@ -107,11 +103,6 @@ public static class HelpSamples
         ## Parameters
 
         ### -Name
-        Type: String[]
-        Required: False
-        Position: 0
-        Pipeline: False
-
         Names to get.
 
         ## Examples
@@ -133,6 +124,27 @@ public static class HelpSamples
         ### VirtualLan.Bridge
         A bridge.
         """;
+
+    private static readonly Lazy<IReadOnlyList<CmdletInfo>> _cmdlets =
+        new(() => CmdletReader.Read(typeof(SampleNewBridgeCommand).Assembly.Location, []));
+
+    /// <summary>Gets the sample cmdlets of this test assembly, read as HelpGen reads a module.</summary>
+    public static IReadOnlyList<CmdletInfo> Cmdlets => _cmdlets.Value;
+
+    /// <summary>Gets the sample cmdlet of a name.</summary>
+    /// <param name="name">New-VlanBridge or Get-VlanBridge.</param>
+    /// <returns>The cmdlet's metadata.</returns>
+    public static CmdletInfo Cmdlet(string name) => Cmdlets.Single(c => c.Name == name);
+
+    /// <summary>Parses a page and joins it to the sample cmdlet of its title.</summary>
+    /// <param name="path">The page's file name, which is its cmdlet's name.</param>
+    /// <param name="page">The page text.</param>
+    /// <returns>The joined help.</returns>
+    public static CommandHelp Help(string path, string page)
+    {
+        HelpPage parsed = MarkdownHelpParser.Parse(path, page);
+        return CommandHelp.Combine(parsed, Cmdlet(parsed.Name));
+    }
 
     /// <summary>
     /// Replaces exactly one occurrence of a text in a page, failing loudly when it is not there

@@ -53,20 +53,24 @@ public sealed class MamlWriterTests
         Assert.Equal(MamlWriter.DevNamespace, (string?)command.Attribute(XNamespace.Xmlns + "dev"));
     }
 
-    /// <summary>Each parameter carries the attributes and children that Get-Help prints.</summary>
+    /// <summary>
+    /// Each parameter carries what the cmdlet's attributes say (type, required, position,
+    /// pipeline, aliases) and what the page says (description, default), in page order.
+    /// </summary>
     [Fact]
-    public void ParametersSection()
+    public void ParametersSectionComesFromTheAttributes()
     {
         XElement command = Command(Render(HelpSamples.FullPage));
         List<XElement> parameters = command.Element(_command + "parameters")!.Elements(_command + "parameter").ToList();
 
-        string[] names = ["Name", "Address", "Force"];
+        string[] names = ["Name", "Mtu", "Address", "Force", "Kind", "WhatIf", "Confirm"];
         Assert.Equal(names, parameters.Select(p => (string?)p.Element(_maml + "name")));
 
         XElement name = parameters[0];
         Assert.Equal("false", (string?)name.Attribute("required"));
         Assert.Equal("0", (string?)name.Attribute("position"));
         Assert.Equal("True (ByPropertyName)", (string?)name.Attribute("pipelineInput"));
+        Assert.Equal("BridgeName", (string?)name.Attribute("aliases"));
         Assert.Equal("false", (string?)name.Attribute("globbing"));
         Assert.Equal("String", (string?)name.Element(_command + "parameterValue"));
         Assert.Equal("true", (string?)name.Element(_command + "parameterValue")!.Attribute("required"));
@@ -74,33 +78,34 @@ public sealed class MamlWriterTests
         Assert.Equal("virtualnet0", (string?)name.Element(_dev + "defaultValue"));
         Assert.Equal("The name of the bridge.", (string?)name.Element(_maml + "description")!.Element(_maml + "para"));
 
-        XElement address = parameters[1];
+        XElement mtu = parameters[1];
+        Assert.Equal("Int32", (string?)mtu.Element(_dev + "type")!.Element(_maml + "name"));
+        Assert.Equal("2", (string?)mtu.Attribute("position"));
+        Assert.Equal("none", (string?)mtu.Attribute("aliases"));
+
+        XElement address = parameters[2];
         Assert.Equal("true", (string?)address.Attribute("required"));
         Assert.Equal("True (ByValue, ByPropertyName)", (string?)address.Attribute("pipelineInput"));
         Assert.Equal("None", (string?)address.Element(_dev + "defaultValue"));
         Assert.Equal("The address & prefix length, as in <address>/<length>.", address.Element(_maml + "description")!.Value);
 
-        XElement force = parameters[2];
+        XElement force = parameters[3];
         Assert.Equal("named", (string?)force.Attribute("position"));
         Assert.Equal("False", (string?)force.Attribute("pipelineInput"));
         Assert.Null(force.Element(_command + "parameterValue"));
         Assert.Equal("SwitchParameter", (string?)force.Element(_dev + "type")!.Element(_maml + "name"));
+        Assert.Equal("False", (string?)force.Element(_dev + "defaultValue"));
         Assert.Equal(2, force.Element(_maml + "description")!.Elements(_maml + "para").Count());
+
+        Assert.Equal("wi", (string?)parameters[5].Attribute("aliases"));
+        Assert.Equal("cf", (string?)parameters[6].Attribute("aliases"));
     }
 
-    /// <summary>ByValue alone is written as PowerShell writes it.</summary>
-    [Fact]
-    public void ByValuePipelineInput()
-    {
-        string page = HelpSamples.ReplaceOnce(HelpSamples.FullPage, "Pipeline: ByPropertyName\n", "Pipeline: ByValue\n");
-
-        XElement command = Command(Render(page));
-
-        XElement name = command.Element(_command + "parameters")!.Elements(_command + "parameter").First();
-        Assert.Equal("True (ByValue)", (string?)name.Attribute("pipelineInput"));
-    }
-
-    /// <summary>There is one syntax item per named set, and (All) parameters are in each of them.</summary>
+    /// <summary>
+    /// There is one syntax item per parameter set, the default set first; parameters in every
+    /// set are in each; each set's [Parameter] gives its own Mandatory; positional parameters
+    /// lead in position order, whatever the page order; choices are listed.
+    /// </summary>
     [Fact]
     public void SyntaxItemPerParameterSet()
     {
@@ -109,40 +114,28 @@ public sealed class MamlWriterTests
 
         Assert.Equal(2, items.Count);
         Assert.All(items, item => Assert.Equal("New-VlanBridge", (string?)item.Element(_maml + "name")));
-        string[] defaultSet = ["Name", "Address", "Force"];
-        string[] otherSet = ["Name", "Force"];
+        string[] defaultSet = ["Name", "Address", "Mtu", "Force", "WhatIf", "Confirm"];
+        string[] otherSet = ["Name", "Mtu", "Force", "Kind", "WhatIf", "Confirm"];
         Assert.Equal(defaultSet, SyntaxNames(items[0]));
         Assert.Equal(otherSet, SyntaxNames(items[1]));
+        Assert.Equal("false", (string?)SyntaxParameter(items[0], "Force").Attribute("required"));
+        Assert.Equal("true", (string?)SyntaxParameter(items[1], "Force").Attribute("required"));
+
+        string[] kinds = ["Namespace", "Tap"];
+        Assert.Equal(kinds, SyntaxParameter(items[1], "Kind").Element(_command + "parameterValueGroup")!.Elements().Select(e => e.Value));
+        string[] mtus = ["1500", "9000"];
+        Assert.Equal(mtus, SyntaxParameter(items[0], "Mtu").Element(_command + "parameterValueGroup")!.Elements().Select(e => e.Value));
     }
 
-    /// <summary>Without any set names there is a single syntax item with every parameter.</summary>
+    /// <summary>A cmdlet without named sets has a single syntax item with every parameter.</summary>
     [Fact]
     public void SingleSyntaxItemWithoutSetNames()
     {
-        string page = HelpSamples.ReplaceOnce(HelpSamples.FullPage, "Sets: Default\n", string.Empty);
-        page = HelpSamples.ReplaceOnce(page, "Sets: Default, Other\n", string.Empty);
-
-        XElement command = Command(Render(page));
+        XElement command = Command(XDocument.Parse(MamlWriter.WriteToString([HelpSamples.Help("Get-VlanBridge.md", HelpSamples.MinimalPage)])));
 
         XElement item = Assert.Single(command.Element(_command + "syntax")!.Elements(_command + "syntaxItem"));
-        string[] all = ["Name", "Address", "Force"];
-        Assert.Equal(all, SyntaxNames(item));
-    }
-
-    /// <summary>Positional parameters lead the syntax in position order, as PowerShell's own syntax does.</summary>
-    [Fact]
-    public void SyntaxPutsPositionalParametersFirst()
-    {
-        string page = HelpSamples.ReplaceOnce(HelpSamples.FullPage, "Position: 0", "Position: 2");
-        page = HelpSamples.ReplaceOnce(page, "Position: Named", "Position: 0");
-
-        XElement command = Command(Render(page));
-
-        XElement first = command.Element(_command + "syntax")!.Elements(_command + "syntaxItem").First();
-        string[] ordered = ["Force", "Address", "Name"];
-        Assert.Equal(ordered, SyntaxNames(first));
-        string[] pageOrder = ["Name", "Address", "Force"];
-        Assert.Equal(pageOrder, command.Element(_command + "parameters")!.Elements(_command + "parameter").Select(p => (string?)p.Element(_maml + "name")));
+        Assert.Equal(["Name"], SyntaxNames(item));
+        Assert.Equal("true", (string?)SyntaxParameter(item, "Name").Attribute("variableLength"));
     }
 
     /// <summary>Examples have the dashed title, the code and the remark paragraphs.</summary>
@@ -191,7 +184,7 @@ public sealed class MamlWriterTests
     [Fact]
     public void OptionalSectionsAreOmitted()
     {
-        CommandHelp help = MarkdownHelpParser.Parse("Get-VlanBridge.md", HelpSamples.MinimalPage);
+        CommandHelp help = HelpSamples.Help("Get-VlanBridge.md", HelpSamples.MinimalPage);
         XElement command = Command(XDocument.Parse(MamlWriter.WriteToString([help])));
 
         Assert.Null(command.Element(_command + "inputTypes"));
@@ -205,10 +198,10 @@ public sealed class MamlWriterTests
     [Fact]
     public void OutputIsDeterministic()
     {
-        CommandHelp full = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, HelpSamples.FullPage);
-        CommandHelp minimal = MarkdownHelpParser.Parse("Get-VlanBridge.md", HelpSamples.MinimalPage);
-        CommandHelp fullAgain = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, HelpSamples.FullPage);
-        CommandHelp minimalAgain = MarkdownHelpParser.Parse("Get-VlanBridge.md", HelpSamples.MinimalPage);
+        CommandHelp full = HelpSamples.Help(HelpSamples.FullPagePath, HelpSamples.FullPage);
+        CommandHelp minimal = HelpSamples.Help("Get-VlanBridge.md", HelpSamples.MinimalPage);
+        CommandHelp fullAgain = HelpSamples.Help(HelpSamples.FullPagePath, HelpSamples.FullPage);
+        CommandHelp minimalAgain = HelpSamples.Help("Get-VlanBridge.md", HelpSamples.MinimalPage);
 
         byte[] first = MamlWriter.Write([minimal, full]);
         byte[] second = MamlWriter.Write([minimalAgain, fullAgain]);
@@ -222,8 +215,8 @@ public sealed class MamlWriterTests
     [Fact]
     public void CommandsKeepTheGivenOrder()
     {
-        CommandHelp full = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, HelpSamples.FullPage);
-        CommandHelp minimal = MarkdownHelpParser.Parse("Get-VlanBridge.md", HelpSamples.MinimalPage);
+        CommandHelp full = HelpSamples.Help(HelpSamples.FullPagePath, HelpSamples.FullPage);
+        CommandHelp minimal = HelpSamples.Help("Get-VlanBridge.md", HelpSamples.MinimalPage);
 
         XDocument document = XDocument.Parse(MamlWriter.WriteToString([minimal, full]));
 
@@ -234,10 +227,13 @@ public sealed class MamlWriterTests
     }
 
     private static XDocument Render(string page) =>
-        XDocument.Parse(MamlWriter.WriteToString([MarkdownHelpParser.Parse(HelpSamples.FullPagePath, page)]));
+        XDocument.Parse(MamlWriter.WriteToString([HelpSamples.Help(HelpSamples.FullPagePath, page)]));
 
     private static XElement Command(XDocument document) =>
         Assert.Single(document.Root!.Elements(_command + "command"));
+
+    private static XElement SyntaxParameter(XElement syntaxItem, string name) =>
+        syntaxItem.Elements(_command + "parameter").Single(p => (string?)p.Element(_maml + "name") == name);
 
     private static IEnumerable<string?> SyntaxNames(XElement syntaxItem) =>
         syntaxItem.Elements(_command + "parameter").Select(p => (string?)p.Element(_maml + "name"));

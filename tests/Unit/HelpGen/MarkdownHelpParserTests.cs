@@ -12,11 +12,9 @@ public sealed class MarkdownHelpParserTests
     [Fact]
     public void FullPageHeaderAndProse()
     {
-        CommandHelp help = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, HelpSamples.FullPage);
+        HelpPage help = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, HelpSamples.FullPage);
 
         Assert.Equal("New-VlanBridge", help.Name);
-        Assert.Equal("New", help.Verb);
-        Assert.Equal("VlanBridge", help.Noun);
         Assert.Equal("Creates a Linux bridge for a virtual LAN.", help.Synopsis);
         string[] description =
         [
@@ -26,51 +24,47 @@ public sealed class MarkdownHelpParserTests
         Assert.Equal(description, help.Description);
     }
 
-    /// <summary>Every metadata key of every parameter is read.</summary>
+    /// <summary>The page keeps each parameter's description and default; the rest comes from the cmdlet.</summary>
     [Fact]
     public void FullPageParameters()
     {
-        CommandHelp help = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, HelpSamples.FullPage);
+        HelpPage help = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, HelpSamples.FullPage);
 
-        Assert.Equal(3, help.Parameters.Count);
-
-        ParameterHelp name = help.Parameters[0];
-        Assert.Equal("Name", name.Name);
-        Assert.Equal("String", name.TypeName);
-        Assert.False(name.Required);
-        Assert.Equal(0, name.Position);
-        Assert.Equal(PipelineInput.ByPropertyName, name.PipelineInput);
+        string[] names = ["Name", "Mtu", "Address", "Force", "Kind", "WhatIf", "Confirm"];
+        Assert.Equal(names, help.Parameters.Select(p => p.Name));
+        ParameterText name = help.Parameters[0];
         Assert.Equal("virtualnet0", name.DefaultValue);
-        Assert.True(name.InAllSets);
-        Assert.False(name.IsSwitch);
         Assert.Equal("The name of the bridge.", Assert.Single(name.Description));
+        Assert.Equal(HelpSamples.LineOf(HelpSamples.FullPage, "### -Name"), name.Line);
+        Assert.Null(help.Parameters[2].DefaultValue);
+        Assert.Equal("The address & prefix length, as in <address>/<length>.", Assert.Single(help.Parameters[2].Description));
+        Assert.Equal(2, help.Parameters[3].Description.Count);
+    }
 
-        ParameterHelp address = help.Parameters[1];
-        Assert.Equal("Address", address.Name);
-        Assert.True(address.Required);
-        Assert.Equal(1, address.Position);
-        Assert.Equal(PipelineInput.ByValue | PipelineInput.ByPropertyName, address.PipelineInput);
-        Assert.Null(address.DefaultValue);
-        Assert.Equal("Default", Assert.Single(address.ParameterSets));
+    /// <summary>
+    /// Markdig reads the structure: headings by level, fenced code, lists (as one paragraph of
+    /// items), lazy continuation lines, and a paragraph that only looks like a heading inside code.
+    /// </summary>
+    [Fact]
+    public void StructureIsReadByMarkdig()
+    {
+        string page = HelpSamples.ReplaceOnce(
+            HelpSamples.MinimalPage,
+            "Lists the bridges.",
+            "Lists `the` bridges,\nwrapped.\n\n* up ones\n* down\n  ones\n\n````text\n```\n## not a heading\n````");
 
-        ParameterHelp force = help.Parameters[2];
-        Assert.Equal("Force", force.Name);
-        Assert.True(force.IsSwitch);
-        Assert.Null(force.Position);
-        Assert.Equal(PipelineInput.None, force.PipelineInput);
-        string[] sets = ["Default", "Other"];
-        Assert.Equal(sets, force.ParameterSets);
-        Assert.Equal(2, force.Description.Count);
+        HelpPage help = MarkdownHelpParser.Parse("Get-VlanBridge.md", page);
 
-        string[] setNames = ["Default", "Other"];
-        Assert.Equal(setNames, help.ParameterSetNames);
+        string[] description = ["Lists `the` bridges, wrapped.", "* up ones\n* down ones", "```\n## not a heading"];
+        Assert.Equal(description, help.Description);
+        Assert.Equal(HelpSamples.LineOf(page, "## Parameters"), help.ParametersLine);
     }
 
     /// <summary>Examples keep their code verbatim, including lines that look like headings.</summary>
     [Fact]
     public void FullPageExamples()
     {
-        CommandHelp help = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, HelpSamples.FullPage);
+        HelpPage help = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, HelpSamples.FullPage);
 
         Assert.Equal(2, help.Examples.Count);
         ExampleHelp first = help.Examples[0];
@@ -90,7 +84,7 @@ public sealed class MarkdownHelpParserTests
     [Fact]
     public void FullPageTypesNotesAndLinks()
     {
-        CommandHelp help = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, HelpSamples.FullPage);
+        HelpPage help = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, HelpSamples.FullPage);
 
         TypeHelp input = Assert.Single(help.Inputs);
         Assert.Equal("VirtualLan.Bridge", input.TypeName);
@@ -105,19 +99,16 @@ public sealed class MarkdownHelpParserTests
         Assert.Equal("https://example.org/New-VlanBridge", help.RelatedLinks[1].Address);
     }
 
-    /// <summary>The optional sections may be left out, and a missing Sets line means every set.</summary>
+    /// <summary>The optional sections may be left out.</summary>
     [Fact]
     public void MinimalPage()
     {
-        CommandHelp help = MarkdownHelpParser.Parse("Get-VlanBridge.md", HelpSamples.MinimalPage);
+        HelpPage help = MarkdownHelpParser.Parse("Get-VlanBridge.md", HelpSamples.MinimalPage);
 
         Assert.Empty(help.Inputs);
         Assert.Empty(help.Notes);
         Assert.Empty(help.RelatedLinks);
-        ParameterHelp name = Assert.Single(help.Parameters);
-        Assert.True(name.InAllSets);
-        Assert.Equal("String[]", name.TypeName);
-        Assert.Empty(help.ParameterSetNames);
+        Assert.Equal("Names to get.", Assert.Single(Assert.Single(help.Parameters).Description));
     }
 
     /// <summary>A cmdlet without parameters has an empty Parameters section.</summary>
@@ -126,10 +117,10 @@ public sealed class MarkdownHelpParserTests
     {
         string page = HelpSamples.ReplaceOnce(
             HelpSamples.MinimalPage,
-            "### -Name\nType: String[]\nRequired: False\nPosition: 0\nPipeline: False\n\nNames to get.\n",
+            "### -Name\nNames to get.\n",
             string.Empty);
 
-        CommandHelp help = MarkdownHelpParser.Parse("Get-VlanBridge.md", page);
+        HelpPage help = MarkdownHelpParser.Parse("Get-VlanBridge.md", page);
 
         Assert.Empty(help.Parameters);
     }
@@ -140,26 +131,10 @@ public sealed class MarkdownHelpParserTests
     {
         string page = "\uFEFF" + HelpSamples.FullPage.Replace("\n", "\r\n", StringComparison.Ordinal);
 
-        CommandHelp help = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, page);
+        HelpPage help = MarkdownHelpParser.Parse(HelpSamples.FullPagePath, page);
 
         Assert.Equal("New-VlanBridge", help.Name);
         Assert.DoesNotContain('\r', help.Examples[0].Code);
-    }
-
-    /// <summary>WhatIf and Confirm are documented on the page because Get-Help does not add them.</summary>
-    [Fact]
-    public void WhatIfAndConfirmAreAccepted()
-    {
-        string page = HelpSamples.ReplaceOnce(
-            HelpSamples.MinimalPage,
-            "## Examples",
-            "### -WhatIf\nType: SwitchParameter\nRequired: False\nPosition: Named\nPipeline: False\n\nShows what would happen.\n\n"
-            + "### -Confirm\nType: SwitchParameter\nRequired: False\nPosition: Named\nPipeline: False\n\nAsks first.\n\n## Examples");
-
-        CommandHelp help = MarkdownHelpParser.Parse("Get-VlanBridge.md", page);
-
-        string[] names = ["Name", "WhatIf", "Confirm"];
-        Assert.Equal(names, help.Parameters.Select(p => p.Name));
     }
 
     /// <summary>List items inside a paragraph keep their own lines.</summary>
@@ -171,7 +146,7 @@ public sealed class MarkdownHelpParserTests
             "Lists the bridges.",
             "Lists the bridges:\n- up ones\n- down ones\nand nothing else.");
 
-        CommandHelp help = MarkdownHelpParser.Parse("Get-VlanBridge.md", page);
+        HelpPage help = MarkdownHelpParser.Parse("Get-VlanBridge.md", page);
 
         Assert.Equal("Lists the bridges:\n- up ones\n- down ones and nothing else.", Assert.Single(help.Description));
     }

@@ -13,8 +13,8 @@ public sealed class RealHelpPagesTests
     private static readonly string[] _helpFolderParts = ["src", "VirtualLan.PowerShell", "Help"];
 
     /// <summary>
-    /// Every page in src/VirtualLan.PowerShell/Help parses, and together they render to a MAML
-    /// document with one command per page. An empty folder fails the test instead of passing it.
+    /// Every page in src/VirtualLan.PowerShell/Help parses and matches its cmdlet, and together
+    /// they render to a MAML document with one command per page and a page per cmdlet. An empty folder fails the test instead of passing it.
     /// </summary>
     [Fact]
     public void EveryRealPageParses()
@@ -25,13 +25,15 @@ public sealed class RealHelpPagesTests
         Assert.True(pages.Count > 0, $"The help folder {folder} has no Verb-Noun.md pages.");
 
         var errors = new List<string>();
-        byte[]? maml = HelpPages.Convert(pages, errors);
+        IReadOnlyList<CmdletInfo> cmdlets = CmdletReader.Read(typeof(VirtualLan.Commands.NewVlanBridgeCommand).Assembly.Location, []);
+        byte[]? maml = HelpPages.Convert(pages, cmdlets, errors);
 
         Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
         Assert.NotNull(maml);
         using var stream = new MemoryStream(maml);
         XDocument document = XDocument.Load(stream);
         Assert.Equal(pages.Count, document.Root!.Elements().Count());
+        Assert.Equal(cmdlets.Count, pages.Count);
     }
 
     /// <summary>The search finds the help folder from a build output folder deep inside the repository.</summary>
