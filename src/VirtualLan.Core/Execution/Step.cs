@@ -143,11 +143,24 @@ public sealed class Step
     /// </summary>
     public string? WhenFailing { get; private init; }
 
+    /// <summary>
+    /// Gets the typed operation the step was made from (an <c>IpOperation</c> or <c>RuleOperation</c>),
+    /// or null for a step written as a command line. A backend that does not run command lines (netlink)
+    /// runs the operation; -WhatIf and -Verbose show <see cref="Command"/> either way.
+    /// </summary>
+    public object? Operation { get; private init; }
+
+    /// <summary>Returns a copy of this step that carries the typed operation it was made from.</summary>
+    /// <param name="operation">The operation.</param>
+    /// <returns>The step.</returns>
+    public Step Carrying(object operation) =>
+        new(Description, Channel, Namespace, Table, Arguments, Command, _undo, IsDone) { WhenFailing = WhenFailing, Operation = operation };
+
     /// <summary>Returns a copy of this step whose failure is tolerated and reported with the given text.</summary>
     /// <param name="warning">What to tell the user when it fails.</param>
     /// <returns>The step.</returns>
     public Step Tolerating(string warning) =>
-        new(Description, Channel, Namespace, Table, Arguments, Command, _undo, IsDone) { WhenFailing = warning };
+        new(Description, Channel, Namespace, Table, Arguments, Command, _undo, IsDone) { WhenFailing = warning, Operation = Operation };
 
     /// <summary>
     /// Gets what the undo cannot give back, when undoing the step cannot make things exactly as they
@@ -166,7 +179,7 @@ public sealed class Step
     public Step WithUndo(IReadOnlyList<CommandLine> undo, string? loses = null)
     {
         ArgumentNullException.ThrowIfNull(undo);
-        return new(Description, Channel, Namespace, Table, Arguments, Command, Fixed(undo, loses), IsDone) { WhenFailing = WhenFailing };
+        return new(Description, Channel, Namespace, Table, Arguments, Command, Fixed(undo, loses), IsDone) { WhenFailing = WhenFailing, Operation = Operation };
     }
 
     /// <summary>
@@ -179,7 +192,7 @@ public sealed class Step
     public Step WithUndo(Func<(IReadOnlyList<CommandLine> Commands, string? Loses)> undo)
     {
         ArgumentNullException.ThrowIfNull(undo);
-        return new(Description, Channel, Namespace, Table, Arguments, Command, new Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)>(undo), IsDone) { WhenFailing = WhenFailing };
+        return new(Description, Channel, Namespace, Table, Arguments, Command, new Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)>(undo), IsDone) { WhenFailing = WhenFailing, Operation = Operation };
     }
 
     /// <inheritdoc />

@@ -1,6 +1,7 @@
 using System.Globalization;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
+using VirtualLan.Operations;
 
 namespace VirtualLan.Planning;
 
@@ -51,43 +52,22 @@ public sealed class BridgeService
                 $"The address {request.Address.Address} is already on the link '{holder.Name}' in {_host.DisplayName}. Choose another -Address, or remove it from '{holder.Name}' first.");
         }
 
+        var at = NetNamespace.From(ns);
         var steps = new List<Step>();
         if (existing is null)
         {
             // A fixed MAC keeps the bridge's address stable as ports come and go (the kernel would
             // otherwise take the lowest port's), derived from the name so re-creating gives the same.
-            var add = new List<string> { "link", "add", "name", name, "address", StableMac(_host.Sandbox + "/" + name) };
-            if (request.Mtu is int mtu)
-            {
-                add.AddRange(new[] { "mtu", mtu.ToString(CultureInfo.InvariantCulture) });
-            }
-
-            add.AddRange(new[] { "type", "bridge" });
-            steps.Add(Step.Link($"Create the bridge {name}", ns, add.ToArray(), new[] { "link", "del", name }, s => s.Links(ns).Link(name) is not null));
+            steps.Add(new CreateBridge(at, name, StableMac(_host.Sandbox + "/" + name), request.Mtu).ToStep($"Create the bridge {name}"));
         }
         else
         {
             steps.AddRange(Reconcile(existing, request));
         }
 
-        steps.Add(Step.Link(
-            $"Mark {name} as VirtualLan's",
-            ns,
-            new[] { "link", "set", "dev", name, "alias", Marker },
-            existing is null ? null : new[] { "link", "set", "dev", name, "alias", existing.Alias ?? string.Empty },
-            s => s.Links(ns).Link(name)?.Alias == Marker));
-        steps.Add(Step.Link(
-            $"Give the host {address} on {name}",
-            ns,
-            new[] { "addr", "add", address, "dev", name },
-            new[] { "addr", "del", address, "dev", name },
-            s => s.Links(ns).Link(name)?.Addresses.Contains(request.Address) == true));
-        steps.Add(Step.Link(
-            $"Bring {name} up",
-            ns,
-            new[] { "link", "set", "dev", name, "up" },
-            new[] { "link", "set", "dev", name, "down" },
-            s => s.Links(ns).Link(name)?.IsUp == true));
+        steps.Add(new SetAlias(at, name, Marker, existing is null ? null : existing.Alias ?? string.Empty).ToStep($"Mark {name} as VirtualLan's"));
+        steps.Add(new AddAddress(at, name, request.Address).ToStep($"Give the host {address} on {name}"));
+        steps.Add(new SetLinkState(at, name).ToStep($"Bring {name} up"));
         return new Plan($"Create bridge {name} with {address}", $"{name} in {_host.DisplayName}", steps);
     }
 
@@ -124,7 +104,7 @@ public sealed class BridgeService
         // Deleting the bridge removes its addresses and unplugs its ports in one kernel operation;
         // the ports themselves belong to the appliances and stay.
         // The undo makes it again with its MAC, MTU, alias, addresses and routes, and plugs the ports back in.
-        var step = Step.Link($"Delete the bridge {name}", ns, new[] { "link", "del", name }, null, s => s.Links(ns).Link(name) is null)
+        var step = new DeleteLink(NetNamespace.From(ns), name).ToStep($"Delete the bridge {name}")
             .WithUndo(() => (Restore.Bridge(state, ns, link), null));
         return new Plan($"Remove bridge {name}", $"{name} in {_host.DisplayName}", BridgeFirewall.PlanRemove(ns, name, state).Append(step));
     }
@@ -192,26 +172,15 @@ public sealed class BridgeService
                 $"The bridge '{name}' already exists in {_host.DisplayName} with other settings: {string.Join(" and ", differences)}. Add -Force to reconfigure it, or choose another -Name.");
         }
 
+        var at = NetNamespace.From(ns);
         foreach (var other in others)
         {
-            var text = other.ToString();
-            yield return Step.Link(
-                $"Remove the address {text} from {name}",
-                ns,
-                new[] { "addr", "del", text, "dev", name },
-                new[] { "addr", "add", text, "dev", name },
-                s => s.Links(ns).Link(name)?.Addresses.Contains(other) == false);
+            yield return new DeleteAddress(at, name, other).ToStep($"Remove the address {other} from {name}");
         }
 
         if (mtuDiffers)
         {
-            var mtu = request.Mtu!.Value.ToString(CultureInfo.InvariantCulture);
-            yield return Step.Link(
-                $"Set the MTU of {name} to {mtu}",
-                ns,
-                new[] { "link", "set", "dev", name, "mtu", mtu },
-                new[] { "link", "set", "dev", name, "mtu", existing.Mtu.ToString(CultureInfo.InvariantCulture) },
-                s => s.Links(ns).Link(name)?.Mtu == request.Mtu);
+            yield return new SetMtu(at, name, request.Mtu!.Value, existing.Mtu).ToStep($"Set the MTU of {name} to {request.Mtu.Value.ToString(CultureInfo.InvariantCulture)}");
         }
     }
 
