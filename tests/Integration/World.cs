@@ -88,10 +88,11 @@ internal sealed class World : IDisposable
     }
 
     /// <summary>Sends a message from a namespace and returns the server's answer, or null when none came.</summary>
-    public static string? Send(string ns, string protocol, string host, int port, string message, int sourcePort = 0)
+    /// <remarks>With <paramref name="sourceAddress"/> the message leaves from that address, which the namespace must hold (to forge a source).</remarks>
+    public static string? Send(string ns, string protocol, string host, int port, string message, int sourcePort = 0, string? sourceAddress = null)
     {
-        var (code, output, _) = Kernel.Run(Kernel.In(
-            ns, "dotnet", NetProbe, "send", protocol, host, port.ToString(System.Globalization.CultureInfo.InvariantCulture), message, sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var arguments = new[] { "send", protocol, host, port.ToString(System.Globalization.CultureInfo.InvariantCulture), message, sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var (code, output, _) = Kernel.Run(Kernel.In(ns, new[] { "dotnet", NetProbe }.Concat(arguments).Concat(sourceAddress is null ? Array.Empty<string>() : new[] { sourceAddress }).ToArray()));
         return code == 0 ? output.Trim() : null;
     }
 

@@ -42,6 +42,7 @@ Describe 'Add-VlanRouterNamespace' -Skip:$notRoot {
         $router.GatewayAddress.ToString() | Should -Be '172.24.0.254'
         $router.UplinkAddress.ToString() | Should -Be '198.51.100.2/24'
         $router.ForwardPolicy | Should -Be 'DROP'
+        $router.InputPolicy | Should -Be 'DROP'
         ip netns exec "$sandbox.router" iptables -S FORWARD | Should -Contain '-P FORWARD DROP'
     }
 

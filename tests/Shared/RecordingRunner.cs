@@ -52,7 +52,7 @@ internal sealed class RecordingRunner : ICommandRunner
     public static bool IsRead(CommandLine command)
     {
         var words = command.Arguments.Prepend(command.Program).ToArray();
-        return words.Contains("-json") || words.Contains("pids") || words.Contains("iptables-save") || words.Contains("inspect")
+        return words.Contains("-json") || words.Contains("pids") || words.Contains("iptables-save") || words.Contains("ip6tables-save") || words.Contains("inspect")
             || (words.Contains("sysctl") && words.Contains("-n")) || (words.Contains("conntrack") && words.Contains("-L"));
     }
 
@@ -86,7 +86,7 @@ internal sealed class RecordingRunner : ICommandRunner
         }
 
         var lines = standardInput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
-        var isRestore = command.Arguments.Contains("iptables-restore") || command.Program == "iptables-restore";
+        var isRestore = command.Arguments.Prepend(command.Program).Any(a => a is "iptables-restore" or "ip6tables-restore");
         var changeLines = isRestore ? lines.Where(l => !l.StartsWith('*') && l != "COMMIT").ToList() : lines;
         var index = FailAtChange - _changes - 1;
         _changes += changeLines.Count;

@@ -24,6 +24,7 @@ public class BridgeServiceTests
             {
                 "ip link add name virtualnet0 address 02:58:b9:0a:45:b7 type bridge",
                 "ip link set dev virtualnet0 alias virtuallan:bridge",
+                "sysctl -qw net/ipv6/conf/virtualnet0/accept_ra=0",
                 "ip addr add 172.24.0.1/16 dev virtualnet0",
                 "ip link set dev virtualnet0 up",
             },
@@ -36,7 +37,7 @@ public class BridgeServiceTests
     {
         var runner = new FakeRunner("[]", "[{\"name\":\"lab\"}]");
         var plan = new BridgeService(NetworkHost.InSandbox("lab")).PlanNew(BridgeRequest.Create("br0", "10.0.0.1/24", 9000, false), new KernelState(runner));
-        Assert.All(plan.Steps, s => Assert.StartsWith("ip -n lab ", s.Command.ToString(), StringComparison.Ordinal));
+        Assert.All(plan.Steps, s => Assert.StartsWith(s.Channel == StepChannel.Link ? "ip -n lab " : "ip netns exec lab ", s.Command.ToString(), StringComparison.Ordinal));
         Assert.Equal($"ip -n lab link add name br0 address {BridgeService.StableMac("lab/br0")} mtu 9000 type bridge", plan.Steps[0].Command.ToString());
         Assert.NotEqual(BridgeService.StableMac("lab/br0"), BridgeService.StableMac("/br0"));
         Assert.Matches("^02(:[0-9a-f]{2}){5}$", BridgeService.StableMac("/br0"));

@@ -24,11 +24,12 @@ public class CmdletTests
         Assert.Empty(output);
         Assert.Empty(runner.Changes);
         var text = string.Join("\n", session.Host.Lines);
-        Assert.StartsWith("What if: Create bridge virtualnet0 with 172.24.0.1/16 in host by running 4 command(s):", text, StringComparison.Ordinal);
+        Assert.StartsWith("What if: Create bridge virtualnet0 with 172.24.0.1/16 in host by running 5 command(s):", text, StringComparison.Ordinal);
         foreach (var command in new[]
         {
             "ip link add name virtualnet0 address 02:58:b9:0a:45:b7 type bridge",
             "ip link set dev virtualnet0 alias virtuallan:bridge",
+            "sysctl -qw net/ipv6/conf/virtualnet0/accept_ra=0",
             "ip addr add 172.24.0.1/16 dev virtualnet0",
             "ip link set dev virtualnet0 up",
         })
@@ -53,9 +54,9 @@ public class CmdletTests
         var (session, runner) = Open();
         using var _ = session;
         session.Invoke("New-VlanBridge -Verbose");
-        Assert.Equal(4, runner.Changes.Count);
-        Assert.Equal(runner.Changes, session.Verbose.Where(v => v.StartsWith("ip ", StringComparison.Ordinal)));
-        Assert.Contains("4 command(s) run", session.Verbose[^1], StringComparison.Ordinal);
+        Assert.Equal(5, runner.Changes.Count);
+        Assert.Equal(runner.Changes, session.Verbose.Where(v => v.StartsWith("ip ", StringComparison.Ordinal) || v.StartsWith("sysctl ", StringComparison.Ordinal)));
+        Assert.Contains("5 command(s) run", session.Verbose[^1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,6 +27,24 @@ public class HostNatServiceTests
     }
 
     [Fact]
+    public void Enabling_lets_into_the_LAN_only_answers_from_the_uplink_whatever_the_FORWARD_policy()
+    {
+        var (service, state) = Machine();
+        var guard = service.PlanEnable("virtualnet0", "uplink0", state).Steps.Where(s => s.Table == "mangle").Select(s => RestoreInput.Line(s.Arguments)).ToArray();
+        Assert.Equal(
+            new[]
+            {
+                "-N VLAN-HOSTNAT-GUARD",
+                "-A FORWARD -m comment --comment \"virtuallan:hostnat\" -j VLAN-HOSTNAT-GUARD",
+                "-A VLAN-HOSTNAT-GUARD -i uplink0 -o virtualnet0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"virtuallan:hostnat/virtualnet0\" -j RETURN",
+                "-A VLAN-HOSTNAT-GUARD ! -i virtualnet0 -o virtualnet0 -m comment --comment \"virtuallan:hostnat/virtualnet0\" -j DROP",
+                "-A VLAN-HOSTNAT-GUARD -i virtualnet0 -o uplink0 -m comment --comment \"virtuallan:hostnat/virtualnet0\" -j RETURN",
+                "-A VLAN-HOSTNAT-GUARD -i virtualnet0 ! -o virtualnet0 -m comment --comment \"virtuallan:hostnat/virtualnet0\" -j DROP",
+            },
+            guard);
+    }
+
+    [Fact]
     public void The_rules_are_read_back_with_the_old_ip_forward()
     {
         var (service, state) = Machine(Saved, "1");

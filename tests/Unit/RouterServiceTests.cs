@@ -86,6 +86,74 @@ public class RouterServiceTests
     }
 
     [Fact]
+    public void The_router_itself_accepts_only_its_own_traffic_answers_and_pings_from_inside_then_the_users_chain()
+    {
+        var (service, state) = Machine();
+        var steps = service.PlanAdd(Request(), state).Steps;
+        var filter = steps.Where(s => s.Channel == StepChannel.Firewall && s.Table == "filter").Select(s => RestoreInput.Line(s.Arguments)).ToArray();
+        Assert.Contains("-P INPUT DROP", filter);
+        Assert.Contains("-N USER-INPUT", filter);
+        const string Owner = " -m comment --comment \"virtuallan:router/router\" ";
+        Assert.Equal(
+            new[]
+            {
+                "-A VLAN-INPUT -i lo" + Owner + "-j ACCEPT",
+                "-A VLAN-INPUT -m conntrack --ctstate RELATED,ESTABLISHED" + Owner + "-j ACCEPT",
+                "-A VLAN-INPUT -i lan0 -p icmp -m icmp --icmp-type 8" + Owner + "-j ACCEPT",
+                "-A VLAN-INPUT -i host0 -p icmp -m icmp --icmp-type 8" + Owner + "-j ACCEPT",
+                "-A VLAN-INPUT" + Owner + "-j USER-INPUT",
+            },
+            filter.Where(l => l.StartsWith("-A VLAN-INPUT ", StringComparison.Ordinal)));
+
+        // A DHCP uplink also takes the server's answers.
+        var dhcp = service.PlanAdd(Request(dhcp: true), state).Steps.Select(s => RestoreInput.Line(s.Arguments));
+        Assert.Contains("-A VLAN-INPUT -i uplink0 -p udp -m udp --sport 67 --dport 68" + Owner + "-j ACCEPT", dhcp);
+    }
+
+    [Fact]
+    public void Packets_from_the_WAN_with_a_LAN_host_link_or_martian_source_are_dropped_in_raw()
+    {
+        var (service, state) = Machine();
+        var raw = service.PlanAdd(Request(), state).Steps.Where(s => s.Table == "raw").Select(s => RestoreInput.Line(s.Arguments)).ToArray();
+        const string Owner = " -m comment --comment \"virtuallan:router/router\" ";
+        Assert.Contains("-A PREROUTING -i uplink0" + Owner + "-j VLAN-ANTISPOOF", raw);
+        foreach (var source in new[] { "172.24.0.0/16", "100.64.0.0/30", "0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4" })
+        {
+            Assert.Contains("-A VLAN-ANTISPOOF -s " + source + Owner + "-j DROP", raw);
+        }
+    }
+
+    [Fact]
+    public void IPv6_is_neither_forwarded_nor_configured_by_advertisements_in_the_router()
+    {
+        var (service, state) = Machine();
+        var steps = service.PlanAdd(Request(), state).Steps;
+        var hardening = steps.Single(s => s.Description.StartsWith("Harden", StringComparison.Ordinal)).Command.ToString();
+        Assert.Equal("ip netns exec router sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1 net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.all.forwarding=0", hardening);
+        var commands = steps.Select(s => s.Command.ToString()).ToList();
+        Assert.True(commands.IndexOf(hardening) < commands.IndexOf("ip link add router-br type veth peer name lan0 netns router"), "The defaults must be set before the router's links exist.");
+
+        var ipv6 = steps.Where(s => s.Channel == StepChannel.Firewall6).Select(s => RestoreInput.Line(s.Arguments)).ToArray();
+        Assert.Contains("-P FORWARD DROP", ipv6);
+        Assert.Contains("-P INPUT DROP", ipv6);
+        Assert.Contains("-A INPUT -m comment --comment \"virtuallan:router/router\" -j VLAN-INPUT", ipv6);
+        Assert.DoesNotContain(ipv6, l => l.Contains("--icmpv6-type 134", StringComparison.Ordinal));
+        Assert.All(steps.Where(s => s.Channel == StepChannel.Firewall6), s => Assert.StartsWith("ip netns exec router ip6tables -w -t filter ", s.Command.ToString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_default_host_link_skips_a_30_that_another_network_of_the_host_uses()
+    {
+        var (service, state) = Machine();
+        var plan = service.PlanAdd(Request(address: "100.64.0.2/23", uplinkGateway: "100.64.0.1"), state);
+        Assert.Contains("ip addr add 100.64.2.1/30 dev router-hl", plan.Steps.Select(s => s.Command.ToString()));
+        Assert.Equal("100.64.2.1/30", AliasRecord.Parse(plan.Steps.First(s => s.Description.StartsWith("Record the router", StringComparison.Ordinal)).Arguments[^1], "router")!["hostlink"]);
+
+        // Given on purpose, the same /30 is refused.
+        Assert.Equal(ErrorIds.SubnetOverlap, Assert.Throws<VlanException>(() => service.PlanAdd(Request(address: "100.64.0.2/23", uplinkGateway: "100.64.0.1", hostLink: "100.64.0.1/30"), state)).ErrorId);
+    }
+
+    [Fact]
     public void Dhcp_uses_the_installed_client_with_a_timeout_and_stops_it_on_undo()
     {
         var (service, state) = Machine(p => p == "udhcpc" ? "/usr/sbin/udhcpc" : null);

@@ -314,7 +314,7 @@ public sealed partial class PlanExecutor
             yield break;
         }
 
-        if (run[0].Channel != StepChannel.Firewall)
+        if (run[0].Channel is not (StepChannel.Firewall or StepChannel.Firewall6))
         {
             yield return run;
             yield break;
@@ -353,7 +353,7 @@ public sealed partial class PlanExecutor
             return RunIpBatch(group, state);
         }
 
-        var restore = NetworkHost.ExecIn(first.Namespace, "iptables-restore", new[] { "--noflush", "-w" });
+        var restore = NetworkHost.ExecIn(first.Namespace, first.Channel == StepChannel.Firewall6 ? "ip6tables-restore" : "iptables-restore", new[] { "--noflush", "-w" });
         var restored = _runner.Run(restore, RestoreInput.Render(group.Select(s => (s.Table!, s.Arguments))), CancellationToken.None);
 
         // iptables-restore commits a table atomically, and a group holds one table, so on failure

@@ -11,6 +11,9 @@ public enum StepChannel
     /// <summary>An iptables rule change; consecutive ones in the same namespace and table can go to one <c>iptables-restore --noflush</c>.</summary>
     Firewall,
 
+    /// <summary>An ip6tables rule change; consecutive ones in the same namespace and table can go to one <c>ip6tables-restore --noflush</c>.</summary>
+    Firewall6,
+
     /// <summary>Any other program; always run on its own.</summary>
     Program,
 }
@@ -105,15 +108,18 @@ public sealed class Step
     /// <param name="isDone">Tells that it is already in place.</param>
     /// <returns>The step.</returns>
     public static Step Firewall(string description, string? namespaceName, string table, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
-        new(
-            description,
-            StepChannel.Firewall,
-            namespaceName,
-            table,
-            arguments,
-            NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(arguments)),
-            Fixed(undo is null ? Array.Empty<CommandLine>() : new[] { NetworkHost.ExecIn(namespaceName, "iptables", new[] { "-w", "-t", table }.Concat(undo)) }),
-            isDone);
+        Rules(StepChannel.Firewall, "iptables", description, namespaceName, table, arguments, undo, isDone);
+
+    /// <summary>Creates an ip6tables step.</summary>
+    /// <param name="description">What it does.</param>
+    /// <param name="namespaceName">The namespace (null: the process's own).</param>
+    /// <param name="table">The table: filter, mangle or raw.</param>
+    /// <param name="arguments">The rule change, such as <c>-A CHAIN …</c>.</param>
+    /// <param name="undo">The rule change that reverses it, or null.</param>
+    /// <param name="isDone">Tells that it is already in place.</param>
+    /// <returns>The step.</returns>
+    public static Step Firewall6(string description, string? namespaceName, string table, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
+        Rules(StepChannel.Firewall6, "ip6tables", description, namespaceName, table, arguments, undo, isDone);
 
     /// <summary>Creates a step that runs a program.</summary>
     /// <param name="description">What it does.</param>
@@ -197,6 +203,17 @@ public sealed class Step
 
     /// <inheritdoc />
     public override string ToString() => Command.ToString();
+
+    private static Step Rules(StepChannel channel, string program, string description, string? namespaceName, string table, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
+        new(
+            description,
+            channel,
+            namespaceName,
+            table,
+            arguments,
+            NetworkHost.ExecIn(namespaceName, program, new[] { "-w", "-t", table }.Concat(arguments)),
+            Fixed(undo is null ? Array.Empty<CommandLine>() : new[] { NetworkHost.ExecIn(namespaceName, program, new[] { "-w", "-t", table }.Concat(undo)) }),
+            isDone);
 
     private static Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)> Fixed(IReadOnlyList<CommandLine> undo, string? loses = null) => new((undo, loses));
 }

@@ -11,6 +11,7 @@ public sealed class KernelState
     private readonly ICommandRunner _runner;
     private readonly Dictionary<string, NamespaceState> _namespaces = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FirewallState> _firewalls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FirewallState> _firewalls6 = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<RouteState>> _routes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _sysctls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<System.Net.IPAddress>> _neighbors = new(StringComparer.Ordinal);
@@ -66,6 +67,23 @@ public sealed class KernelState
         return state;
     }
 
+    /// <summary>Returns the ip6tables rules of a namespace (null: the process's own), reading them on first use.</summary>
+    /// <param name="namespaceName">The namespace.</param>
+    /// <returns>The rules; empty when the namespace does not exist.</returns>
+    public FirewallState Firewall6(string? namespaceName)
+    {
+        var key = namespaceName ?? string.Empty;
+        if (!_firewalls6.TryGetValue(key, out var state))
+        {
+            state = namespaceName is not null && !Exists(namespaceName)
+                ? FirewallState.Empty
+                : FirewallState.Parse(Read(NetworkHost.ExecIn(namespaceName, "ip6tables-save", Array.Empty<string>())));
+            _firewalls6[key] = state;
+        }
+
+        return state;
+    }
+
     /// <summary>Returns the IPv4 routes of the main table of a namespace (null: the process's own).</summary>
     /// <param name="namespaceName">The namespace.</param>
     /// <returns>The routes; empty when the namespace does not exist.</returns>
@@ -102,6 +120,35 @@ public sealed class KernelState
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// Returns several sysctls' values inside a namespace, reading those not yet known with one
+    /// <c>sysctl -n</c>; null when the namespace does not exist.
+    /// </summary>
+    /// <param name="namespaceName">The namespace (null: the process's own).</param>
+    /// <param name="keys">The keys, such as net.ipv4.conf.all.rp_filter.</param>
+    /// <returns>The values, in the order of the keys.</returns>
+    public IReadOnlyList<string>? Sysctls(string? namespaceName, IReadOnlyList<string> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (namespaceName is not null && !Exists(namespaceName))
+        {
+            return null;
+        }
+
+        var prefix = (namespaceName ?? string.Empty) + "/";
+        var missing = keys.Where(k => !_sysctls.ContainsKey(prefix + k)).Distinct(StringComparer.Ordinal).ToArray();
+        if (missing.Length > 0)
+        {
+            var values = Read(NetworkHost.ExecIn(namespaceName, "sysctl", new[] { "-n" }.Concat(missing))).Split('\n');
+            for (var i = 0; i < missing.Length; i++)
+            {
+                _sysctls[prefix + missing[i]] = i < values.Length ? values[i].Trim() : string.Empty;
+            }
+        }
+
+        return keys.Select(k => _sysctls[prefix + k]).ToArray();
     }
 
     /// <summary>
@@ -185,6 +232,7 @@ public sealed class KernelState
         _namespaceNames = null;
         _namespaces.Clear();
         _firewalls.Clear();
+        _firewalls6.Clear();
         _routes.Clear();
         _sysctls.Clear();
         _neighbors.Clear();

@@ -72,6 +72,9 @@ public sealed class Router
     /// <summary>Gets or initializes the policy of the router's FORWARD chain (DROP when healthy).</summary>
     public required string ForwardPolicy { get; init; }
 
+    /// <summary>Gets or initializes the policy of the router's INPUT chain (DROP: only what the module or your USER-INPUT chain accepts reaches the router itself).</summary>
+    public string InputPolicy { get; init; } = "ACCEPT";
+
     /// <summary>Gets or initializes the sandbox the router belongs to, or null for the machine.</summary>
     public string? Sandbox { get; init; }
 

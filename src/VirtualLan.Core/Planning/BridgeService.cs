@@ -66,6 +66,19 @@ public sealed class BridgeService
         }
 
         steps.Add(new SetAlias(at, name, Marker, existing is null ? null : existing.Alias ?? string.Empty).ToStep($"Mark {name} as VirtualLan's"));
+        if (Directory.Exists("/proc/sys/net/ipv6"))
+        {
+            // The LAN is the appliances' link: a router advertisement from one of them must not give
+            // the host an IPv6 default route or address. The setting goes with the bridge.
+            var acceptRa = $"net/ipv6/conf/{name}/accept_ra";
+            var before = existing is null ? null : state.Sysctl(ns, acceptRa);
+            steps.Add(Step.Program(
+                $"Ignore IPv6 router advertisements on {name}",
+                NetworkHost.ExecIn(ns, "sysctl", new[] { "-qw", acceptRa + "=0" }),
+                before is null or "0" ? null : NetworkHost.ExecIn(ns, "sysctl", new[] { "-qw", acceptRa + "=" + before }),
+                s => s.Links(ns).Link(name) is not null && s.Sysctl(ns, acceptRa) == "0"));
+        }
+
         steps.Add(new AddAddress(at, name, request.Address).ToStep($"Give the host {address} on {name}"));
         steps.Add(new SetLinkState(at, name).ToStep($"Bring {name} up"));
         return new Plan($"Create bridge {name} with {address}", $"{name} in {_host.DisplayName}", steps);

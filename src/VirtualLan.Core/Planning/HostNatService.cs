@@ -17,6 +17,13 @@ public sealed partial class HostNatService
     /// <summary>The module's chain in the host's filter table.</summary>
     public const string ForwardChain = "VLAN-HOSTNAT-FWD";
 
+    /// <summary>
+    /// The module's chain in the host's mangle table (hooked from FORWARD): what may not cross the
+    /// host to or from the LAN is dropped there, before the filter table, so neither the host's
+    /// FORWARD policy nor other programs' ACCEPT rules in filter FORWARD open the LAN.
+    /// </summary>
+    public const string GuardChain = "VLAN-HOSTNAT-GUARD";
+
     private readonly NetworkHost _host;
 
     /// <summary>Initializes a new instance of the <see cref="HostNatService"/> class.</summary>
@@ -68,6 +75,8 @@ public sealed partial class HostNatService
             Rule(h, "nat", Hook("nat")),
             Step.Firewall($"Create the chain {ForwardChain}", h, "filter", new[] { "-N", ForwardChain }, new[] { "-X", ForwardChain }, s => s.Firewall(h).HasChain("filter", ForwardChain)),
             Rule(h, "filter", Hook("filter")),
+            Step.Firewall($"Create the chain {GuardChain}", h, "mangle", new[] { "-N", GuardChain }, new[] { "-X", GuardChain }, s => s.Firewall(h).HasChain("mangle", GuardChain)),
+            Rule(h, "mangle", Hook("mangle")),
         };
         steps.AddRange(OwnedRules(bridgeName, lan, uplink, previous).Select(r => Rule(h, r.Table, r.Rule)));
         steps.Add(Step.Program(
@@ -139,10 +148,15 @@ public sealed partial class HostNatService
             }
         }
 
-        foreach (var table in new[] { "nat", "filter" })
+        foreach (var table in new[] { "nat", "filter", "mangle" })
         {
             // The chain and its jump go with the last bridge that uses them.
-            var chain = table == "nat" ? NatChain : ForwardChain;
+            var chain = Chain(table);
+            if (!firewall.HasChain(table, chain))
+            {
+                continue;
+            }
+
             var others = firewall.Rules(table).Count(l => l.StartsWith("-A " + chain + " ", StringComparison.Ordinal) && !l.Contains("\"" + Owner(bridgeName), StringComparison.Ordinal));
             if (others == 0)
             {
@@ -163,10 +177,10 @@ public sealed partial class HostNatService
         return new Plan($"Disable host NAT for {bridgeName}", $"{bridgeName} in {_host.DisplayName}", steps);
     }
 
+    private static string Chain(string table) => table switch { "nat" => NatChain, "mangle" => GuardChain, _ => ForwardChain };
+
     private static string[] Hook(string table) =>
-        table == "nat"
-            ? new[] { "-A", "POSTROUTING", "-m", "comment", "--comment", "virtuallan:hostnat", "-j", NatChain }
-            : new[] { "-A", "FORWARD", "-m", "comment", "--comment", "virtuallan:hostnat", "-j", ForwardChain };
+        new[] { "-A", table == "nat" ? "POSTROUTING" : "FORWARD", "-m", "comment", "--comment", "virtuallan:hostnat", "-j", Chain(table) };
 
     private static IEnumerable<(string Table, string[] Rule)> OwnedRules(string bridge, Ipv4Cidr lan, string uplink, string previous)
     {
@@ -174,6 +188,13 @@ public sealed partial class HostNatService
         yield return ("nat", new[] { "-A", NatChain, "-s", lan.Network.ToString(), "-o", uplink, "-m", "comment", "--comment", $"{owner} ip_forward={previous}", "-j", "MASQUERADE" });
         yield return ("filter", new[] { "-A", ForwardChain, "-i", bridge, "-o", uplink, "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
         yield return ("filter", new[] { "-A", ForwardChain, "-i", uplink, "-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
+
+        // Into the LAN only the answers from the uplink; out of it only to the uplink (and, with
+        // bridge netfilter, within it). Everything else crossing the host to or from the LAN is dropped.
+        yield return ("mangle", new[] { "-A", GuardChain, "-i", uplink, "-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-m", "comment", "--comment", owner, "-j", "RETURN" });
+        yield return ("mangle", new[] { "-A", GuardChain, "!", "-i", bridge, "-o", bridge, "-m", "comment", "--comment", owner, "-j", "DROP" });
+        yield return ("mangle", new[] { "-A", GuardChain, "-i", bridge, "-o", uplink, "-m", "comment", "--comment", owner, "-j", "RETURN" });
+        yield return ("mangle", new[] { "-A", GuardChain, "-i", bridge, "!", "-o", bridge, "-m", "comment", "--comment", owner, "-j", "DROP" });
     }
 
     private static Step Rule(string? ns, string table, string[] append)

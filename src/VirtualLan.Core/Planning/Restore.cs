@@ -141,8 +141,17 @@ internal static class Restore
     /// <param name="state">The state before the deletion.</param>
     /// <param name="ns">The namespace.</param>
     /// <returns>The commands, in order.</returns>
-    public static IReadOnlyList<CommandLine> Namespace(KernelState state, string ns)
+    public static IReadOnlyList<CommandLine> Namespace(KernelState state, string ns) => Namespace(state, ns, Array.Empty<string>());
+
+    /// <summary>The commands that make a deleted namespace again with lo, forwarding, the given sysctls and its IPv4 and IPv6 rules.</summary>
+    /// <param name="state">The kernel's state before the deletion.</param>
+    /// <param name="ns">The namespace.</param>
+    /// <param name="sysctls">Further sysctls of the namespace to set back to the values they had.</param>
+    /// <returns>The commands.</returns>
+    public static IReadOnlyList<CommandLine> Namespace(KernelState state, string ns, IReadOnlyList<string> sysctls)
     {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(sysctls);
         var commands = new List<CommandLine> { new("ip", "netns", "add", ns) };
         if (state.Links(ns).Link("lo") is { } lo)
         {
@@ -165,7 +174,17 @@ internal static class Restore
             commands.Add(NetworkHost.ExecIn(ns, "sysctl", new[] { "-qw", "net.ipv4.ip_forward=" + forward }));
         }
 
+        if (sysctls.Count > 0 && state.Sysctls(ns, sysctls) is { } values)
+        {
+            commands.Add(NetworkHost.ExecIn(ns, "sysctl", new[] { "-qw" }.Concat(sysctls.Select((k, i) => k + "=" + values[i]))));
+        }
+
         commands.AddRange(Firewall(ns, state.Firewall(ns)));
+        if (sysctls.Any(k => k.StartsWith("net.ipv6.", StringComparison.Ordinal)))
+        {
+            commands.AddRange(Firewall(ns, state.Firewall6(ns), "ip6tables"));
+        }
+
         return commands;
     }
 
@@ -173,8 +192,16 @@ internal static class Restore
     /// <param name="ns">The namespace.</param>
     /// <param name="firewall">The rule set.</param>
     /// <returns>The commands.</returns>
-    public static IEnumerable<CommandLine> Firewall(string? ns, FirewallState firewall)
+    public static IEnumerable<CommandLine> Firewall(string? ns, FirewallState firewall) => Firewall(ns, firewall, "iptables");
+
+    /// <summary>The commands that rebuild a rule set in an empty namespace with iptables or ip6tables.</summary>
+    /// <param name="ns">The namespace.</param>
+    /// <param name="firewall">The rule set.</param>
+    /// <param name="program">iptables or ip6tables.</param>
+    /// <returns>The commands.</returns>
+    public static IEnumerable<CommandLine> Firewall(string? ns, FirewallState firewall, string program)
     {
+        ArgumentNullException.ThrowIfNull(firewall);
         foreach (var table in firewall.Tables)
         {
             IEnumerable<string> Iptables(params string[] arguments) => new[] { "-w", "-t", table }.Concat(arguments);
@@ -182,17 +209,17 @@ internal static class Restore
             {
                 if (policy == "-")
                 {
-                    yield return NetworkHost.ExecIn(ns, "iptables", Iptables("-N", chain));
+                    yield return NetworkHost.ExecIn(ns, program, Iptables("-N", chain));
                 }
                 else if (policy != "ACCEPT")
                 {
-                    yield return NetworkHost.ExecIn(ns, "iptables", Iptables("-P", chain, policy));
+                    yield return NetworkHost.ExecIn(ns, program, Iptables("-P", chain, policy));
                 }
             }
 
             foreach (var rule in firewall.Rules(table))
             {
-                yield return NetworkHost.ExecIn(ns, "iptables", Iptables().Concat(RestoreInput.Split(rule)));
+                yield return NetworkHost.ExecIn(ns, program, Iptables().Concat(RestoreInput.Split(rule)));
             }
         }
     }

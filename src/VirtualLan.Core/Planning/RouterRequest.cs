@@ -43,6 +43,9 @@ public sealed class RouterRequest
     /// <summary>Gets the host's address on the host ↔ router link.</summary>
     public required Ipv4Cidr HostLink { get; init; }
 
+    /// <summary>Gets a value indicating whether -HostLink was left out: the router then takes the first free /30 from <see cref="DefaultHostLink"/> on (or keeps the one it has).</summary>
+    public bool HostLinkIsDefault { get; init; }
+
     /// <summary>Gets a value indicating whether the host's default route goes through the router.</summary>
     public required bool RouteHostTraffic { get; init; }
 
@@ -97,6 +100,7 @@ public sealed class RouterRequest
             UplinkAddress = uplinkAddress is null ? null : ParseHostAddress(uplinkAddress, "UplinkAddress"),
             UplinkGateway = uplinkGateway is null ? null : ParseAddress(uplinkGateway, "UplinkGateway"),
             HostLink = link,
+            HostLinkIsDefault = hostLink is null,
             RouteHostTraffic = routeHostTraffic,
         };
     }

@@ -24,6 +24,46 @@ public sealed class RouterService
     /// <summary>The module's chain in the router's nat table.</summary>
     public const string PostroutingChain = "VLAN-POSTROUTING";
 
+    /// <summary>The module's chain for packets to the router itself (filter INPUT, IPv4 and IPv6); what it does not accept falls to the DROP policy.</summary>
+    public const string InputChain = "VLAN-INPUT";
+
+    /// <summary>
+    /// The user's chain for packets to the router itself (filter, IPv4 and IPv6): the module makes it
+    /// empty, jumps to it at the end of <see cref="InputChain"/> and never changes it, so rules the
+    /// user appends there (<c>ip netns exec router iptables -A USER-INPUT -p tcp --dport 22 -j ACCEPT</c>) open more.
+    /// </summary>
+    public const string UserInputChain = "USER-INPUT";
+
+    /// <summary>The module's chain in the router's raw table: sources that cannot come from the WAN are dropped there.</summary>
+    public const string AntiSpoofChain = "VLAN-ANTISPOOF";
+
+    /// <summary>The first default host ↔ router link; each further router takes the next free /30 after it.</summary>
+    private static readonly Ipv4Cidr FirstHostLink = Ipv4Cidr.Parse(RouterRequest.DefaultHostLink);
+
+    /// <summary>
+    /// Sources no packet from the WAN may carry, whatever the uplink's network: "this network",
+    /// loopback, multicast and the reserved 240/4 (with the limited broadcast).
+    /// </summary>
+    private static readonly string[] Martians = { "0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4" };
+
+    /// <summary>
+    /// The kernel settings of the router namespace besides forwarding, set before any of its links
+    /// exists so that each link takes them from the namespace's defaults: strict reverse-path
+    /// filtering, and no IPv6 router advertisements or IPv6 forwarding until the module manages IPv6.
+    /// </summary>
+    private static readonly (string Key, string Value)[] Ipv4Hardening =
+    {
+        ("net.ipv4.conf.all.rp_filter", "1"),
+        ("net.ipv4.conf.default.rp_filter", "1"),
+    };
+
+    private static readonly (string Key, string Value)[] Ipv6Hardening =
+    {
+        ("net.ipv6.conf.all.accept_ra", "0"),
+        ("net.ipv6.conf.default.accept_ra", "0"),
+        ("net.ipv6.conf.all.forwarding", "0"),
+    };
+
     private readonly NetworkHost _host;
     private readonly Func<string, string?> _locate;
     private readonly Func<string, bool> _exists;
@@ -114,7 +154,7 @@ public sealed class RouterService
         {
             // A router of this name exists: it must be the same one, and then the plan only fills gaps.
             if (existing["bridge"] != request.Bridge || existing["uplink"] != request.Uplink || existing["gw"] != gateway.ToString()
-                || existing["hostlink"] != request.HostLink.ToString() || existing["mode"] != request.Mode.ToString())
+                || (!request.HostLinkIsDefault && existing["hostlink"] != request.HostLink.ToString()) || existing["mode"] != request.Mode.ToString())
             {
                 throw new VlanException(
                     ErrorIds.RouterConflict,
@@ -162,16 +202,21 @@ public sealed class RouterService
                 $"The uplink '{request.Uplink}' has no IPv4 address to move into the router. Add -Dhcp to get one from your network, or -UplinkAddress and -UplinkGateway to set one.");
         }
 
-        CheckAddresses(request, lan, gateway, uplinkAddresses, hostLinks, existing is not null);
+        // The default host link is the first /30 from 100.64.0.1/30 on that no other link, route or
+        // network of this router uses, so that two routers never share one; a router that exists keeps its own.
+        var hostLink = !request.HostLinkIsDefault ? request.HostLink
+            : existing?["hostlink"] is { Length: > 0 } kept ? Ipv4Cidr.Parse(kept)
+            : FreeHostLink(request, lan, uplinkAddresses, state);
+        CheckAddresses(request, hostLink, lan, gateway, uplinkAddresses, hostLinks, existing is not null);
         var dhcpClient = request.Mode == UplinkMode.Dhcp ? existing?["client"] ?? DhcpClients.Choose(_exists, _locate) : null;
-        var peer = HostLinkPeer(request.HostLink);
+        var peer = HostLinkPeer(hostLink);
         var record = new AliasRecord("router", new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["bridge"] = request.Bridge,
             ["client"] = dhcpClient ?? string.Empty,
             ["gw"] = gateway.ToString(),
             ["host"] = _host.Sandbox ?? string.Empty,
-            ["hostlink"] = request.HostLink.ToString(),
+            ["hostlink"] = hostLink.ToString(),
             ["mode"] = request.Mode.ToString(),
             ["uplink"] = request.Uplink,
         });
@@ -185,7 +230,19 @@ public sealed class RouterService
             NetworkHost.ExecIn(r, "sysctl", new[] { "-qw", "net.ipv4.ip_forward=1" }),
             null,
             s => s.Sysctl(r, "net.ipv4.ip_forward") == "1"));
-        steps.AddRange(FirewallSteps(request.Name, r, request.Uplink));
+        var ipv6 = _exists("/proc/sys/net/ipv6");
+        var hardening = ipv6 ? Ipv4Hardening.Concat(Ipv6Hardening).ToArray() : Ipv4Hardening;
+        steps.Add(Step.Program(
+            $"Harden {r}: strict reverse-path filtering{(ipv6 ? ", no IPv6 router advertisements nor IPv6 forwarding" : string.Empty)}",
+            NetworkHost.ExecIn(r, "sysctl", new[] { "-qw" }.Concat(hardening.Select(x => $"{x.Key}={x.Value}"))),
+            null,
+            s => s.Sysctls(r, hardening.Select(x => x.Key).ToArray())?.SequenceEqual(hardening.Select(x => x.Value)) == true));
+        steps.AddRange(FirewallSteps(request.Name, r, request.Uplink, lan.Network, hostLink.Network, request.Mode == UplinkMode.Dhcp));
+        if (ipv6)
+        {
+            steps.AddRange(Firewall6Steps(request.Name, r));
+        }
+
 
         // The LAN leg (seed: vnetveth0 on the bridge, vnetveth1 in the router with the gateway address).
         var lanCidr = Ipv4Cidr.Parse($"{gateway}/{lan.PrefixLength}");
@@ -195,10 +252,10 @@ public sealed class RouterService
         steps.Add(UpStep(r, LanInterface));
 
         // The host ↔ router link (seed: router_veth0 in the host, router_veth1 in the router).
-        var peerCidr = Ipv4Cidr.Parse($"{peer}/{request.HostLink.PrefixLength}");
+        var peerCidr = Ipv4Cidr.Parse($"{peer}/{hostLink.PrefixLength}");
         steps.Add(Step.Link($"Create the host ↔ router link {request.HostInterface} ↔ {HostLinkInterface}", h, new[] { "link", "add", request.HostInterface, "type", "veth", "peer", "name", HostLinkInterface, "netns", r }, new[] { "link", "del", request.HostInterface }, s => s.Links(h).Link(request.HostInterface) is not null));
         steps.Add(Step.Link($"Record the router's settings on {request.HostInterface}", h, new[] { "link", "set", "dev", request.HostInterface, "alias", record.ToString() }, null, s => s.Links(h).Link(request.HostInterface)?.Alias == record.ToString()));
-        steps.Add(AddressStep(h, request.HostInterface, request.HostLink));
+        steps.Add(AddressStep(h, request.HostInterface, hostLink));
         steps.Add(UpStep(h, request.HostInterface));
         steps.Add(AddressStep(r, HostLinkInterface, peerCidr));
         steps.Add(UpStep(r, HostLinkInterface));
@@ -369,7 +426,7 @@ public sealed class RouterService
         // the links come back with the undo of the steps above.
         var others = state.Links(r).Links.Where(l => l.Name != "lo" && l.Name != router.Uplink && l.Name != LanInterface && l.Name != HostLinkInterface).Select(l => l.Name).ToArray();
         steps.Add(Step.Program($"Delete the namespace {r}", new CommandLine("ip", "netns", "delete", r), null, s => !s.NamespaceNames.Contains(r))
-            .WithUndo(Restore.Namespace(state, r), others.Length == 0 ? null : $"the links {string.Join(", ", others)} that were in {r} are gone"));
+            .WithUndo(Restore.Namespace(state, r, (_exists("/proc/sys/net/ipv6") ? Ipv4Hardening.Concat(Ipv6Hardening) : Ipv4Hardening).Select(x => x.Key).ToArray()), others.Length == 0 ? null : $"the links {string.Join(", ", others)} that were in {r} are gone"));
         if (_exists($"/etc/netns/{r}/resolv.conf"))
         {
             steps.Add(Step.Program($"Delete /etc/netns/{r}", new CommandLine("rm", "-r", $"/etc/netns/{r}"), null, null)
@@ -415,18 +472,37 @@ public sealed class RouterService
             HostLinkPeer = HostLinkPeer(hostLink),
             RoutesHostTraffic = state.Routes(_host.Sandbox).Any(x => x.IsDefault && x.Device == hostInterface),
             ForwardPolicy = state.Firewall(ns).Policy("filter", "FORWARD") ?? "ACCEPT",
+            InputPolicy = state.Firewall(ns).Policy("filter", "INPUT") ?? "ACCEPT",
             Sandbox = _host.Sandbox,
         };
     }
 
-    private static IEnumerable<Step> FirewallSteps(string name, string r, string uplink)
+    private static IEnumerable<Step> FirewallSteps(string name, string r, string uplink, Ipv4Cidr lan, Ipv4Cidr hostLink, bool dhcp)
     {
         var owner = Owner(name);
         yield return Step.Firewall("Drop forwarded packets by default", r, "filter", new[] { "-P", "FORWARD", "DROP" }, new[] { "-P", "FORWARD", "ACCEPT" }, s => s.Firewall(r).Policy("filter", "FORWARD") == "DROP");
-        foreach (var (table, chain, parent) in new[] { ("filter", ForwardChain, "FORWARD"), ("nat", PostroutingChain, "POSTROUTING") })
+        yield return Step.Firewall("Drop packets to the router itself by default", r, "filter", new[] { "-P", "INPUT", "DROP" }, new[] { "-P", "INPUT", "ACCEPT" }, s => s.Firewall(r).Policy("filter", "INPUT") == "DROP");
+        foreach (var (table, chain, parent) in new[] { ("filter", ForwardChain, "FORWARD"), ("filter", InputChain, "INPUT"), ("nat", PostroutingChain, "POSTROUTING") })
         {
             yield return Step.Firewall($"Create the chain {chain}", r, table, new[] { "-N", chain }, new[] { "-X", chain }, s => s.Firewall(r).HasChain(table, chain));
             yield return Rule(r, table, new[] { "-A", parent, "-m", "comment", "--comment", owner, "-j", chain });
+        }
+
+        // To the router itself: its own traffic, answers, pings from the LAN and the host, and DHCP
+        // answers on a DHCP uplink; then the user's chain; the rest falls to the DROP policy.
+        yield return Step.Firewall($"Create the chain {UserInputChain} for your own INPUT rules", r, "filter", new[] { "-N", UserInputChain }, new[] { "-X", UserInputChain }, s => s.Firewall(r).HasChain("filter", UserInputChain));
+        foreach (var rule in InputRules(owner, dhcp ? uplink : null, ipv6: false))
+        {
+            yield return Rule(r, "filter", rule);
+        }
+
+        // No packet from the WAN may carry a source of the LAN, of the host link or a martian one: a
+        // forwarded server would take it for a neighbour (the hairpin rule masquerades LAN sources).
+        yield return Step.Firewall($"Create the chain {AntiSpoofChain}", r, "raw", new[] { "-N", AntiSpoofChain }, new[] { "-X", AntiSpoofChain }, s => s.Firewall(r).HasChain("raw", AntiSpoofChain));
+        yield return Rule(r, "raw", new[] { "-A", "PREROUTING", "-i", uplink, "-m", "comment", "--comment", owner, "-j", AntiSpoofChain });
+        foreach (var source in new[] { lan.ToString(), hostLink.ToString() }.Concat(Martians))
+        {
+            yield return Rule(r, "raw", new[] { "-A", AntiSpoofChain, "-s", source, "-m", "comment", "--comment", owner, "-j", "DROP" });
         }
 
         yield return Rule(r, "nat", new[] { "-A", PostroutingChain, "-o", uplink, "-m", "comment", "--comment", owner, "-j", "MASQUERADE" });
@@ -435,6 +511,84 @@ public sealed class RouterService
             yield return Rule(r, "filter", new[] { "-A", ForwardChain, "-i", inside, "-o", uplink, "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
             yield return Rule(r, "filter", new[] { "-A", ForwardChain, "-i", uplink, "-o", inside, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
         }
+    }
+
+    /// <summary>IPv6 is not routed yet: nothing is forwarded and the router accepts only its own traffic, answers and neighbour discovery.</summary>
+    private static IEnumerable<Step> Firewall6Steps(string name, string r)
+    {
+        var owner = Owner(name);
+        foreach (var chain in new[] { "FORWARD", "INPUT" })
+        {
+            yield return Step.Firewall6($"Drop {(chain == "INPUT" ? "IPv6 packets to the router itself" : "forwarded IPv6 packets")} by default", r, "filter", new[] { "-P", chain, "DROP" }, new[] { "-P", chain, "ACCEPT" }, s => s.Firewall6(r).Policy("filter", chain) == "DROP");
+        }
+
+        foreach (var chain in new[] { InputChain, UserInputChain })
+        {
+            yield return Step.Firewall6($"Create the IPv6 chain {chain}", r, "filter", new[] { "-N", chain }, new[] { "-X", chain }, s => s.Firewall6(r).HasChain("filter", chain));
+        }
+
+        foreach (var rule in InputRules(owner, null, ipv6: true).Prepend(new[] { "-A", "INPUT", "-m", "comment", "--comment", owner, "-j", InputChain }))
+        {
+            var line = RestoreInput.Line(rule);
+            yield return Step.Firewall6($"Add the IPv6 rule {line}", r, "filter", rule, ApplianceService.Delete(rule), s => s.Firewall6(r).HasRule("filter", line));
+        }
+    }
+
+    /// <summary>The rules of <see cref="InputChain"/>, in the order iptables-save prints them.</summary>
+    private static IEnumerable<string[]> InputRules(string owner, string? dhcpUplink, bool ipv6)
+    {
+        string[] Accept(params string[] match) => new[] { "-A", InputChain }.Concat(match).Concat(new[] { "-m", "comment", "--comment", owner, "-j", "ACCEPT" }).ToArray();
+        yield return Accept("-i", "lo");
+        yield return Accept("-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED");
+        if (ipv6)
+        {
+            // Neighbour solicitations and advertisements; router advertisements stay dropped.
+            yield return Accept("-p", "ipv6-icmp", "-m", "icmp6", "--icmpv6-type", "135");
+            yield return Accept("-p", "ipv6-icmp", "-m", "icmp6", "--icmpv6-type", "136");
+        }
+        else
+        {
+            // Pings from the LAN and the host; ICMP errors about the router's own connections are RELATED.
+            yield return Accept("-i", LanInterface, "-p", "icmp", "-m", "icmp", "--icmp-type", "8");
+            yield return Accept("-i", HostLinkInterface, "-p", "icmp", "-m", "icmp", "--icmp-type", "8");
+            if (dhcpUplink is not null)
+            {
+                yield return Accept("-i", dhcpUplink, "-p", "udp", "-m", "udp", "--sport", "67", "--dport", "68");
+            }
+        }
+
+        yield return new[] { "-A", InputChain, "-m", "comment", "--comment", owner, "-j", UserInputChain };
+    }
+
+    /// <summary>The first /30 from 100.64.0.1/30 on that overlaps no address or route of the host, nor the LAN or the uplink's network.</summary>
+    private Ipv4Cidr FreeHostLink(RouterRequest request, Ipv4Cidr lan, IReadOnlyList<Ipv4Cidr> uplinkAddresses, KernelState state)
+    {
+        var taken = new List<Ipv4Cidr> { lan.Network };
+        taken.AddRange((request.UplinkAddress is { } a ? new[] { a } : uplinkAddresses).Select(x => x.Network));
+        taken.AddRange(state.Links(_host.Sandbox).Links.SelectMany(l => l.Addresses).Select(x => x.Network));
+        taken.AddRange(Routers(state).Select(x => x.HostLink.Network));
+        foreach (var route in state.Routes(_host.Sandbox).Where(x => !x.IsDefault))
+        {
+            if (Ipv4Cidr.TryParse(route.Destination.Contains('/', StringComparison.Ordinal) ? route.Destination : route.Destination + "/32", out var network, out _))
+            {
+                taken.Add(network.Network);
+            }
+        }
+
+        for (var i = 0; i < 1024; i++)
+        {
+            var candidate = FirstHostLink.Offset(4 * i);
+            if (!taken.Any(t => candidate.Overlaps(t)))
+            {
+                return candidate;
+            }
+        }
+
+        throw new VlanException(
+            ErrorIds.SubnetOverlap,
+            VlanErrorKind.InvalidOperation,
+            request.Name,
+            $"No /30 from {RouterRequest.DefaultHostLink} to 100.64.15.253/30 is free for the host ↔ router link. Give one with -HostLink, such as 192.168.253.1/30.");
     }
 
     private static Step Rule(string ns, string table, string[] append)
@@ -491,7 +645,7 @@ public sealed class RouterService
         }
     }
 
-    private void CheckAddresses(RouterRequest request, Ipv4Cidr lan, IPAddress gateway, IReadOnlyList<Ipv4Cidr> uplinkAddresses, NamespaceState hostLinks, bool exists)
+    private void CheckAddresses(RouterRequest request, Ipv4Cidr hostLink, Ipv4Cidr lan, IPAddress gateway, IReadOnlyList<Ipv4Cidr> uplinkAddresses, NamespaceState hostLinks, bool exists)
     {
         var holder = hostLinks.HolderOf(gateway);
         if (holder is not null && !exists)
@@ -506,13 +660,13 @@ public sealed class RouterService
         var uplinkNets = (request.UplinkAddress is { } a ? new[] { a } : uplinkAddresses).Select(x => x.Network);
         foreach (var (what, net) in new[] { ("the LAN", lan.Network) }.Concat(uplinkNets.Select(n => ("the uplink's network", n))))
         {
-            if (request.HostLink.Overlaps(net))
+            if (hostLink.Overlaps(net))
             {
                 throw new VlanException(
                     ErrorIds.SubnetOverlap,
                     VlanErrorKind.InvalidArgument,
-                    request.HostLink.ToString(),
-                    $"-HostLink {request.HostLink} overlaps {what} {net}. Choose a /30 elsewhere, such as the default {RouterRequest.DefaultHostLink}.");
+                    hostLink.ToString(),
+                    $"-HostLink {hostLink} overlaps {what} {net}. Choose a /30 elsewhere, such as the default {RouterRequest.DefaultHostLink}.");
             }
         }
 
