@@ -158,4 +158,7 @@ public static class ErrorIds
 
     /// <summary>Another VirtualLan process held the host lock too long.</summary>
     public const string HostBusy = "HostBusy";
+
+    /// <summary>The host lock's folder or file is a link, another user's, or writable by others.</summary>
+    public const string HostLockUnsafe = "HostLockUnsafe";
 }
