@@ -18,7 +18,7 @@ public class BridgeServiceTests
     public void A_new_bridge_is_planned_as_the_seed_types_it()
     {
         var (service, state, _) = Machine("[]");
-        var plan = service.PlanNew(BridgeRequest.Create(null, null, null, false), state);
+        var plan = service.PlanNew(BridgeRequest.Create(BridgeRequest.DefaultName, BridgeRequest.DefaultAddress, null, false), state);
         Assert.Equal(
             new[]
             {

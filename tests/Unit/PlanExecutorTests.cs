@@ -131,6 +131,69 @@ public class PlanExecutorTests
     }
 
     [Fact]
+    public void A_batch_that_ends_without_naming_its_line_is_read_back_and_what_ran_is_undone()
+    {
+        // ip exits at once on a line it cannot parse ("Unterminated quoted string", a bad value),
+        // with no "Command failed -:N", after the lines before it ran: here a and b.
+        var runner = new FakeRunner("[]", "[{\"name\":\"ns1\"}]");
+        runner.Fail = (c, input) =>
+        {
+            if (input is null)
+            {
+                return null;
+            }
+
+            runner.LinksJson = "[{\"ifindex\":7,\"ifname\":\"a\"},{\"ifindex\":8,\"ifname\":\"b\"}]";
+            return new CommandResult(255, string.Empty, "Unterminated quoted string\n");
+        };
+        var error = Assert.Throws<CommandFailedException>(() => new PlanExecutor(runner, batch: true).Apply(
+            Plan(LinkStep("a", s => s.Links("ns1").Link("a") is not null), LinkStep("b", s => s.Links("ns1").Link("b") is not null), LinkStep("c", s => s.Links("ns1").Link("c") is not null)),
+            new KernelState(runner),
+            _ => { },
+            CancellationToken.None));
+
+        Assert.Equal(new[] { "ip -n ns1 -batch -", "ip -n ns1 link del b", "ip -n ns1 link del a" }, runner.Changes);
+        Assert.DoesNotContain("Nothing had been changed", error.Message, StringComparison.Ordinal);
+        Assert.Contains("read back from the kernel", error.Message, StringComparison.Ordinal);
+        Assert.Contains("The 2 change(s) made before it were undone", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_step_whose_argument_a_batch_cannot_say_runs_on_its_own_with_the_argument_as_it_is()
+    {
+        var runner = new FakeRunner();
+        var alias = Step.Link("alias", "ns1", new[] { "link", "set", "dev", "uplink0", "alias", "ISP #1" }, null, null);
+        new PlanExecutor(runner, batch: true).Apply(Plan(LinkStep("a"), alias, LinkStep("b"), LinkStep("c")), new KernelState(runner), _ => { }, CancellationToken.None);
+
+        Assert.Equal(new[] { "ip -n ns1 link add a type bridge", "ip -n ns1 link set dev uplink0 alias 'ISP #1'", "ip -n ns1 -batch -" }, runner.Changes);
+        Assert.Equal("ISP #1", runner.Calls.Single(c => c.Command.Arguments.Contains("alias")).Command.Arguments[^1]);
+    }
+
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("", "\"\"")]
+    [InlineData("a b", "\"a b\"")]
+    [InlineData("say \"hi\"", "'say \"hi\"'")]
+    [InlineData("it's", "it's")]
+    [InlineData("it's here", "\"it's here\"")]
+    [InlineData("'quoted'", "\"'quoted'\"")]
+    [InlineData("\"q\"", "'\"q\"'")]
+    [InlineData("back\\slash", "back\\slash")]
+    [InlineData("ends\\", "\"ends\\\"")]
+    [InlineData("tab\there", "\"tab\there\"")]
+    [InlineData("café ☕", "\"café ☕\"")]
+    public void Batch_quoting_writes_what_iproute2_reads_back(string argument, string expected) =>
+        Assert.Equal(expected, IpBatch.Quote(argument));
+
+    [Theory]
+    [InlineData("ISP #1")]
+    [InlineData("wan#1")]
+    [InlineData("two\nlines")]
+    [InlineData("both \" and '")]
+    public void Arguments_a_batch_cannot_say_are_recognised(string argument) =>
+        Assert.False(IpBatch.CanExpress(argument));
+
+    [Fact]
     public void Firewall_steps_go_to_one_iptables_restore_transaction_per_namespace_and_table()
     {
         var runner = new FakeRunner();

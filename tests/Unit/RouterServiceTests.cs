@@ -18,7 +18,7 @@ public class RouterServiceTests
 
     private static RouterRequest Request(
         string? name = null, string? gateway = null, string uplink = "uplink0", bool dhcp = false, string? address = null, string? uplinkGateway = null, string? hostLink = null, bool routeHost = false) =>
-        RouterRequest.Create(name, null, gateway, uplink, dhcp, address, uplinkGateway, hostLink, routeHost);
+        RouterRequest.Create(name ?? RouterRequest.DefaultName, BridgeRequest.DefaultName, gateway, uplink, dhcp, address, uplinkGateway, hostLink, routeHost);
 
     private static string[] Commands(Plan plan) => plan.Steps.Select(s => s.Command.ToString()).ToArray();
 

@@ -17,6 +17,7 @@ public sealed class CommandFailedException : VlanException
     /// <param name="recovery">What to do by hand, added to the message, or null.</param>
     /// <param name="kept">How many changes made before the failure have no undo and remain (teardown steps).</param>
     /// <param name="losses">What the undo of some steps could not give back (see <see cref="Step.UndoLoses"/>), or null.</param>
+    /// <param name="note">How what ran before the failure was found out, when the command did not say (see <see cref="PlanExecutor"/>), or null.</param>
     public CommandFailedException(
         CommandLine command,
         int exitCode,
@@ -25,12 +26,13 @@ public sealed class CommandFailedException : VlanException
         IReadOnlyList<string> rollbackFailures,
         string? recovery = null,
         int kept = 0,
-        IReadOnlyList<string>? losses = null)
+        IReadOnlyList<string>? losses = null,
+        string? note = null)
         : base(
             rollbackFailures.Count == 0 ? ErrorIds.CommandFailed : ErrorIds.RollbackIncomplete,
             rollbackFailures.Count == 0 ? VlanErrorKind.CommandFailed : VlanErrorKind.RollbackFailed,
             command.ToString(),
-            BuildMessage(command, exitCode, standardError, undone, rollbackFailures, kept, losses ?? Array.Empty<string>())
+            BuildMessage(command, exitCode, standardError, undone, rollbackFailures, kept, losses ?? Array.Empty<string>(), note)
 
                 // What to do by hand matters only when the rollback did not put everything back.
                 + (recovery is null || (rollbackFailures.Count == 0 && kept == 0) ? string.Empty : " " + recovery))
@@ -62,10 +64,15 @@ public sealed class CommandFailedException : VlanException
     public IReadOnlyList<string> RollbackFailures { get; }
 
     private static string BuildMessage(
-        CommandLine command, int exitCode, string standardError, IReadOnlyList<CommandLine> undone, IReadOnlyList<string> rollbackFailures, int kept, IReadOnlyList<string> losses)
+        CommandLine command, int exitCode, string standardError, IReadOnlyList<CommandLine> undone, IReadOnlyList<string> rollbackFailures, int kept, IReadOnlyList<string> losses, string? note)
     {
         var stderr = string.IsNullOrWhiteSpace(standardError) ? "(nothing on stderr)" : standardError.Trim();
         var text = $"The command '{command}' failed with exit code {exitCode}: {stderr}.";
+        if (note is not null)
+        {
+            text += " " + char.ToUpperInvariant(note[0]) + note[1..];
+        }
+
         if (kept > 0)
         {
             text += $" {kept} change(s) made before it cannot be undone and remain.";

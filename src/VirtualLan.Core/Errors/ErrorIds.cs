@@ -158,4 +158,16 @@ public static class ErrorIds
 
     /// <summary>Another VirtualLan process held the host lock too long.</summary>
     public const string HostBusy = "HostBusy";
+
+    /// <summary>The host lock's folder or file is a link, another user's, or writable by others.</summary>
+    public const string HostLockUnsafe = "HostLockUnsafe";
+
+    /// <summary>What VirtualLan must record on a link (its old alias, its addresses) does not fit in the 255 bytes of an interface alias.</summary>
+    public const string RecordTooLong = "RecordTooLong";
+
+    /// <summary>The namespace (or the container's namespace) given is one VirtualLan made for another purpose: a router's or a sandbox.</summary>
+    public const string NamespaceInvalid = "NamespaceInvalid";
+
+    /// <summary>A namespace named like the sandbox's is not part of it (not connected, no VirtualLan record), so Exit-VlanSandbox does not delete it.</summary>
+    public const string ForeignNamespace = "ForeignNamespace";
 }

@@ -228,7 +228,7 @@ public sealed partial class PlanExecutor
             applied.AddRange(group.Take(outcome.SucceededCount));
             var (undoneCommands, rollbackFailures) = Rollback(applied, log, ref processes);
             throw new CommandFailedException(
-                outcome.Failed, outcome.ExitCode, outcome.StandardError, undoneCommands, rollbackFailures, plan.Recovery, plan.Recovery is null ? 0 : applied.Count(s => s.Undo.Count == 0), Losses(applied));
+                outcome.Failed, outcome.ExitCode, outcome.StandardError, undoneCommands, rollbackFailures, plan.Recovery, plan.Recovery is null ? 0 : applied.Count(s => s.Undo.Count == 0), Losses(applied), outcome.Note);
         }
 
         state.Invalidate();
@@ -330,7 +330,8 @@ public sealed partial class PlanExecutor
         first.Channel == next.Channel
         && first.WhenFailing is null && next.WhenFailing is null
         && first.Channel != StepChannel.Program
-        && first.Namespace == next.Namespace;
+        && first.Namespace == next.Namespace
+        && (first.Channel != StepChannel.Link || (IpBatch.CanExpress(first.Arguments) && IpBatch.CanExpress(next.Arguments)));
 
     private GroupOutcome RunGroup(IReadOnlyList<Step> group, Action<string> log, KernelState state)
     {
@@ -387,7 +388,7 @@ public sealed partial class PlanExecutor
                 groupNumber ??= FreeLinkGroup(first.Namespace, state);
                 for (var k = 0; k < run; k++)
                 {
-                    lines.Add(($"link set dev {QuoteForIpBatch(group[i + k].Arguments[2])} group {groupNumber}", i + k));
+                    lines.Add(($"link set dev {IpBatch.Quote(group[i + k].Arguments[2])} group {groupNumber}", i + k));
                 }
 
                 lines.Add(($"link del group {groupNumber}", i + run - 1));
@@ -395,7 +396,7 @@ public sealed partial class PlanExecutor
                 continue;
             }
 
-            lines.Add((string.Join(' ', group[i].Arguments.Select(QuoteForIpBatch)), i));
+            lines.Add((string.Join(' ', group[i].Arguments.Select(IpBatch.Quote)), i));
         }
 
         var batch = NetworkHost.IpIn(first.Namespace, new[] { "-batch", "-" });
@@ -407,7 +408,12 @@ public sealed partial class PlanExecutor
 
         // ip -batch stops at the first failing line and names it as "Command failed -:N".
         var match = IpBatchFailure().Match(result.StandardError);
-        var failedLine = Math.Clamp((match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 1) - 1, 0, lines.Count - 1);
+        if (!match.Success)
+        {
+            return ProgressReadBack(group, lines, groupNumber, batch, state, result);
+        }
+
+        var failedLine = Math.Clamp(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) - 1, 0, lines.Count - 1);
         var failedStep = lines[failedLine].Step;
         var succeeded = failedStep;
 
@@ -434,11 +440,55 @@ public sealed partial class PlanExecutor
 
         if (regrouped.Count > 0)
         {
-            var back = string.Concat(regrouped.Select(s => $"link set dev {QuoteForIpBatch(s.Arguments[2])} group {QuoteForIpBatch(state.Links(first.Namespace).Link(s.Arguments[2])?.Group ?? "default")}\n"));
+            var back = string.Concat(regrouped.Select(s => $"link set dev {IpBatch.Quote(s.Arguments[2])} group {IpBatch.Quote(state.Links(first.Namespace).Link(s.Arguments[2])?.Group ?? "default")}\n"));
             _runner.Run(batch, back, CancellationToken.None);
         }
 
         return new GroupOutcome(group[failedStep].Command, succeeded, result.ExitCode, result.StandardError);
+    }
+
+    /// <summary>
+    /// Works out how far an ip -batch got when it ended without naming the line that failed: it
+    /// exits at once on a line it cannot parse (an unterminated quote, a value it does not take),
+    /// after the lines before it ran. The kernel is read again and every step asked whether it is in
+    /// place; ip runs the lines in order, so every step up to the last one in place ran, and a step
+    /// after it whose effect cannot be read counts as run (its undo puts back what it changed, and
+    /// does nothing harmful when it did not run). Links the batch put in its deletion group but did
+    /// not delete go back to the group they had.
+    /// </summary>
+    private GroupOutcome ProgressReadBack(IReadOnlyList<Step> group, List<(string Text, int Step)> lines, int? groupNumber, CommandLine batch, KernelState state, CommandResult result)
+    {
+        var namespaceName = group[0].Namespace;
+        var oldGroups = group.Where(IsLinkDelete)
+            .Select(s => s.Arguments[2])
+            .Distinct(StringComparer.Ordinal)
+            .ToDictionary(n => n, n => state.Links(namespaceName).Link(n)?.Group ?? "default", StringComparer.Ordinal);
+        state.Invalidate();
+        var done = group.Select(s => s.IsDone?.Invoke(state)).ToArray();
+        var succeeded = Array.FindLastIndex(done, d => d == true) + 1;
+        var uncertain = new List<Step>();
+        while (succeeded < group.Count && done[succeeded] is null)
+        {
+            uncertain.Add(group[succeeded]);
+            succeeded++;
+        }
+
+        if (groupNumber is { } number)
+        {
+            var mark = number.ToString(CultureInfo.InvariantCulture);
+            var stranded = state.Links(namespaceName).Links.Where(l => l.Group == mark && oldGroups.ContainsKey(l.Name)).ToArray();
+            if (stranded.Length > 0)
+            {
+                _runner.Run(batch, string.Concat(stranded.Select(l => $"link set dev {IpBatch.Quote(l.Name)} group {IpBatch.Quote(oldGroups[l.Name])}\n")), CancellationToken.None);
+            }
+        }
+
+        var shown = new CommandLine(batch.Program, batch.Arguments.Append("<<< " + string.Join(" | ", lines.Select(l => l.Text))));
+        var note = "ip did not name the line that failed, so how far it got was read back from the kernel"
+            + (uncertain.Count == 0
+                ? "."
+                : $"; whether these ran cannot be read back, so they were treated as run (and undone where they have an undo): {string.Join("; ", uncertain.Select(s => s.Command.ToString()))}.");
+        return new GroupOutcome(shown, succeeded, result.ExitCode, result.StandardError, note);
     }
 
     private static bool IsLinkDelete(Step step) =>
@@ -457,16 +507,13 @@ public sealed partial class PlanExecutor
         return candidate;
     }
 
-    private static string QuoteForIpBatch(string argument) =>
-        argument.Length == 0 || argument.Any(c => char.IsWhiteSpace(c) || c == '"' || c == '\\') ? "\"" + argument.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : argument;
-
     /// <summary>The first link group the module uses to delete links in bulk ("VL", 0x564C); the next one is taken if it is in use.</summary>
     private const int LinkGroupBase = 0x564C;
 
     [GeneratedRegex(@"Command failed -:(\d+)")]
     private static partial Regex IpBatchFailure();
 
-    private sealed record GroupOutcome(CommandLine? Failed, int SucceededCount, int ExitCode, string StandardError)
+    private sealed record GroupOutcome(CommandLine? Failed, int SucceededCount, int ExitCode, string StandardError, string? Note = null)
     {
         public static GroupOutcome Success { get; } = new(null, 0, 0, string.Empty);
     }

@@ -64,9 +64,27 @@ public sealed class AliasRecord
         return new AliasRecord(kind, values);
     }
 
+    /// <summary>Tells which kind of VirtualLan record an alias holds.</summary>
+    /// <param name="alias">The alias text, or null.</param>
+    /// <returns>The kind (router, uplink, appliance …), or null when the alias is not a VirtualLan record.</returns>
+    public static string? KindOf(string? alias)
+    {
+        if (alias is null || !alias.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var end = alias.IndexOf(' ', StringComparison.Ordinal);
+        var kind = end < 0 ? alias[Prefix.Length..] : alias[Prefix.Length..end];
+        return kind.Length == 0 ? null : kind;
+    }
+
     /// <summary>Writes the record as alias text.</summary>
     /// <returns>The text.</returns>
-    /// <exception cref="InvalidOperationException">It does not fit in an alias.</exception>
+    /// <exception cref="VlanException">
+    /// <see cref="ErrorIds.RecordTooLong"/>: it does not fit in an alias. Records are written while
+    /// a plan is made, so this comes before anything runs.
+    /// </exception>
     public override string ToString()
     {
         var text = new StringBuilder(Prefix).Append(Kind);
@@ -76,8 +94,21 @@ public sealed class AliasRecord
         }
 
         var result = text.ToString();
-        return Encoding.UTF8.GetByteCount(result) <= MaxBytes
-            ? result
-            : throw new InvalidOperationException($"The record '{result}' is longer than the {MaxBytes} bytes an interface alias holds.");
+        var bytes = Encoding.UTF8.GetByteCount(result);
+        if (bytes <= MaxBytes)
+        {
+            return result;
+        }
+
+        var longest = Values
+            .OrderByDescending(v => Uri.EscapeDataString(v.Value).Length)
+            .Take(2)
+            .Select(v => $"{v.Key}={(v.Value.Length > 40 ? v.Value[..40] + "…" : v.Value)}");
+        throw new VlanException(
+            ErrorIds.RecordTooLong,
+            VlanErrorKind.InvalidArgument,
+            Values.GetValueOrDefault("name") ?? Values.GetValueOrDefault("uplink") ?? Values.GetValueOrDefault("router") ?? Kind,
+            $"VirtualLan's {Kind} record would take {bytes} bytes, and an interface alias keeps at most {MaxBytes}; the longest parts are {string.Join(", ", longest)}. "
+            + "Shorten the link's alias ('ip link set dev LINK alias SHORTER') or take addresses off it, then run the command again; nothing was changed.");
     }
 }

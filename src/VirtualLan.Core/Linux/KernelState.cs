@@ -160,6 +160,15 @@ public sealed class KernelState
     public IReadOnlyList<string> Pids(string namespaceName) =>
         (_processes ??= NamespaceProcesses.Scan()).TryGetValue(namespaceName, out var pids) ? pids : Array.Empty<string>();
 
+    /// <summary>
+    /// Returns the names of the namespaces a namespace has a peer in (the ids it assigned, as
+    /// <c>ip netns list-id</c> prints them): those a veth of it reaches into. Not cached.
+    /// </summary>
+    /// <param name="namespaceName">The namespace (null: the process's own).</param>
+    /// <returns>The names under /run/netns of its peers.</returns>
+    public IReadOnlyList<string> PeerNamespaces(string? namespaceName) =>
+        IpJson.ParseNamespaces(Read(NetworkHost.IpIn(namespaceName, new[] { "-json", "netns", "list-id" })));
+
     /// <summary>Returns the IPv4 neighbours the host has seen on a link, read once per cmdlet call.</summary>
     /// <param name="namespaceName">The namespace (null: the process's own).</param>
     /// <param name="link">The link, usually a bridge.</param>

@@ -59,7 +59,12 @@ public static class Names
 
     private static string? CommonProblem(string? name, int maxBytes)
     {
-        if (string.IsNullOrEmpty(name))
+        if (name is null)
+        {
+            return "it is $null (leave the parameter out to use its default)";
+        }
+
+        if (name.Length == 0)
         {
             return "it is empty";
         }

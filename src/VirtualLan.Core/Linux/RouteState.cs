@@ -101,7 +101,12 @@ public sealed record RouteState(string Destination, IPAddress? Gateway, string? 
         }
     }
 
-    /// <summary>Parses the output of <c>ip -json neigh show</c> into the neighbours' addresses.</summary>
+    /// <summary>
+    /// Parses the output of <c>ip -json neigh show</c> into the addresses of the neighbours the
+    /// kernel has confirmed: REACHABLE, DELAY, PROBE, PERMANENT or NOARP. STALE, FAILED and
+    /// INCOMPLETE entries are left out: any appliance can make STALE ones by sending ARP requests
+    /// with forged senders, and counting those as taken would let one appliance exhaust the pool.
+    /// </summary>
     /// <param name="json">The output.</param>
     /// <returns>The addresses.</returns>
     public static IReadOnlyList<IPAddress> ParseNeighbors(string json)
@@ -113,8 +118,14 @@ public sealed record RouteState(string Destination, IPAddress? Gateway, string? 
 
         using var document = JsonDocument.Parse(json);
         return document.RootElement.EnumerateArray()
+            .Where(Confirmed)
             .Select(n => n.TryGetProperty("dst", out var dst) && IPAddress.TryParse(dst.GetString(), out var a) ? a : null)
             .OfType<IPAddress>()
             .ToArray();
     }
+
+    private static bool Confirmed(JsonElement neighbor) =>
+        neighbor.TryGetProperty("state", out var states)
+        && states.ValueKind == JsonValueKind.Array
+        && states.EnumerateArray().Any(s => s.GetString() is "REACHABLE" or "DELAY" or "PROBE" or "PERMANENT" or "NOARP");
 }

@@ -70,6 +70,12 @@ public readonly record struct Ipv4Cidr
     public static bool TryParse(string? text, out Ipv4Cidr value, out string reason)
     {
         value = default;
+        if (text is null)
+        {
+            reason = "it is $null (leave the parameter out to use its default)";
+            return false;
+        }
+
         if (string.IsNullOrWhiteSpace(text))
         {
             reason = "it is empty";
@@ -132,6 +138,27 @@ public readonly record struct Ipv4Cidr
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Says why an address cannot be a host's own address on a LAN, a host link or an uplink: it
+    /// is in 0.0.0.0/8 ("this network"), loopback, multicast or the reserved 240.0.0.0/4 (with the
+    /// limited broadcast 255.255.255.255). Null when it can.
+    /// </summary>
+    /// <param name="address">The IPv4 address.</param>
+    /// <returns>The reason, for a message ("it is …"), or null.</returns>
+    public static string? WhyNotUnicast(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var first = address.GetAddressBytes()[0];
+        return first switch
+        {
+            0 => "in 0.0.0.0/8, which means 'this network', not a host",
+            127 => "in 127.0.0.0/8, the loopback range",
+            >= 224 and <= 239 => "in 224.0.0.0/4, the multicast range",
+            >= 240 => "in 240.0.0.0/4, which is reserved (255.255.255.255 is the limited broadcast)",
+            _ => null,
+        };
     }
 
     /// <summary>Tells whether an address lies inside this network.</summary>

@@ -67,20 +67,20 @@ public sealed class ApplianceRequest
 
         if (address is not null && !address.Contains('/', StringComparison.Ordinal))
         {
-            RouterRequest.ParseAddress(address, "Address");
+            RouterRequest.ParseUnicast(address, "Address");
         }
         else if (address is not null)
         {
-            Ipv4Cidr.Parse(address);
+            RouterRequest.CheckHost(Ipv4Cidr.Parse(address), address, "Address");
         }
 
         return new ApplianceRequest
         {
             Kind = kind,
             Target = checkedTarget,
-            Bridge = Names.Interface(bridge ?? BridgeRequest.DefaultName, "Bridge"),
+            Bridge = Names.Interface(bridge, "Bridge"),
             Address = address,
-            Gateway = gateway is null ? null : RouterRequest.ParseAddress(gateway, "Gateway"),
+            Gateway = gateway is null ? null : RouterRequest.ParseUnicast(gateway, "Gateway"),
             InterfaceName = interfaceName is null ? null : Names.Interface(interfaceName, "InterfaceName"),
             TapOwner = tapOwner is null ? null : CheckDockerName(tapOwner, "TapOwner"),
             Readdress = readdress,

@@ -191,6 +191,11 @@ public sealed class ApplianceService
         var existed = state.Exists(ns);
         var recorded = RecordOf(request, state);
         var created = recorded?["created"] == "1" || !existed;
+        if (existed && recorded is null && OwnObjects.WhyNamespace(ns, state) is { } own)
+        {
+            throw new VlanException(ErrorIds.NamespaceInvalid, VlanErrorKind.InvalidArgument, request.Target, $"The namespace '{ns}' cannot be an appliance: {own}. Give a namespace of your own, or -Create a new one.");
+        }
+
         if (!existed && !request.CreateNamespace)
         {
             throw new VlanException(
@@ -228,6 +233,11 @@ public sealed class ApplianceService
         var ns = container.NetworkNamespace;
         var port = "vl-" + container.Id[..12];
         var recorded = RecordOf(request, state);
+        if (recorded is null && OwnObjects.WhyNamespace(ns, state) is { } own)
+        {
+            throw new VlanException(ErrorIds.NamespaceInvalid, VlanErrorKind.InvalidArgument, request.Target, $"The container '{request.Target}' cannot be an appliance: its network namespace {ns} is not its own, {own}.");
+        }
+
         var links = state.Links(ns);
         var inside = request.InterfaceName ?? recorded?["if"]
             ?? Enumerable.Range(0, 16).Select(i => "eth" + i.ToString(CultureInfo.InvariantCulture)).First(n => links.Link(n) is null);
@@ -342,6 +352,7 @@ public sealed class ApplianceService
             : link.IsBridge ? "it is a bridge (join it with -DockerNetwork, or plug its ports in one by one)"
             : link.Master is { } m && m != request.Bridge ? $"it is already plugged into '{m}'"
             : AliasRecord.Parse(link.Alias, "uplink") is not null ? "it is a router's uplink"
+            : recorded is null ? OwnObjects.WhyLink(link, new RouterService(_host, _ => null, _ => false).Routers(state))
             : null;
         if (reason is not null)
         {

@@ -33,16 +33,17 @@ public sealed class BridgeRequest
     public bool Force { get; }
 
     /// <summary>Checks the parameters of New-VlanBridge.</summary>
-    /// <param name="name">The bridge name; null for the default.</param>
-    /// <param name="address">The host address with prefix; null for the default.</param>
+    /// <param name="name">The bridge name; null is refused (the cmdlet passes its default when the parameter is left out).</param>
+    /// <param name="address">The host address with prefix; null is refused.</param>
     /// <param name="mtu">The MTU, or null.</param>
     /// <param name="force">Whether to reconfigure a conflicting bridge.</param>
     /// <returns>The request.</returns>
     /// <exception cref="VlanException">A parameter is invalid.</exception>
     public static BridgeRequest Create(string? name, string? address, int? mtu, bool force)
     {
-        var checkedName = Names.Interface(name ?? DefaultName, "Name");
-        var cidr = Ipv4Cidr.Parse(address ?? DefaultAddress);
+        var checkedName = Names.Interface(name, "Name");
+        var cidr = Ipv4Cidr.Parse(address);
+        RouterRequest.CheckHost(cidr, address, "Address");
         if (cidr.PrefixLength > 30 || cidr.IsNetworkAddress || cidr.IsBroadcastAddress)
         {
             throw new VlanException(

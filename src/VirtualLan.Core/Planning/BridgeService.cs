@@ -52,6 +52,21 @@ public sealed class BridgeService
                 $"The address {request.Address.Address} is already on the link '{holder.Name}' in {_host.DisplayName}. Choose another -Address, or remove it from '{holder.Name}' first.");
         }
 
+        // Two links on one subnet make the host's routes ambiguous: the LAN would take over part of
+        // another LAN (or of the uplink's network), or lose part of its own.
+        var overlap = links.Links
+            .Where(l => l.Name != name && l.Name != "lo")
+            .SelectMany(l => l.Addresses.Select(a => (Link: l.Name, Address: a)))
+            .FirstOrDefault(x => x.Address.Overlaps(request.Address));
+        if (overlap.Link is not null)
+        {
+            throw new VlanException(
+                ErrorIds.SubnetOverlap,
+                VlanErrorKind.InvalidArgument,
+                address,
+                $"The LAN {request.Address.Network} overlaps {overlap.Address.Network} of the link '{overlap.Link}' in {_host.DisplayName}. Choose an -Address on a subnet of its own, such as 172.25.0.1/16.");
+        }
+
         var at = NetNamespace.From(ns);
         var steps = new List<Step>();
         if (existing is null)

@@ -57,6 +57,11 @@ public sealed partial class HostNatService
             throw new VlanException(ErrorIds.UplinkInvalid, VlanErrorKind.InvalidArgument, uplink, $"'{uplink}' cannot be the uplink: it is the LAN's own bridge, a bridge port or the loopback link.");
         }
 
+        if (OwnObjects.WhyLink(link, new RouterService(_host, _ => null, _ => false).Routers(state)) is { } own)
+        {
+            throw new VlanException(ErrorIds.UplinkInvalid, VlanErrorKind.InvalidArgument, uplink, $"'{uplink}' cannot be the uplink: {own}. Give the link that reaches your network (wlan0, eth0 …) as -Uplink.");
+        }
+
         if (new RouterService(_host, _ => null, _ => false).Routers(state).FirstOrDefault(r => r.Bridge == bridgeName) is { } router)
         {
             throw new VlanException(ErrorIds.GatewayConflict, VlanErrorKind.InvalidOperation, bridgeName, $"The bridge '{bridgeName}' has the router namespace '{router.Name}' as its gateway. A LAN has one way out: remove the router first (Remove-VlanRouterNamespace -Name {router.Name}), or keep it and leave host NAT off.");

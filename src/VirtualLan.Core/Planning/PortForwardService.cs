@@ -100,6 +100,18 @@ public sealed partial class PortForwardService
             throw new VlanException(ErrorIds.AddressOutsideSubnet, VlanErrorKind.InvalidArgument, internalAddress.ToString(), $"The target {internalAddress} is not an appliance on the LAN {lan.Network} behind the router '{routerName}'. Forward to an address on that LAN.");
         }
 
+        // The LAN's network and broadcast addresses are no host, and the bridge's own address is the
+        // host's: a forward there would open the host itself to the internet.
+        var hostAddresses = state.Links(_host.Sandbox).Link(router.Bridge)?.Addresses.Select(a => a.Address) ?? Enumerable.Empty<IPAddress>();
+        var notAppliance = internalAddress.Equals(lan.Network.Address) ? "the LAN's network address"
+            : internalAddress.Equals(lan.Broadcast) ? "the LAN's broadcast address"
+            : hostAddresses.Contains(internalAddress) ? $"the host's own address on the bridge '{router.Bridge}'"
+            : null;
+        if (notAppliance is not null)
+        {
+            throw new VlanException(ErrorIds.InvalidAddress, VlanErrorKind.InvalidArgument, internalAddress.ToString(), $"The target {internalAddress} is {notAppliance}, not an appliance. Forward to an appliance's address on {lan.Network}.");
+        }
+
         var publicAddress = externalAddress ?? router.UplinkAddress?.Address ?? throw new VlanException(
             ErrorIds.UplinkHasNoAddress, VlanErrorKind.InvalidOperation, routerName, $"The router '{routerName}' has no address on its uplink yet, so there is no public address to forward. Give one with -ExternalAddress.");
         var ports = first == last ? first.ToString(CultureInfo.InvariantCulture) : $"{first}-{last}";

@@ -56,7 +56,7 @@ public sealed class RouterRequest
     public string HostInterface => Name + "-hl";
 
     /// <summary>Checks the parameters of Add-VlanRouterNamespace; nothing is read from the kernel yet.</summary>
-    /// <param name="name">The router name, or null for router.</param>
+    /// <param name="name">The router name; null is refused (the cmdlet passes router when the parameter is left out).</param>
     /// <param name="bridge">The bridge name.</param>
     /// <param name="gatewayAddress">The LAN gateway address, or null for the default.</param>
     /// <param name="uplink">The uplink link.</param>
@@ -78,7 +78,7 @@ public sealed class RouterRequest
         string? hostLink,
         bool routeHostTraffic)
     {
-        var checkedName = Names.Interface(name ?? DefaultName, "Name");
+        var checkedName = Names.Interface(name, "Name");
         if (System.Text.Encoding.UTF8.GetByteCount(checkedName) > MaxNameBytes)
         {
             throw new VlanException(
@@ -93,12 +93,12 @@ public sealed class RouterRequest
         return new RouterRequest
         {
             Name = checkedName,
-            Bridge = Names.Interface(bridge ?? BridgeRequest.DefaultName, "Bridge"),
-            GatewayAddress = gatewayAddress is null ? null : ParseAddress(gatewayAddress, "GatewayAddress"),
+            Bridge = Names.Interface(bridge, "Bridge"),
+            GatewayAddress = gatewayAddress is null ? null : ParseUnicast(gatewayAddress, "GatewayAddress"),
             Uplink = Names.Interface(uplink, "Uplink"),
             Mode = mode,
             UplinkAddress = uplinkAddress is null ? null : ParseHostAddress(uplinkAddress, "UplinkAddress"),
-            UplinkGateway = uplinkGateway is null ? null : ParseAddress(uplinkGateway, "UplinkGateway"),
+            UplinkGateway = uplinkGateway is null ? null : ParseUnicast(uplinkGateway, "UplinkGateway"),
             HostLink = link,
             HostLinkIsDefault = hostLink is null,
             RouteHostTraffic = routeHostTraffic,
@@ -125,8 +125,43 @@ public sealed class RouterRequest
     private static Ipv4Cidr ParseHostAddress(string text, string parameter)
     {
         var cidr = Ipv4Cidr.Parse(text);
+        CheckHost(cidr, text, parameter);
         return cidr.PrefixLength > 30 || cidr.IsNetworkAddress || cidr.IsBroadcastAddress
             ? throw new VlanException(ErrorIds.InvalidHostAddress, VlanErrorKind.InvalidArgument, text, $"-{parameter} {cidr} is not a usable host address with its prefix. Give one such as 198.51.100.2/24.")
             : cidr;
+    }
+
+    /// <summary>
+    /// Refuses an address with prefix that cannot be a host's on a LAN, host link or uplink: one
+    /// outside unicast (0.0.0.0/8, loopback, multicast, 240.0.0.0/4) or a network wider than a /8.
+    /// </summary>
+    /// <param name="cidr">The address with its prefix.</param>
+    /// <param name="text">What the user gave, for the error's target.</param>
+    /// <param name="parameter">The parameter, for the message.</param>
+    /// <exception cref="VlanException"><see cref="ErrorIds.InvalidHostAddress"/>.</exception>
+    internal static void CheckHost(Ipv4Cidr cidr, string? text, string parameter)
+    {
+        if (Ipv4Cidr.WhyNotUnicast(cidr.Address) is { } why)
+        {
+            throw new VlanException(ErrorIds.InvalidHostAddress, VlanErrorKind.InvalidArgument, text, $"-{parameter} {cidr} cannot be a host's address: it is {why}. Give a unicast address, such as 172.24.0.1/16 or 100.64.0.1/30.");
+        }
+
+        if (cidr.PrefixLength < 8)
+        {
+            throw new VlanException(ErrorIds.InvalidHostAddress, VlanErrorKind.InvalidArgument, text, $"-{parameter} {cidr} makes a network of /{cidr.PrefixLength}, wider than any LAN (/8 at most) and taking in addresses of the internet. Give a prefix of /8 or longer, such as /16 or /24.");
+        }
+    }
+
+    /// <summary>Parses an IPv4 address (without prefix) that must be a host's: not 0.0.0.0/8, loopback, multicast or reserved.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="parameter">The parameter, for the message.</param>
+    /// <returns>The address.</returns>
+    /// <exception cref="VlanException">It is not an IPv4 address, or not one a host can hold.</exception>
+    public static IPAddress ParseUnicast(string text, string parameter)
+    {
+        var address = ParseAddress(text, parameter);
+        return Ipv4Cidr.WhyNotUnicast(address) is { } why
+            ? throw new VlanException(ErrorIds.InvalidAddress, VlanErrorKind.InvalidArgument, text, $"-{parameter} {address} cannot be a host's address: it is {why}. Give a unicast IPv4 address.")
+            : address;
     }
 }

@@ -179,7 +179,7 @@ public sealed class RouterService
                 VlanErrorKind.ObjectNotFound,
                 request.Uplink,
                 $"There is no link named '{request.Uplink}' in {_host.DisplayName}. Run 'ip link' to see the links, and give the one that reaches your network as -Uplink.");
-            CheckUplink(uplink, request);
+            CheckUplink(uplink, request, Routers(state));
             uplinkAddresses = uplink.Addresses;
             uplinkGateway = state.Routes(h).FirstOrDefault(x => x.IsDefault && x.Device == uplink.Name)?.Gateway;
             savedUplink = new AliasRecord("uplink", new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -627,14 +627,14 @@ public sealed class RouterService
         return commands;
     }
 
-    private static void CheckUplink(LinkState uplink, RouterRequest request)
+    private static void CheckUplink(LinkState uplink, RouterRequest request, IReadOnlyList<Router> routers)
     {
         string? reason = uplink.Name == "lo" ? "it is the loopback link"
             : uplink.IsBridge ? "it is a bridge"
             : uplink.Master is not null ? $"it is plugged into the bridge '{uplink.Master}'"
             : uplink.Name == request.BridgePort || uplink.Name == request.HostInterface ? "it is one of the router's own links"
             : AliasRecord.Parse(uplink.Alias, "uplink") is not null ? "it is already the uplink of a router"
-            : null;
+            : OwnObjects.WhyLink(uplink, routers);
         if (reason is not null)
         {
             throw new VlanException(

@@ -97,6 +97,22 @@ public sealed class SandboxService
                 $"The namespace '{name}' was not made by Enter-VlanSandbox, so it is not deleted. Use Exit-VlanSandbox -Keep to leave it, or delete it yourself with 'ip netns delete {name}'.");
         }
 
+        // A namespace named like the sandbox's is deleted only when it is part of it: one the sandbox
+        // reaches with a veth (a router, an appliance, a simulated internet), or one carrying a
+        // VirtualLan record on its lo. Another "NAME.x" may be anyone's, and is never deleted.
+        var peers = sandbox.Namespaces.Count == 0 ? new HashSet<string>(StringComparer.Ordinal) : state.PeerNamespaces(name).ToHashSet(StringComparer.Ordinal);
+        var foreign = sandbox.Namespaces
+            .Where(inner => !peers.Contains(inner) && AliasRecord.KindOf(state.Links(inner).Link("lo")?.Alias) is null)
+            .ToArray();
+        if (foreign.Length > 0)
+        {
+            throw new VlanException(
+                ErrorIds.ForeignNamespace,
+                VlanErrorKind.InvalidOperation,
+                foreign[0],
+                $"The namespace(s) {string.Join(", ", foreign)} are named like the sandbox '{name}''s but are not connected to it and carry no VirtualLan record, so Exit-VlanSandbox deletes nothing. Delete them yourself if they are yours ('ip netns delete {foreign[0]}'), or leave the sandbox as it is with Exit-VlanSandbox -Keep.");
+        }
+
         var all = sandbox.Namespaces.Append(name).ToArray();
         var pids = all.SelectMany(state.Pids).Distinct().ToArray();
         if (pids.Length > 0 && !force)

@@ -60,7 +60,7 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
         Guard(() =>
         {
             var address = RouterRequest.ParseAddress(Address.Split('/')[0], "Address");
-            var external = ExternalAddress is null ? null : RouterRequest.ParseAddress(ExternalAddress, "ExternalAddress");
+            var external = ExternalAddress is null ? null : RouterRequest.ParseUnicast(ExternalAddress, "ExternalAddress");
             PortForwardService.ParsePorts(ExternalPort, "ExternalPort");
             var (router, bridge, protocol, externalPort, internalPort, appliance) = (Router, Bridge, Protocol, ExternalPort, InternalPort, Appliance);
 
