@@ -60,6 +60,51 @@ public sealed class Docker
         return ParseNetworks(json)[0];
     }
 
+    /// <summary>
+    /// Lists the running containers (<c>docker ps</c>), as completion offers them: one command,
+    /// stopped when the token is cancelled (an engine that does not answer).
+    /// </summary>
+    /// <param name="cancellationToken">Stops the docker CLI.</param>
+    /// <returns>Each container's name, image and status.</returns>
+    /// <exception cref="CommandFailedException">The docker CLI failed: no engine answers.</exception>
+    public IReadOnlyList<(string Name, string Image, string Status)> RunningContainers(CancellationToken cancellationToken) =>
+        ParseJsonLines(List(new CommandLine("docker", "container", "ls", "--no-trunc", "--format", "{{json .}}"), cancellationToken))
+            .Select(c => (Field(c, "Names"), Field(c, "Image"), Field(c, "Status")))
+            .Where(c => c.Item1.Length > 0)
+            .ToArray();
+
+    /// <summary>
+    /// Lists the bridge networks (<c>docker network ls</c>), the only ones a LAN can join, as
+    /// completion offers them: one command, stopped when the token is cancelled.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the docker CLI.</param>
+    /// <returns>Each network's name, short id and whether it is internal.</returns>
+    /// <exception cref="CommandFailedException">The docker CLI failed: no engine answers.</exception>
+    public IReadOnlyList<(string Name, string Id, bool Internal)> BridgeNetworks(CancellationToken cancellationToken) =>
+        ParseJsonLines(List(new CommandLine("docker", "network", "ls", "--filter", "driver=bridge", "--format", "{{json .}}"), cancellationToken))
+            .Select(n => (Field(n, "Name"), Field(n, "ID"), Field(n, "Internal") == "true"))
+            .Where(n => n.Item1.Length > 0)
+            .ToArray();
+
+    /// <summary>Parses the docker CLI's <c>--format '{{json .}}'</c> output: one JSON object per line, every field a string.</summary>
+    /// <param name="text">The output.</param>
+    /// <returns>Each line's fields.</returns>
+    public static IReadOnlyList<IReadOnlyDictionary<string, string>> ParseJsonLines(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var rows = new List<IReadOnlyDictionary<string, string>>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            using var document = JsonDocument.Parse(line);
+            rows.Add(document.RootElement.EnumerateObject().ToDictionary(
+                p => p.Name,
+                p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.ToString(),
+                StringComparer.Ordinal));
+        }
+
+        return rows;
+    }
+
     /// <summary>Parses the output of <c>docker container inspect</c>.</summary>
     /// <param name="json">The output.</param>
     /// <returns>The containers.</returns>
@@ -106,6 +151,16 @@ public sealed class Docker
         }
 
         return networks;
+    }
+
+    private static string Field(IReadOnlyDictionary<string, string> row, string key) => row.TryGetValue(key, out var value) ? value : string.Empty;
+
+    private string List(CommandLine command, CancellationToken cancellationToken)
+    {
+        var result = _runner.Run(command, null, cancellationToken);
+        return result.Succeeded
+            ? result.StandardOutput
+            : throw new CommandFailedException(command, result.ExitCode, result.StandardError, Array.Empty<CommandLine>(), Array.Empty<string>(), "Is the Docker engine running, and does DOCKER_HOST point at it?");
     }
 
     private string Inspect(CommandLine command, string notFoundId, string target, string notFoundMessage)

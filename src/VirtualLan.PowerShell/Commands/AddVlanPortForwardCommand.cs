@@ -17,6 +17,7 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
 
     /// <summary>Gets or sets the router; by default the router of the appliance's bridge.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.RouterCompleter))]
     public string? Router { get; set; }
 
     /// <summary>Gets or sets the server's address on the LAN; an appliance from the pipeline binds here.</summary>
@@ -25,11 +26,13 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
 
     /// <summary>Gets or sets the appliance's name, recorded with the forward; bound from a piped appliance.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.ApplianceCompleter))]
     [Alias("Name")]
     public string? Appliance { get; set; }
 
     /// <summary>Gets or sets the bridge of a piped appliance, to find its router.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string? Bridge { get; set; }
 
     /// <summary>

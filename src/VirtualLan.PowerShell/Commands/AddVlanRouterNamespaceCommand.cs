@@ -17,6 +17,7 @@ public sealed class AddVlanRouterNamespaceCommand : VlanCmdlet
 
     /// <summary>Gets or sets the bridge whose gateway the router becomes; a bridge object from New-VlanBridge binds here.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string Bridge { get; set; } = BridgeRequest.DefaultName;
 
     /// <summary>Gets or sets the router's name, which is also its namespace's name.</summary>
@@ -29,6 +30,7 @@ public sealed class AddVlanRouterNamespaceCommand : VlanCmdlet
 
     /// <summary>Gets or sets the link that reaches the outside network, moved into the router.</summary>
     [Parameter(Mandatory = true)]
+    [ArgumentCompleter(typeof(Completers.HostLinkCompleter))]
     public string Uplink { get; set; } = string.Empty;
 
     /// <summary>Gets or sets a value indicating whether the uplink gets its address by DHCP inside the router.</summary>

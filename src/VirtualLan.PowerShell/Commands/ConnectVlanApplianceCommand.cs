@@ -24,10 +24,12 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
 
     /// <summary>Gets or sets the bridge to plug into; a bridge or router from the pipeline binds here.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string Bridge { get; set; } = BridgeRequest.DefaultName;
 
     /// <summary>Gets or sets the network namespaces to plug in; several are planned and applied as one.</summary>
     [Parameter(Mandatory = true, ParameterSetName = NamespaceSet)]
+    [ArgumentCompleter(typeof(Completers.NamespaceCompleter))]
     public string[]? Namespace { get; set; }
 
     /// <summary>Gets or sets a value indicating whether a missing namespace is created, as seed 004's 'ip netns add' does.</summary>
@@ -36,18 +38,22 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
 
     /// <summary>Gets or sets the Docker containers (names or ids) to plug in.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ContainerSet)]
+    [ArgumentCompleter(typeof(Completers.DockerContainerCompleter))]
     public string[]? Container { get; set; }
 
     /// <summary>Gets or sets the Docker bridge network to join to the LAN.</summary>
     [Parameter(Mandatory = true, ParameterSetName = DockerNetworkSet)]
+    [ArgumentCompleter(typeof(Completers.DockerNetworkCompleter))]
     public string? DockerNetwork { get; set; }
 
     /// <summary>Gets or sets the QEMU taps to plug in; each is created when it does not exist.</summary>
     [Parameter(Mandatory = true, ParameterSetName = TapSet)]
+    [ArgumentCompleter(typeof(Completers.TapCompleter))]
     public string[]? Tap { get; set; }
 
     /// <summary>Gets or sets the existing links to plug in, such as vboxnet0.</summary>
     [Parameter(Mandatory = true, ParameterSetName = InterfaceSet)]
+    [ArgumentCompleter(typeof(Completers.HostLinkCompleter))]
     public string[]? Interface { get; set; }
 
     /// <summary>Gets or sets the appliance's address; by default the next free one of its kind's pool.</summary>

@@ -10,6 +10,7 @@ public sealed class DisableVlanHostNatCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the bridge; bridges and host NATs from the pipeline bind here.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string Bridge { get; set; } = BridgeRequest.DefaultName;
 
     /// <inheritdoc />

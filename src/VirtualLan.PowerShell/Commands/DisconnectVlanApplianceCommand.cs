@@ -13,6 +13,7 @@ public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
 
     /// <summary>Gets or sets the names of the appliances to unplug; appliances from Get-VlanAppliance bind by their Name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.ApplianceCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <inheritdoc />

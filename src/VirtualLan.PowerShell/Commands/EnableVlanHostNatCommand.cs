@@ -13,10 +13,12 @@ public sealed class EnableVlanHostNatCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the bridge whose LAN is masqueraded; a bridge from the pipeline binds here.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string Bridge { get; set; } = BridgeRequest.DefaultName;
 
     /// <summary>Gets or sets the host's link to the outside, such as wlan0 or eth0.</summary>
     [Parameter(Mandatory = true)]
+    [ArgumentCompleter(typeof(Completers.HostLinkCompleter))]
     public string Uplink { get; set; } = string.Empty;
 
     /// <inheritdoc />

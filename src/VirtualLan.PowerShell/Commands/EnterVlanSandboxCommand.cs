@@ -13,6 +13,7 @@ public sealed class EnterVlanSandboxCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the sandbox name; it is made when it does not exist.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completers.SandboxCompleter))]
     public string Name { get; set; } = SandboxService.DefaultName;
 
     /// <inheritdoc />

@@ -14,6 +14,7 @@ public sealed class ExitVlanSandboxCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the sandbox to delete; the session's current sandbox by default.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completers.SandboxCompleter))]
     public string? Name { get; set; }
 
     /// <summary>Gets or sets a value indicating whether the sandbox is kept for a later Enter-VlanSandbox.</summary>

@@ -13,6 +13,7 @@ public sealed class GetVlanApplianceCommand : VlanCmdlet
 
     /// <summary>Gets or sets the names of the appliances to get; wildcards are allowed.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completers.ApplianceCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
@@ -23,6 +24,7 @@ public sealed class GetVlanApplianceCommand : VlanCmdlet
 
     /// <summary>Gets or sets the bridges whose appliances to get; bridges and routers from the pipeline bind here.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string[]? Bridge { get; set; }
 
     /// <inheritdoc />

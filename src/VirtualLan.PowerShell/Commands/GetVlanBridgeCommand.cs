@@ -15,6 +15,7 @@ public sealed class GetVlanBridgeCommand : VlanCmdlet
 
     /// <summary>Gets or sets the names of the bridges to get; wildcards are allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }

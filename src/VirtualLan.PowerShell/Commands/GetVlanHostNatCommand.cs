@@ -10,6 +10,7 @@ public sealed class GetVlanHostNatCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the bridge to ask about; all bridges by default.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string? Bridge { get; set; }
 
     /// <inheritdoc />

@@ -34,11 +34,13 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
 
     /// <summary>Gets or sets the router whose namespace to watch; by default the host's router, else the host.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.RouterCompleter))]
     [Alias("Name")]
     public string? Router { get; set; }
 
     /// <summary>Gets or sets the chains whose end to log, as table:chain (log mode).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.TraceChainCompleter))]
     public string[] Chain { get; set; } = { "filter:FORWARD", "filter:INPUT" };
 
     /// <summary>Gets or sets the protocol of the flow: icmp, tcp or udp.</summary>

@@ -11,6 +11,7 @@ public sealed class GetVlanPortForwardCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the router whose forwards to get; routers from the pipeline bind by their Name.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.RouterCompleter))]
     [Alias("Name")]
     public string? Router { get; set; }
 
@@ -20,6 +21,7 @@ public sealed class GetVlanPortForwardCommand : VlanCmdlet
 
     /// <summary>Gets or sets the external port or range to get.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.PortForwardCompleter))]
     public string? ExternalPort { get; set; }
 
     /// <inheritdoc />

@@ -12,12 +12,14 @@ public sealed class GetVlanRouterNamespaceCommand : VlanCmdlet
 
     /// <summary>Gets or sets the names of the routers to get; wildcards are allowed.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.RouterCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
     /// <summary>Gets or sets the bridge whose router to get.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string? Bridge { get; set; }
 
     /// <inheritdoc />

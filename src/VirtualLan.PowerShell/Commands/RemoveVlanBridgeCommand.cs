@@ -14,6 +14,7 @@ public sealed class RemoveVlanBridgeCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the names of the bridges to remove; a bridge from Get-VlanBridge binds by its Name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>Gets or sets a value indicating whether a bridge VirtualLan did not make may be removed.</summary>

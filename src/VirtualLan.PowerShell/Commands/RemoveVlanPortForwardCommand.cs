@@ -11,6 +11,7 @@ public sealed class RemoveVlanPortForwardCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the router; forwards from Get-VlanPortForward bind by their properties.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.RouterCompleter))]
     public string Router { get; set; } = string.Empty;
 
     /// <summary>Gets or sets the protocol.</summary>
@@ -19,6 +20,7 @@ public sealed class RemoveVlanPortForwardCommand : VlanCmdlet
 
     /// <summary>Gets or sets the external port or range.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.PortForwardCompleter))]
     public string ExternalPort { get; set; } = string.Empty;
 
     /// <inheritdoc />

@@ -13,6 +13,7 @@ public sealed class RemoveVlanRouterNamespaceCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the names of the routers to remove; a router from Get-VlanRouterNamespace binds by its Name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completers.RouterCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <inheritdoc />
