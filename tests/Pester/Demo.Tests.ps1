@@ -11,10 +11,11 @@ BeforeAll {
     $script:runbook = Join-Path $PSScriptRoot '../../examples/01-UnifiedLan.ps1'
     $script:module = Join-Path $PSScriptRoot '../../out/VirtualLan/VirtualLan.psd1'
 
-    # Starts the runbook in a new pwsh (the one running this suite), reading its output line by
-    # line; Interrupt is a pattern: at the first line matching it the process gets SIGINT, as
-    # Ctrl+C in a terminal sends.
-    function Invoke-Runbook([string] $Sandbox, [string] $Interrupt) {
+    # Starts the runbook in a new pwsh (the one running this suite). InterruptWhen, when given, is
+    # polled every few milliseconds while the runbook runs; once it holds, the process gets SIGINT,
+    # as Ctrl+C in a terminal sends. (Polling the kernel rather than reading the output: the output
+    # can reach this process seconds after it was written.)
+    function Invoke-Runbook([string] $Sandbox, [scriptblock] $InterruptWhen) {
         $process = [Environment]::ProcessPath
         $arguments = @('-NoProfile', '-File', $runbook, '-ModulePath', $module, '-Sandbox', $Sandbox)
         if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
@@ -27,19 +28,20 @@ BeforeAll {
         $info.Environment['NO_COLOR'] = '1'
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $child = [Diagnostics.Process]::Start($info)
+        $output = $child.StandardOutput.ReadToEndAsync()
         $errors = $child.StandardError.ReadToEndAsync()
-        $lines = [Collections.Generic.List[string]]::new()
         $interrupted = $false
-        while ($null -ne ($line = $child.StandardOutput.ReadLine())) {
-            $lines.Add($line)
-            if ($Interrupt -and -not $interrupted -and $line -match $Interrupt) {
+        while ($InterruptWhen -and -not $child.HasExited -and $clock.Elapsed.TotalSeconds -lt 60) {
+            if (& $InterruptWhen) {
                 kill -INT $child.Id
                 $interrupted = $true
+                break
             }
+            Start-Sleep -Milliseconds 2
         }
         $child.WaitForExit()
         [pscustomobject]@{
-            Output      = $lines -join "`n"
+            Output      = $output.Result
             Errors      = $errors.Result
             ExitCode    = $child.ExitCode
             Seconds     = $clock.Elapsed.TotalSeconds
@@ -76,7 +78,8 @@ Describe 'The unified-LAN demo' -Skip:$notRoot {
 
     It 'leaves nothing behind when stopped with Ctrl+C half-way' {
         $sandbox = 'vld-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-        $run = Invoke-Runbook -Sandbox $sandbox -Interrupt 'A port forward'
+        # Once the appliances are connected: the router, namespaces and a tap are all in place.
+        $run = Invoke-Runbook -Sandbox $sandbox -InterruptWhen { Test-Path "/run/netns/$sandbox.desk" }
         $run.Interrupted | Should -BeTrue
         $run.Output | Should -Not -Match 'Done: the sandbox'
         Get-Leftover $sandbox | Should -BeNullOrEmpty
