@@ -118,3 +118,35 @@ public class OperationsTests
         Assert.Throws<ArgumentException>(() => NetNamespace.AtPath("lab"));
     }
 }
+
+public class BackendSeamTests
+{
+    private sealed class RecordingBackend : IKernelBackend
+    {
+        public List<IReadOnlyList<Step>> Groups { get; } = new();
+
+        public bool CanBatch(Step first, Step next) => true;
+
+        public BatchOutcome Run(IReadOnlyList<Step> group, KernelState state)
+        {
+            Groups.Add(group);
+            return BatchOutcome.Success;
+        }
+    }
+
+    [Fact]
+    public void The_executor_hands_groups_to_its_backend_and_a_planner_s_link_steps_carry_their_operations()
+    {
+        var runner = new FakeRunner("[]", "[{\"name\":\"lab\"}]");
+        var state = new KernelState(runner);
+        var plan = new VirtualLan.Planning.BridgeService(NetworkHost.InSandbox("lab")).PlanNew(VirtualLan.Planning.BridgeRequest.Create("br0", "10.0.0.1/24", null, false), state);
+        var backend = new RecordingBackend();
+        new PlanExecutor(backend, runner, batch: true).Apply(plan, state, _ => { }, CancellationToken.None);
+
+        // Every step reached the backend, none ran as a command line of the executor's own.
+        Assert.Equal(plan.Steps.Count, backend.Groups.Sum(g => g.Count));
+        Assert.Empty(runner.Changes);
+        Assert.All(backend.Groups.SelectMany(g => g).Where(s => s.Channel == StepChannel.Link), s => Assert.IsAssignableFrom<IpOperation>(s.Operation));
+        Assert.Contains(backend.Groups.SelectMany(g => g), s => s.Operation is CreateBridge { Name: "br0" });
+    }
+}
