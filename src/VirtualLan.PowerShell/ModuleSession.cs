@@ -16,7 +16,7 @@ internal static class ModuleSession
 
     private static readonly ConcurrentDictionary<Guid, string> Sandboxes = new();
     private static readonly ConcurrentDictionary<Guid, VlanSystem> Systems = new();
-    private static readonly Lazy<VlanSystem> Default = new(VlanSystem.CreateDefault);
+    private static readonly Lazy<VlanSystem> Default = new(() => CrashHook.Arm(VlanSystem.CreateDefault()));
 
     /// <summary>Gets the system the cmdlets of the current session run on.</summary>
     public static VlanSystem System => Systems.TryGetValue(SessionId, out var system) ? system : Default.Value;

@@ -63,7 +63,10 @@ public class HostNatServiceTests
         var commands = service.PlanDisable("virtualnet0", state).Steps.Select(s => s.Command.ToString()).ToArray();
         Assert.Contains("iptables -w -t nat -D VLAN-HOSTNAT -s 172.24.0.0/16 -o uplink0 -m comment --comment 'virtuallan:hostnat/virtualnet0 ip_forward=0' -j MASQUERADE", commands);
         Assert.Contains("iptables -w -t nat -X VLAN-HOSTNAT", commands);
-        Assert.Equal("sysctl -qw net.ipv4.ip_forward=0", commands[^1]);
+        // Forwarding goes back first and the MASQUERADE rule, the record of the old value, with the
+        // last table: a Disable cut off half-way still finds host NAT, and running it again finishes.
+        Assert.Equal("sysctl -qw net.ipv4.ip_forward=0", commands[0]);
+        Assert.Equal("iptables -w -t nat -X VLAN-HOSTNAT", commands[^1]);
     }
 
     [Fact]
@@ -90,7 +93,7 @@ public class HostNatServiceTests
                 "iptables -w -t nat -N VLAN-HOSTNAT",
             },
             steps.Where(s => s.Table == "nat").Select(s => s.UndoCommand!.ToString()));
-        Assert.Equal("sysctl -qw net.ipv4.ip_forward=1", steps[^1].UndoCommand!.ToString());
+        Assert.Equal("sysctl -qw net.ipv4.ip_forward=1", steps[0].UndoCommand!.ToString());
     }
 
     [Theory]

@@ -36,6 +36,12 @@ public sealed class PlanExecutor
         _batch = batch;
     }
 
+    /// <summary>
+    /// Gets or sets what runs right after each command of a plan has succeeded, before the next one:
+    /// the crash tests' hook (<c>VIRTUALLAN_TEST_KILL_AFTER</c>, armed only inside a sandbox), null otherwise.
+    /// </summary>
+    public Action? AfterCommand { get; set; }
+
     /// <summary>Returns the steps of a plan that are not yet in place.</summary>
     /// <param name="plan">The plan.</param>
     /// <param name="state">The kernel's state.</param>
@@ -221,6 +227,7 @@ public sealed class PlanExecutor
             if (outcome.Failed is null)
             {
                 applied.AddRange(group);
+                AfterCommand?.Invoke();
                 continue;
             }
 

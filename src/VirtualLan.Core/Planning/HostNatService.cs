@@ -145,31 +145,10 @@ public sealed partial class HostNatService
         var nat = Read(bridgeName, state) ?? throw new VlanException(ErrorIds.HostNatNotFound, VlanErrorKind.ObjectNotFound, bridgeName, $"Host NAT is not on for '{bridgeName}' in {_host.DisplayName}. Run Get-VlanHostNat to see where it is.");
         var firewall = state.Firewall(h);
         var steps = new List<Step>();
-        foreach (var (table, rule) in OwnedRules(bridgeName, nat.Subnet, nat.Uplink, nat.PreviousIpForward))
-        {
-            if (firewall.HasRule(table, RestoreInput.Line(rule)))
-            {
-                steps.Add(RuleRemoval.Delete(h, $"Remove {RestoreInput.Line(rule)}", table, rule));
-            }
-        }
 
-        foreach (var table in new[] { "nat", "filter", "mangle" })
-        {
-            // The chain and its jump go with the last bridge that uses them.
-            var chain = Chain(table);
-            if (!firewall.HasChain(table, chain))
-            {
-                continue;
-            }
-
-            var others = firewall.Rules(table).Count(l => l.StartsWith("-A " + chain + " ", StringComparison.Ordinal) && !l.Contains("\"" + Owner(bridgeName), StringComparison.Ordinal));
-            if (others == 0)
-            {
-                steps.Add(RuleRemoval.Delete(h, $"Remove the jump to {chain}", table, Hook(table)));
-                steps.Add(RuleRemoval.DeleteChain(h, $"Delete the chain {chain}", table, chain));
-            }
-        }
-
+        // The MASQUERADE rule is the record (it keeps the old ip_forward), so it goes last, in one
+        // transaction with the rest of the nat table: a run cut off half-way still finds host NAT, and
+        // running Disable again finishes it. Forwarding is set back first, while the record is read.
         if (List(state).Count == 1)
         {
             steps.Add(Step.Program(
@@ -177,6 +156,33 @@ public sealed partial class HostNatService
                 NetworkHost.ExecIn(h, "sysctl", new[] { "-qw", $"net.ipv4.ip_forward={nat.PreviousIpForward}" }),
                 NetworkHost.ExecIn(h, "sysctl", new[] { "-qw", $"net.ipv4.ip_forward={nat.IpForward}" }),
                 s => s.Sysctl(h, "net.ipv4.ip_forward") == nat.PreviousIpForward));
+        }
+
+        foreach (var table in new[] { "filter", "mangle", "nat" })
+        {
+            foreach (var (_, rule) in OwnedRules(bridgeName, nat.Subnet, nat.Uplink, nat.PreviousIpForward).Where(r => r.Table == table))
+            {
+                if (firewall.HasRule(table, RestoreInput.Line(rule)))
+                {
+                    steps.Add(RuleRemoval.Delete(h, $"Remove {RestoreInput.Line(rule)}", table, rule));
+                }
+            }
+
+            // The chain and its jump go with the last bridge that uses them.
+            var chain = Chain(table);
+            var others = firewall.Rules(table).Count(l => l.StartsWith("-A " + chain + " ", StringComparison.Ordinal) && !l.Contains("\"" + Owner(bridgeName), StringComparison.Ordinal));
+            if (others == 0)
+            {
+                if (firewall.HasRule(table, RestoreInput.Line(Hook(table))))
+                {
+                    steps.Add(RuleRemoval.Delete(h, $"Remove the jump to {chain}", table, Hook(table)));
+                }
+
+                if (firewall.HasChain(table, chain))
+                {
+                    steps.Add(RuleRemoval.DeleteChain(h, $"Delete the chain {chain}", table, chain));
+                }
+            }
         }
 
         return new Plan($"Disable host NAT for {bridgeName}", $"{bridgeName} in {_host.DisplayName}", steps);

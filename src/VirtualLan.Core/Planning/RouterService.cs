@@ -172,6 +172,16 @@ public sealed class RouterService
             uplinkAddresses = ParseAddresses(saved["addrs"]);
             uplinkGateway = saved["gw"] is { Length: > 0 } g ? IPAddress.Parse(g) : null;
         }
+        else if (RecordOfThisRouter(uplinkInHost, request.Name) is { } stranded)
+        {
+            // The uplink is in the host but already carries this router's record: a run cut off
+            // after recording it and before moving it, or a Remove cut off after giving it back.
+            // What it had before the router is in the record, not on the link any more.
+            CheckUplink(uplinkInHost!, request, Routers(state));
+            savedUplink = uplinkInHost!.Alias!;
+            uplinkAddresses = ParseAddresses(stranded["addrs"]);
+            uplinkGateway = stranded["gw"] is { Length: > 0 } g ? IPAddress.Parse(g) : null;
+        }
         else
         {
             var uplink = uplinkInHost ?? throw new VlanException(
@@ -342,6 +352,33 @@ public sealed class RouterService
         return routers.OrderBy(r => r.Name, StringComparer.Ordinal).ToArray();
     }
 
+    /// <summary>
+    /// Finds the routers a removal cut off after their host link was deleted and before their
+    /// namespace was: <see cref="Routers"/> no longer lists them, but their namespace still holds the
+    /// record on lo. Only namespaces not already known are read (one read each).
+    /// </summary>
+    /// <param name="state">The kernel's state.</param>
+    /// <param name="known">Namespaces known to be something else, such as appliances, which are not read.</param>
+    /// <returns>The routers left half-removed.</returns>
+    public IReadOnlyList<Router> Leftovers(KernelState state, IEnumerable<string?> known)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(known);
+        var skip = known.OfType<string>().Concat(Routers(state).Select(r => r.Namespace)).Append(_host.Sandbox ?? string.Empty).ToHashSet(StringComparer.Ordinal);
+        var prefix = _host.Sandbox is null ? string.Empty : _host.Sandbox + ".";
+        var found = new List<Router>();
+        foreach (var ns in state.NamespaceNames.Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.Length > prefix.Length && !skip.Contains(n)))
+        {
+            var record = AliasRecord.Parse(state.Links(ns).Link("lo")?.Alias, "router");
+            if (record is not null && record["host"] == (_host.Sandbox ?? string.Empty))
+            {
+                found.Add(Describe(ns[prefix.Length..], ns, record, state));
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Reads one router.</summary>
     /// <param name="name">The router name.</param>
     /// <param name="state">The kernel's state.</param>
@@ -389,7 +426,10 @@ public sealed class RouterService
                         + (client is null ? string.Empty : $"; {router.DhcpClient} was started again there, and its lease may differ")));
         }
 
-        var saved = AliasRecord.Parse(uplink?.Alias, "uplink");
+        // The uplink's record is read wherever the uplink is: in the router, or back in the host
+        // when a Remove was cut off after giving it back (then it still carries the record).
+        var stranded = uplink is null ? state.Links(h).Link(router.Uplink) is { } inHost && RecordOfThisRouter(inHost, router.Name) is not null ? inHost : null : null;
+        var saved = AliasRecord.Parse((uplink ?? stranded)?.Alias, "uplink");
         var addresses = ParseAddresses(saved?["addrs"]);
         var gateway = saved?["gw"] is { Length: > 0 } g ? IPAddress.Parse(g) : null;
         if (uplink is not null)
@@ -400,7 +440,10 @@ public sealed class RouterService
             back.AddRange(Restore.Settings(state, r, uplink, master: false));
             steps.Add(Step.Link($"Give the uplink {router.Uplink} back to {_host.DisplayName}", r, new[] { "link", "set", "dev", router.Uplink, "netns", HostReference }, null, s => s.Links(r).Link(router.Uplink) is null)
                 .WithUndo(back));
-            steps.Add(Step.Link($"Restore the alias of {router.Uplink}", h, new[] { "link", "set", "dev", router.Uplink, "alias", saved?["alias"] ?? string.Empty }, new[] { "link", "set", "dev", router.Uplink, "alias", uplink.Alias ?? string.Empty }, null));
+        }
+
+        if (uplink is not null || stranded is not null)
+        {
             steps.AddRange(addresses.Select(a => AddressStep(h, router.Uplink, a)));
             if (saved?["up"] != "0")
             {
@@ -416,10 +459,18 @@ public sealed class RouterService
                 : step);
         }
 
-        if (uplink is not null && gateway is not null)
+        if (saved is not null && gateway is not null)
         {
             var gw = gateway.ToString();
             steps.Add(Step.Link($"Restore the host's default route via {gw}", h, new[] { "route", "add", "default", "via", gw, "dev", router.Uplink }, new[] { "route", "del", "default", "via", gw, "dev", router.Uplink }, s => s.Routes(h).Any(x => x.IsDefault && Equals(x.Gateway, gateway))));
+        }
+
+        if (uplink is not null || stranded is not null)
+        {
+            // The record goes last: until everything it describes is back, a run cut off here and
+            // started again finds the uplink's settings in it.
+            var record = (uplink ?? stranded)!.Alias ?? string.Empty;
+            steps.Add(Step.Link($"Restore the alias of {router.Uplink}", h, new[] { "link", "set", "dev", router.Uplink, "alias", saved?["alias"] ?? string.Empty }, new[] { "link", "set", "dev", router.Uplink, "alias", record }, null));
         }
 
         // The undo makes the namespace again with lo, forwarding and the whole firewall as they are;
@@ -627,13 +678,20 @@ public sealed class RouterService
         return commands;
     }
 
+    /// <summary>The uplink record a link carries when it names the given router, else null.</summary>
+    private static AliasRecord? RecordOfThisRouter(LinkState? link, string router) =>
+        AliasRecord.Parse(link?.Alias, "uplink") is { } record && record["router"] == router ? record : null;
+
     private static void CheckUplink(LinkState uplink, RouterRequest request, IReadOnlyList<Router> routers)
     {
         string? reason = uplink.Name == "lo" ? "it is the loopback link"
             : uplink.IsBridge ? "it is a bridge"
             : uplink.Master is not null ? $"it is plugged into the bridge '{uplink.Master}'"
             : uplink.Name == request.BridgePort || uplink.Name == request.HostInterface ? "it is one of the router's own links"
-            : AliasRecord.Parse(uplink.Alias, "uplink") is not null ? "it is already the uplink of a router"
+            : AliasRecord.Parse(uplink.Alias, "uplink") is { } record
+                ? record["router"] == request.Name
+                    ? null
+                    : $"it carries the record of the router '{record["router"]}', which did not finish adding or removing it. Run Remove-VlanRouterNamespace -Name {record["router"]} to give it back its settings, or Add-VlanRouterNamespace again with -Name {record["router"]} to finish"
             : OwnObjects.WhyLink(uplink, routers);
         if (reason is not null)
         {

@@ -45,8 +45,15 @@ public sealed class TeardownService
         var routerService = new RouterService(_host, _locate, _exists);
         var applianceService = new ApplianceService(_host, _docker);
         var hostNatService = new HostNatService(_host);
+        var all = applianceService.List(state, live: false);
+        var appliances = all.Where(a => a.Bridge == name).ToArray();
         var routers = routerService.Routers(state).Where(r => r.Bridge == name).ToArray();
-        var appliances = applianceService.List(state, live: false).Where(a => a.Bridge == name).ToArray();
+        if (recurse)
+        {
+            // A removal cut off after deleting a router's host link leaves its namespace, which only its lo still names.
+            routers = routers.Concat(routerService.Leftovers(state, all.Select(a => a.Namespace)).Where(r => r.Bridge == name)).ToArray();
+        }
+
         var hostNat = hostNatService.Read(name, state);
         if (!recurse && (routers.Length > 0 || appliances.Length > 0 || hostNat is not null))
         {
