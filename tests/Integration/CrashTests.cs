@@ -245,4 +245,101 @@ public class CrashTests
                 Assert.False(Kernel.Ping(world.Sandbox.Inner("c1"), World.InternetHost), "c1 still reaches the internet after host NAT was disabled.");
             });
     }
+
+    /// <summary>The rules and policies of a namespace; a table with nothing but built-in chains at ACCEPT counts as absent (iptables cannot remove a table).</summary>
+    private static string Rules(string ns)
+    {
+        var lines = new List<string>();
+        string? table = null;
+        foreach (var line in Kernel.Must("ip", "netns", "exec", ns, "iptables-save").Split('\n'))
+        {
+            if (line.StartsWith('*'))
+            {
+                table = line;
+            }
+            else if (line.StartsWith("-A ", StringComparison.Ordinal) || (line.StartsWith(':') && !line.Contains(" ACCEPT ", StringComparison.Ordinal)))
+            {
+                lines.Add(table + " " + line.Split(" [", StringSplitOptions.None)[0]);
+            }
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    private static string[] Processes(string ns) =>
+        Kernel.Must("ip", "netns", "pids", ns).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()).ToArray();
+
+    /// <summary>Whether a process runs, waiting up to 2 s for one that was told to stop (a zombie has stopped).</summary>
+    private static bool Runs(string pid)
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            var stat = File.Exists($"/proc/{pid}/stat") ? File.ReadAllText($"/proc/{pid}/stat") : string.Empty;
+            if (stat.Length == 0 || stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z'))
+            {
+                return false;
+            }
+
+            Thread.Sleep(50);
+        }
+
+        return true;
+    }
+
+    private static string TraceLan(World world)
+    {
+        NewLan(world);
+        Converge(world, AddRouter);
+        return Rules(world.Sandbox.Inner("router"));
+    }
+
+    /// <summary>After a killed trace, the next one removes its rules and stops its reader, then works (traffic).</summary>
+    private static void NextTraceCleansUp(World world, string routerRules)
+    {
+        var router = world.Sandbox.Inner("router");
+        var entries = world.Session.Invoke(
+            $"Get-VlanIptablesTrace -Mode Trace -Protocol icmp -Destination {World.InternetHost} -Count 1 -Duration 10 -ScriptBlock {{ & ip netns exec {world.Sandbox.Name} {Kernel.Busybox} ping -c 1 -W 2 {World.InternetHost} | Out-Null }}");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        Assert.NotEmpty(entries);
+        Assert.Equal(routerRules, Rules(router));
+        Assert.Empty(Processes(router));
+    }
+
+    [KernelTheory]
+    [InlineData("Trace", "xtables-monitor")]
+    [InlineData("Log", "tcpdump")]
+    public void Get_VlanIptablesTrace_killed_after_any_command_leaves_nothing_once_the_next_trace_ran(string mode, string program)
+    {
+        AtEveryKillPoint(
+            TraceLan,
+            $"Get-VlanIptablesTrace -Mode {mode} -Protocol icmp -Duration 0.2 | Out-Null",
+            (world, before, killed) => NextTraceCleansUp(world, before));
+
+        // Killed while it watches: its rules are in and its reader runs, orphaned.
+        using var world = new World();
+        var rules = TraceLan(world);
+        var router = world.Sandbox.Inner("router");
+        Assert.True(RunKilledAfter(world, $"Get-VlanIptablesTrace -Mode {mode} -Protocol icmp -Duration 5 -ScriptBlock {{ [System.Diagnostics.Process]::GetCurrentProcess().Kill() }} | Out-Null", 1000));
+        Assert.Contains("virtuallan:trace/", Rules(router), StringComparison.Ordinal);
+        var orphans = Processes(router);
+        Assert.Contains(orphans, p => File.ReadAllText($"/proc/{p}/cmdline").Split('\0').Any(a => Path.GetFileName(a) == program));
+        NextTraceCleansUp(world, rules);
+
+        // Removing the router stops what runs in it, an orphan reader too, and the uplink comes back.
+        using var other = new World();
+        var before = Snapshot(other);
+        TraceLan(other);
+        Assert.True(RunKilledAfter(other, $"Get-VlanIptablesTrace -Mode {mode} -Protocol icmp -Duration 5 -ScriptBlock {{ [System.Diagnostics.Process]::GetCurrentProcess().Kill() }} | Out-Null", 1000));
+        var orphan = Processes(other.Sandbox.Inner("router"));
+        Assert.NotEmpty(orphan);
+        Converge(other, RemoveRouter + "; Remove-VlanBridge virtualnet0 -Confirm:$false");
+        Assert.All(orphan, p => Assert.False(Runs(p), $"The orphan reader {p} still runs."));
+        AssertUplinkBack(other, before);
+
+        // The record of the cut-off trace goes with the next trace, wherever it looks.
+        Converge(other, "Get-VlanIptablesTrace -Mode Log -Duration 0.1 | Out-Null");
+        Assert.DoesNotContain(
+            Directory.Exists("/run/virtuallan-traces") ? Directory.GetFiles("/run/virtuallan-traces") : Array.Empty<string>(),
+            f => File.ReadAllText(f).Contains("namespace=" + other.Sandbox.Inner("router") + "\n", StringComparison.Ordinal));
+    }
 }

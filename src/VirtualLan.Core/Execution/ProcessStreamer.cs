@@ -22,8 +22,9 @@ public sealed class ProcessStreamer
     /// <param name="consume">Reads the output.</param>
     /// <param name="onErrorLine">Receives each line of standard error (where readers say they are ready).</param>
     /// <param name="cancellationToken">Ends the process.</param>
+    /// <param name="started">Receives the process id once it runs (so that it can be recorded).</param>
     /// <returns>A task that ends with the process.</returns>
-    public Task Stream(CommandLine command, Func<Stream, CancellationToken, Task> consume, Action<string> onErrorLine, CancellationToken cancellationToken)
+    public Task Stream(CommandLine command, Func<Stream, CancellationToken, Task> consume, Action<string> onErrorLine, CancellationToken cancellationToken, Action<int>? started = null)
     {
         ArgumentNullException.ThrowIfNull(command);
         var task = Cli.Wrap(_tools.Require(command.Program))
@@ -32,6 +33,7 @@ public sealed class ProcessStreamer
             .WithStandardOutputPipe(PipeTarget.Create(consume))
             .WithStandardErrorPipe(PipeTarget.ToDelegate(onErrorLine))
             .ExecuteAsync(cancellationToken);
+        started?.Invoke(task.ProcessId);
         return task.Task;
     }
 
@@ -39,8 +41,9 @@ public sealed class ProcessStreamer
     /// <param name="command">The command.</param>
     /// <param name="onLine">Receives each line.</param>
     /// <param name="cancellationToken">Ends the process.</param>
+    /// <param name="started">Receives the process id once it runs (so that it can be recorded).</param>
     /// <returns>A task that ends with the process.</returns>
-    public Task Lines(CommandLine command, Action<string> onLine, CancellationToken cancellationToken)
+    public Task Lines(CommandLine command, Action<string> onLine, CancellationToken cancellationToken, Action<int>? started = null)
     {
         ArgumentNullException.ThrowIfNull(command);
         var task = Cli.Wrap(_tools.Require(command.Program))
@@ -48,6 +51,7 @@ public sealed class ProcessStreamer
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(PipeTarget.ToDelegate(onLine))
             .ExecuteAsync(cancellationToken);
+        started?.Invoke(task.ProcessId);
         return task.Task;
     }
 }

@@ -152,6 +152,36 @@ public sealed class TraceService
         return steps;
     }
 
+    /// <summary>
+    /// Plans the removal of the rules that traces cut off (their process killed) left in a namespace:
+    /// every rule whose virtuallan:trace/ID comment names a trace the caller says is over.
+    /// </summary>
+    /// <param name="namespaceName">The namespace.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <param name="isOver">Tells whether the trace of an id is over (no live process runs it).</param>
+    /// <returns>The steps, one per rule.</returns>
+    public static IReadOnlyList<Step> Leftovers(string? namespaceName, KernelState state, Func<string, bool> isOver)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(isOver);
+        var firewall = state.Firewall(namespaceName);
+        var steps = new List<Step>();
+        foreach (var table in firewall.Tables)
+        {
+            foreach (var line in firewall.Rules(table))
+            {
+                var at = line.IndexOf("virtuallan:trace/", StringComparison.Ordinal);
+                var id = at < 0 ? null : new string(line[(at + "virtuallan:trace/".Length)..].TakeWhile(char.IsAsciiHexDigitLower).ToArray());
+                if (id is { Length: > 0 } && isOver(id))
+                {
+                    steps.Add(Step.Firewall($"Remove the rule of the cut-off trace {id}: {line}", namespaceName, table, SplitRule("-D" + line[2..]), null, null));
+                }
+            }
+        }
+
+        return steps;
+    }
+
     /// <summary>The command that reads NFLOG records of this trace's group as a pcap stream.</summary>
     /// <returns>The command.</returns>
     public CommandLine LogReader() =>

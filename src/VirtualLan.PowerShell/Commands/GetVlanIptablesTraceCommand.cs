@@ -143,7 +143,30 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
         var trace = new TraceService(ns, id);
         var rules = Mode == TraceMode.Log ? trace.LogRules(Chain, match) : trace.TraceRules(match);
         var plan = new Plan($"Add the temporary {Mode.ToString().ToLowerInvariant()} rules {trace.Owner}", ns ?? Target.DisplayName, rules);
-        if (!Apply(plan, state))
+        var records = new TraceRecords();
+        if (!IsWhatIf)
+        {
+            // What traces cut off by a crash left goes first; this trace is recorded before it adds a rule.
+            RemoveLeftovers(ns, records);
+            records.Begin(id, ns);
+            state = Runtime.ReadState();
+        }
+
+        var applied = false;
+        try
+        {
+            applied = Apply(plan, state);
+        }
+        finally
+        {
+            // Declined, -WhatIf, or failed and rolled back: no rule of this trace is left.
+            if (!applied)
+            {
+                records.End(id);
+            }
+        }
+
+        if (!applied)
         {
             return;
         }
@@ -171,7 +194,8 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
                             ready.Set();
                         }
                     },
-                    reading.Token);
+                    reading.Token,
+                    pid => records.AddReader(id, pid, "tcpdump"));
             }
             else
             {
@@ -190,7 +214,8 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
                             }
                         }
                     },
-                    reading.Token);
+                    reading.Token,
+                    pid => records.AddReader(id, pid, "xtables-monitor"));
             }
 
             // The readers need a moment to subscribe before the traffic starts: tcpdump says when it
@@ -232,8 +257,60 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
                 // Cancelling the reader is how it ends.
             }
 
-            RemoveTemporaryRules(trace, ns);
             entries.Dispose();
+            RemoveTemporaryRules(trace, ns);
+            records.End(id);
+        }
+    }
+
+    /// <summary>
+    /// Cleans up after traces whose process was killed (SIGKILL skips every finally): their readers
+    /// still running are stopped, and their rules removed, in the namespace about to be traced (with
+    /// any rule of a trace that has no live record) and in the namespaces their records name. Only
+    /// what the records name is touched: a reader is stopped only when its id, start time and program
+    /// are the ones recorded.
+    /// </summary>
+    private void RemoveLeftovers(string? ns, TraceRecords records)
+    {
+        // The rules are read before the records: a rule seen now was added after its trace's record was written.
+        var state = Runtime.ReadState();
+        _ = state.Firewall(ns);
+        var all = records.Read();
+        var live = all.Where(r => !r.IsStale).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var stale = all.Where(r => !live.Contains(r.Id)).ToArray();
+        foreach (var record in stale.Where(r => r.ReaderIsRunning()))
+        {
+            var kill = new CommandLine("kill", "-TERM", record.Reader!.Pid.ToString(CultureInfo.InvariantCulture));
+            WriteVerbose($"{kill} (the {record.ReaderProgram} of the cut-off trace {record.Id})");
+            Runtime.Runner.Run(kill, null, CancellationToken.None);
+        }
+
+        var steps = TraceService.Leftovers(ns, state, id => !live.Contains(id)).ToList();
+        foreach (var record in stale.Where(r => r.Namespace != ns && (r.Namespace is null || state.Exists(r.Namespace))))
+        {
+            steps.AddRange(TraceService.Leftovers(record.Namespace, state, id => id == record.Id));
+        }
+
+        if (steps.Count > 0)
+        {
+            try
+            {
+                Runtime.Executor.Apply(new Plan("Remove the rules of cut-off traces", ns ?? Target.DisplayName, steps), state, WriteVerbose, CancellationToken.None);
+            }
+            catch (CommandFailedException)
+            {
+                // A rule may have gone meanwhile; the others go one by one.
+                foreach (var step in steps)
+                {
+                    WriteVerbose(step.Command.ToString());
+                    Runtime.Runner.Run(step.Command, null, CancellationToken.None);
+                }
+            }
+        }
+
+        foreach (var record in stale)
+        {
+            records.End(record.Id);
         }
     }
 
