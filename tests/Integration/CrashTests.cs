@@ -342,4 +342,31 @@ public class CrashTests
             Directory.Exists("/run/virtuallan-traces") ? Directory.GetFiles("/run/virtuallan-traces") : Array.Empty<string>(),
             f => File.ReadAllText(f).Contains("namespace=" + other.Sandbox.Inner("router") + "\n", StringComparison.Ordinal));
     }
+
+    [KernelFact]
+    public void Exit_VlanSandbox_Force_kills_the_routers_DHCP_client_and_deletes_its_pid_file()
+    {
+        using var world = new World();
+        var config = Path.Combine(Path.GetTempPath(), world.Sandbox.Name + "-udhcpd.conf");
+        var leases = Path.Combine(Path.GetTempPath(), world.Sandbox.Name + "-udhcpd.leases");
+        File.WriteAllText(leases, string.Empty);
+        File.WriteAllText(config, $"start 198.51.100.50\nend 198.51.100.60\ninterface wan0\nlease_file {leases}\nopt router 198.51.100.1\nopt subnet 255.255.255.0\n");
+        try
+        {
+            world.Start(world.Internet, Kernel.Busybox, "udhcpd", "-f", config);
+            Converge(world, "New-VlanBridge | Add-VlanRouterNamespace -Name router -Uplink uplink0 -Dhcp -Confirm:$false | Out-Null");
+            var pidFile = $"/run/virtuallan-{world.Sandbox.Inner("router")}-udhcpc.pid";
+            var client = File.ReadAllText(pidFile).Trim();
+            Assert.True(Runs(client), "udhcpc does not run in the router.");
+
+            Converge(world, "Exit-VlanSandbox -Force");
+            Assert.False(Runs(client), "udhcpc still runs after Exit-VlanSandbox -Force.");
+            Assert.False(File.Exists(pidFile), $"Exit-VlanSandbox -Force left {pidFile}.");
+        }
+        finally
+        {
+            File.Delete(config);
+            File.Delete(leases);
+        }
+    }
 }

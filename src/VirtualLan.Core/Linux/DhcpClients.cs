@@ -47,6 +47,15 @@ public static class DhcpClients
     public static string PidFile(string client, string namespaceName) => $"/run/virtuallan-{namespaceName}-{client}.pid";
 
     /// <summary>
+    /// The files a DHCP client started by the module may leave in /run for a namespace: its pid file
+    /// and dhclient's leases. A client stopped with SIGTERM deletes its pid file; one killed does not.
+    /// </summary>
+    /// <param name="namespaceName">The router namespace.</param>
+    /// <returns>The paths, whether they exist or not.</returns>
+    public static IReadOnlyList<string> Files(string namespaceName) =>
+        new[] { PidFile("udhcpc", namespaceName), PidFile("dhclient", namespaceName), $"/run/virtuallan-{namespaceName}-dhclient.leases" };
+
+    /// <summary>
     /// Builds the command that gets a lease for a link and then keeps renewing it in the background.
     /// Each client is asked to give up after about ten seconds without a lease, so a missing DHCP
     /// server fails the plan instead of hanging it.
@@ -61,7 +70,7 @@ public static class DhcpClients
         string[] arguments = client switch
         {
             "udhcpc" => new[] { "-i", link, "-n", "-t", "5", "-T", "2", "-s", UdhcpcScript, "-p", pid },
-            "dhclient" => new[] { "-1", "-pf", pid, "-lf", $"/run/virtuallan-{namespaceName}-dhclient.leases", link },
+            "dhclient" => new[] { "-1", "-pf", pid, "-lf", Files(namespaceName)[2], link },
             "dhcpcd" => new[] { "--ipv4only", "--timeout", "10", "--waitip=4", link },
             _ => throw new ArgumentOutOfRangeException(nameof(client), client, "Unknown DHCP client."),
         };

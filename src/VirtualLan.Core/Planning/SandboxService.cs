@@ -154,6 +154,14 @@ public sealed class SandboxService
                 .Tolerating($"The processes {string.Join(", ", pids)} of the sandbox {name} could not all be killed; they keep its namespaces alive without a name until they end"));
         }
 
+        // A DHCP client killed above (or earlier) leaves its pid file behind; it goes once nothing can fail any more.
+        var files = all.SelectMany(DhcpClients.Files).Where(_exists).ToArray();
+        if (files.Length > 0)
+        {
+            steps.Add(Step.Program($"Delete the DHCP client files {string.Join(", ", files)}", new CommandLine("rm", new[] { "-f", "--" }.Concat(files)), null, null)
+                .Tolerating($"{string.Join(", ", files)} could not all be deleted; delete them by hand"));
+        }
+
         if (etc.Length > 0)
         {
             steps.Add(Step.Program($"Delete {folder}", new CommandLine("rm", "-r", folder), null, null)
