@@ -109,6 +109,7 @@ public class TraceTests
             Assert.True(running.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(15)), $"The {mode} trace did not stop.");
             Assert.DoesNotContain("virtuallan:trace", RouterRules(world), StringComparison.Ordinal);
             Assert.Empty(Kernel.Run("pgrep", "-f", "xtables-monitor --trace").Output.Trim());
+            Assert.False(Directory.Exists(VirtualLan.Linux.TraceRecords.DefaultFolder), "The trace left its record folder in /run.");
         }
     }
 }

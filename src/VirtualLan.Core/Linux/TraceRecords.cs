@@ -50,6 +50,16 @@ public sealed class TraceRecords
         {
             File.Delete(PathOf(id));
         }
+
+        // The last record takes the folder with it, so nothing of the module stays in /run.
+        try
+        {
+            Directory.Delete(_folder);
+        }
+        catch (IOException)
+        {
+            // Not empty: another trace runs, and its end deletes the folder.
+        }
     }
 
     /// <summary>Reads every record; files that are not records are left out.</summary>
@@ -98,7 +108,6 @@ public sealed class TraceRecords
             throw new PlatformNotSupportedException("Traces run on Linux only.");
         }
 
-        Directory.CreateDirectory(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var text = string.Join('\n', new[]
         {
             "owner=" + record.Owner,
@@ -107,8 +116,20 @@ public sealed class TraceRecords
             "program=" + (record.ReaderProgram ?? string.Empty),
         }) + "\n";
         var temporary = PathOf(record.Id) + ".new";
-        File.WriteAllText(temporary, text);
-        File.Move(temporary, PathOf(record.Id), overwrite: true);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                // The folder goes when its last record does (End), possibly between two lines here.
+                Directory.CreateDirectory(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                File.WriteAllText(temporary, text);
+                File.Move(temporary, PathOf(record.Id), overwrite: true);
+                return;
+            }
+            catch (DirectoryNotFoundException) when (attempt < 3)
+            {
+            }
+        }
     }
 
     private string PathOf(string id) => IsId(id) ? Path.Combine(_folder, id) : throw new ArgumentException($"'{id}' is not a trace id.", nameof(id));
