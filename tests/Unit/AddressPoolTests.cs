@@ -1,5 +1,5 @@
 using System.Net;
-using VirtualLan.Planning;
+using VirtualLan.Appliances;
 
 namespace VirtualLan.Tests.Unit;
 

@@ -1,5 +1,6 @@
 using VirtualLan.Execution;
 using VirtualLan.Linux;
+using VirtualLan.Operations;
 
 namespace VirtualLan.Planning;
 
@@ -34,11 +35,10 @@ public static class BridgeFirewall
             yield break;
         }
 
-        yield return Step.Firewall($"Create the chain {Chain}", host, "filter", new[] { "-N", Chain }, new[] { "-X", Chain }, s => s.Firewall(host).HasChain("filter", Chain));
-        var hook = Hook();
-        yield return Step.Firewall($"Send forwarded frames through {Chain}", host, "filter", hook, ApplianceService.Delete(hook), s => s.Firewall(host).HasRule("filter", RestoreInput.Line(hook)));
-        var rule = Rule(bridge);
-        yield return Step.Firewall($"Let frames between the ports of {bridge} through", host, "filter", rule, ApplianceService.Delete(rule), s => s.Firewall(host).HasRule("filter", RestoreInput.Line(rule)));
+        var at = NetNamespace.From(host);
+        yield return new CreateChain(at, "filter", Chain).ToStep($"Create the chain {Chain}");
+        yield return new AppendRule(at, "filter", "FORWARD", HookSpec()).ToStep($"Send forwarded frames through {Chain}");
+        yield return new AppendRule(at, "filter", Chain, RuleSpec(bridge)).ToStep($"Let frames between the ports of {bridge} through");
     }
 
     /// <summary>Plans the removal of a bridge's rule, and of the chain and its hook when no other bridge uses them.</summary>
@@ -49,28 +49,29 @@ public static class BridgeFirewall
     public static IEnumerable<Step> PlanRemove(string? host, string bridge, KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
+        var at = NetNamespace.From(host);
         var firewall = state.Firewall(host);
-        var rule = Rule(bridge);
-        if (!firewall.HasRule("filter", RestoreInput.Line(rule)))
+        var rule = new DeleteRule(at, "filter", Chain, RuleSpec(bridge));
+        if (rule.IsDone(state))
         {
             yield break;
         }
 
-        yield return RuleRemoval.Delete(host, $"Remove the rule of {bridge} from {Chain}", "filter", rule);
+        yield return RuleRemoval.Delete(rule, $"Remove the rule of {bridge} from {Chain}");
         if (firewall.Rules("filter").Count(l => l.StartsWith("-A " + Chain + " ", StringComparison.Ordinal)) == 1)
         {
-            var hook = Hook();
-            if (firewall.HasRule("filter", RestoreInput.Line(hook)))
+            var hook = new DeleteRule(at, "filter", "FORWARD", HookSpec());
+            if (!hook.IsDone(state))
             {
-                yield return RuleRemoval.Delete(host, $"Remove the jump to {Chain}", "filter", hook);
+                yield return RuleRemoval.Delete(hook, $"Remove the jump to {Chain}");
             }
 
             yield return RuleRemoval.DeleteChain(host, $"Delete the chain {Chain}", "filter", Chain);
         }
     }
 
-    private static string[] Hook() => new[] { "-A", "FORWARD", "-m", "comment", "--comment", HookOwner, "-j", Chain };
+    private static IReadOnlyList<string> HookSpec() => ["-m", "comment", "--comment", HookOwner, "-j", Chain];
 
-    private static string[] Rule(string bridge) =>
-        new[] { "-A", Chain, "-i", bridge, "-o", bridge, "-m", "comment", "--comment", Owner(bridge), "-j", "ACCEPT" };
+    private static IReadOnlyList<string> RuleSpec(string bridge) =>
+        ["-i", bridge, "-o", bridge, "-m", "comment", "--comment", Owner(bridge), "-j", "ACCEPT"];
 }

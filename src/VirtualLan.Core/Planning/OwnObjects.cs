@@ -25,7 +25,7 @@ internal static class OwnObjects
         return AliasRecord.KindOf(link.Alias) switch
         {
             null => null,
-            "appliance" => $"it is the port of the appliance '{AliasRecord.Parse(link.Alias, "appliance")?["name"]}'",
+            "appliance" => $"it is the port of the appliance '{Records.ApplianceRecord.Parse(link.Alias)?.Name}'",
             "uplink" => "it is already the uplink of a router",
             "bridge" => "it is a VirtualLan bridge",
             "router" => "it is one of a router's links",

@@ -1,6 +1,7 @@
 using System.Globalization;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
+using VirtualLan.Operations;
 
 namespace VirtualLan.Planning;
 
@@ -257,7 +258,14 @@ internal static class RuleRemoval
     /// <param name="rule">The rule as appended (<c>-A CHAIN …</c>).</param>
     /// <returns>The step.</returns>
     public static Step Delete(string? ns, string description, string table, string[] rule) =>
-        Step.Firewall(description, ns, table, ApplianceService.Delete(rule), rule, null);
+        Delete(new DeleteRule(NetNamespace.From(ns), table, rule[1], rule[2..]), description);
+
+    /// <summary>Plans a rule deletion, undone by inserting the rule back where it was.</summary>
+    /// <param name="rule">The deletion.</param>
+    /// <param name="description">What the step does.</param>
+    /// <returns>The step, carrying the operation; it always runs (a rule found gone fails it).</returns>
+    public static Step Delete(DeleteRule rule, string description) =>
+        Step.Firewall(description, rule.Namespace.Text, rule.Table, rule.Arguments.ToArray(), rule.UndoArguments.ToArray(), null).Carrying(rule);
 
     /// <summary>Plans deleting an empty user chain, undone by creating it again.</summary>
     /// <param name="ns">The namespace.</param>
@@ -265,6 +273,9 @@ internal static class RuleRemoval
     /// <param name="table">The table.</param>
     /// <param name="chain">The chain.</param>
     /// <returns>The step.</returns>
-    public static Step DeleteChain(string? ns, string description, string table, string chain) =>
-        Step.Firewall(description, ns, table, new[] { "-X", chain }, new[] { "-N", chain }, null);
+    public static Step DeleteChain(string? ns, string description, string table, string chain)
+    {
+        var delete = new DeleteChain(NetNamespace.From(ns), table, chain);
+        return Step.Firewall(description, ns, table, delete.Arguments.ToArray(), delete.UndoArguments.ToArray(), null).Carrying(delete);
+    }
 }

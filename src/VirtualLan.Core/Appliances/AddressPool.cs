@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace VirtualLan.Planning;
+namespace VirtualLan.Appliances;
 
 /// <summary>
 /// Chooses addresses for appliances: seed 000's pools inside the LAN (Docker 172.24.1.x, QEMU

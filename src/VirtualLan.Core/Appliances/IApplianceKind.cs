@@ -1,0 +1,43 @@
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+using VirtualLan.Planning;
+using VirtualLan.Records;
+
+namespace VirtualLan.Appliances;
+
+/// <summary>
+/// One kind of appliance: how it is plugged in, unplugged and read back, and the record it keeps on
+/// its bridge port. <see cref="ApplianceKinds"/> registers one of each; the service dispatches to it.
+/// </summary>
+internal interface IApplianceKind
+{
+    /// <summary>Gets the kind this class plans.</summary>
+    ApplianceKind Kind { get; }
+
+    /// <summary>Tells whether the address chosen for the request is taken on the LAN (a re-addressed Docker network takes its containers' instead).</summary>
+    /// <param name="request">The request.</param>
+    /// <returns>True when it is taken.</returns>
+    bool ReservesAddress(ApplianceRequest request);
+
+    /// <summary>Plans plugging the appliance in, after the bridge's firewall steps.</summary>
+    /// <param name="connection">What the service worked out: the request, the address, the gateway, the state.</param>
+    /// <param name="steps">The plan's steps, added to.</param>
+    /// <returns>The appliance as it will be.</returns>
+    Appliance PlanConnect(Connection connection, List<Step> steps);
+
+    /// <summary>Plans unplugging the appliance, undoing exactly what its record says was done.</summary>
+    /// <param name="port">Its bridge port.</param>
+    /// <param name="record">The record on the port.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <param name="leaving">The appliances disconnected with it (one pipeline).</param>
+    /// <returns>The steps.</returns>
+    IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving);
+
+    /// <summary>Reads the appliance back from its port and record.</summary>
+    /// <param name="port">Its bridge port.</param>
+    /// <param name="record">The record on the port.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <param name="readLive">True to read its address inside its namespace; false to take it from the record.</param>
+    /// <returns>The appliance.</returns>
+    Appliance Describe(LinkState port, ApplianceRecord record, KernelState state, bool readLive);
+}

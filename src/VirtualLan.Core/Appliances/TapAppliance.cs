@@ -1,0 +1,121 @@
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+using VirtualLan.Operations;
+using VirtualLan.Planning;
+using VirtualLan.Records;
+
+namespace VirtualLan.Appliances;
+
+/// <summary>
+/// A tap for a QEMU VM: made by the module (owned by -TapOwner) or QEMU's own, plugged into the
+/// bridge. The guest's address and MAC live in the record, since the guest configures itself.
+/// </summary>
+internal sealed class TapAppliance : IApplianceKind
+{
+    private readonly NetworkHost _host;
+
+    /// <summary>Initializes a new instance of the <see cref="TapAppliance"/> class.</summary>
+    /// <param name="host">The namespace that plays the host.</param>
+    public TapAppliance(NetworkHost host)
+    {
+        _host = host;
+    }
+
+    /// <inheritdoc />
+    public ApplianceKind Kind => ApplianceKind.Tap;
+
+    /// <inheritdoc />
+    public bool ReservesAddress(ApplianceRequest request) => true;
+
+    /// <inheritdoc />
+    public Appliance PlanConnect(Connection connection, List<Step> steps)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(steps);
+        var request = connection.Request;
+        var h = NetNamespace.From(_host.Sandbox);
+        var tap = request.Target;
+        var link = connection.State.Links(h.Text).Link(tap);
+        var recorded = connection.Recorded;
+        if (link is not null && recorded is null && link.Kind != "tun")
+        {
+            throw new VlanException(ErrorIds.InterfaceInvalid, VlanErrorKind.InvalidArgument, tap, $"'{tap}' exists and is a {link.Kind ?? "device"}, not a tap. Give the tap QEMU uses, or a new name for a tap to create.");
+        }
+
+        if (link?.Master is { } master && master != request.Bridge && recorded is null)
+        {
+            throw new VlanException(ErrorIds.InterfaceInvalid, VlanErrorKind.InvalidArgument, tap, $"'{tap}' is already plugged into '{master}'. Unplug it first ('ip link set dev {tap} nomaster').");
+        }
+
+        var created = recorded?.Created == true || link is null;
+        var mac = recorded?.MacAddress ?? ApplianceNaming.GuestMac(request.Bridge + "/" + tap);
+        if (link is null)
+        {
+            var create = new CreateTap(h, tap, request.TapOwner);
+            steps.Add(create.AsProgram($"Create the tap {tap}", [create.Undo.Command], create.IsDone));
+        }
+
+        var record = new ApplianceRecord
+        {
+            Address = connection.Address,
+            Bridge = request.Bridge,
+            Created = created,
+            Gateway = connection.Gateway,
+            Kind = request.Kind,
+            MacAddress = mac,
+            Name = tap,
+            OldAlias = recorded?.OldAlias ?? link?.Alias ?? string.Empty,
+        }.Write();
+        steps.Add(new SetAlias(h, tap, record, created ? null : link?.Alias ?? string.Empty).ToStep($"Record the guest's address on {tap}"));
+        steps.Add(new PlugLink(h, tap, request.Bridge, Unplug: !created).ToStep($"Plug {tap} into {request.Bridge}"));
+        return new Appliance
+        {
+            Name = tap, Kind = request.Kind, Bridge = request.Bridge, HostInterface = tap, Interface = "eth0", Address = connection.Address, Gateway = connection.Gateway,
+            MacAddress = mac, QemuArguments = ApplianceNaming.QemuArguments(tap, mac), Sandbox = _host.Sandbox,
+        };
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        ArgumentNullException.ThrowIfNull(record);
+        var h = NetNamespace.From(_host.Sandbox);
+        var name = record.Name;
+
+        // A tap QEMU still holds stays until QEMU closes it, unplugged; the VM keeps running.
+        yield return new SetNoMaster(h, name, port.Master ?? record.Bridge).Testing($"Unplug the tap {name}", s => s.Links(h.Text).Link(name)?.Master is null);
+        if (record.Created == true)
+        {
+            // The alias stays on a tap that cannot be deleted yet, so running this again finds it.
+            yield return new DeleteTap(h, name).AsProgram($"Delete the tap {name} made for the VM", [], null)
+                .WithUndo(Restore.Tap(state, h.Text, port, master: false))
+                .Tolerating($"The tap {name} is still open by QEMU, so it was unplugged but not deleted; run Disconnect-VlanAppliance {name} again after QEMU exits to delete it");
+        }
+        else
+        {
+            yield return new SetAlias(h, name, record.OldAlias ?? string.Empty, port.Alias ?? string.Empty).Testing($"Restore the alias of {name}", null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Appliance Describe(LinkState port, ApplianceRecord record, KernelState state, bool readLive)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        ArgumentNullException.ThrowIfNull(record);
+        return new Appliance
+        {
+            Name = record.Name,
+            Kind = Kind,
+            Bridge = record.Bridge,
+            HostInterface = port.Name,
+            Interface = "eth0",
+            Address = record.Address,
+            Gateway = record.Gateway,
+            MacAddress = record.MacAddress,
+            DockerBridge = record.DockerBridge,
+            QemuArguments = ApplianceNaming.QemuArguments(port.Name, record.MacAddress!),
+            Sandbox = _host.Sandbox,
+        };
+    }
+}

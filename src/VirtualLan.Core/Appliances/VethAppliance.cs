@@ -1,0 +1,147 @@
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+using VirtualLan.Operations;
+using VirtualLan.Planning;
+using VirtualLan.Records;
+
+namespace VirtualLan.Appliances;
+
+/// <summary>
+/// What namespaces and containers share: a veth whose inside end is made straight in the
+/// appliance's namespace, given the address, brought up with lo, and routed via the gateway.
+/// Deleting the host's end deletes both; the namespace or container itself stays.
+/// </summary>
+internal abstract class VethAppliance : IApplianceKind
+{
+    /// <summary>Initializes a new instance of the <see cref="VethAppliance"/> class.</summary>
+    /// <param name="host">The namespace that plays the host.</param>
+    /// <param name="docker">Reads containers.</param>
+    protected VethAppliance(NetworkHost host, Docker docker)
+    {
+        Host = host;
+        Docker = docker;
+    }
+
+    /// <inheritdoc />
+    public abstract ApplianceKind Kind { get; }
+
+    /// <summary>Gets the namespace that plays the host.</summary>
+    protected NetworkHost Host { get; }
+
+    /// <summary>Gets the Docker reader.</summary>
+    protected Docker Docker { get; }
+
+    /// <inheritdoc />
+    public bool ReservesAddress(ApplianceRequest request) => true;
+
+    /// <inheritdoc />
+    public abstract Appliance PlanConnect(Connection connection, List<Step> steps);
+
+    /// <inheritdoc />
+    public IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving)
+    {
+        var h = Host.Sandbox;
+        var inside = record.Interface ?? "eth0";
+        var ns = NamespaceOf(record, readLive: true);
+
+        // The inside is read only if the undo may be needed (not when this deletion is the plan's
+        // last, atomic, operation): a read per appliance is what a bulk teardown avoids. The undo
+        // makes both ends again as they are.
+        yield return new DeleteLink(NetNamespace.From(h), port.Name).ToStep($"Unplug {record.Name}")
+            .WithUndo(() =>
+            {
+                var peer = ns is not null && state.Exists(ns) ? state.Links(ns).Link(inside) : null;
+                return peer is null
+                    ? (Array.Empty<CommandLine>(), $"the veth {port.Name} of {record.Name}, whose other end was not found, is not made again")
+                    : (Restore.Veth(state, h, port, ns, peer, inside), null);
+            });
+    }
+
+    /// <inheritdoc />
+    public Appliance Describe(LinkState port, ApplianceRecord record, KernelState state, bool readLive)
+    {
+        var ns = NamespaceOf(record, readLive);
+        var inside = record.Interface;
+        var live = readLive && ns is not null && inside is not null && state.Exists(ns) ? state.Links(ns).Link(inside) : null;
+        return new Appliance
+        {
+            Name = record.Name,
+            Kind = Kind,
+            Bridge = record.Bridge,
+            HostInterface = port.Name,
+            Interface = inside,
+            Address = live is { Addresses.Count: > 0 } ? live.Addresses[0] : record.Address,
+            Gateway = record.Gateway,
+            MacAddress = live?.MacAddress,
+            Namespace = ns,
+            ContainerId = Kind == ApplianceKind.Container ? record.ContainerId : null,
+            DockerBridge = record.DockerBridge,
+            Sandbox = Host.Sandbox,
+        };
+    }
+
+    /// <summary>The appliance's namespace from its record (a container's is asked of Docker, only when read live).</summary>
+    /// <param name="record">The record.</param>
+    /// <param name="readLive">Whether it may be asked of Docker.</param>
+    /// <returns>The namespace's name or path, or null.</returns>
+    protected abstract string? NamespaceOf(ApplianceRecord record, bool readLive);
+
+    /// <summary>Plans the veth, its record, the address, lo and the default route.</summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="port">The host's end.</param>
+    /// <param name="ns">The appliance's namespace.</param>
+    /// <param name="inside">The inside end's name.</param>
+    /// <param name="created">Whether the module made the namespace.</param>
+    /// <param name="steps">The steps, added to.</param>
+    /// <param name="onlyIfNoDefault">Whether an existing default route, whatever its gateway, is left (a container's from Docker).</param>
+    /// <param name="containerId">The container's id, or null for a namespace.</param>
+    protected void PlugVeth(Connection connection, string port, string ns, string inside, bool created, List<Step> steps, bool onlyIfNoDefault, string? containerId = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(steps);
+        var request = connection.Request;
+        var h = NetNamespace.From(Host.Sandbox);
+        var at = NetNamespace.From(ns);
+        var address = connection.Address;
+        var gateway = connection.Gateway;
+        var record = new ApplianceRecord
+        {
+            Name = request.Target,
+            Kind = request.Kind,
+            Bridge = request.Bridge,
+            Address = address,
+            Gateway = gateway,
+            Interface = inside,
+            Created = created,
+            Namespace = containerId is null ? ns : null,
+            ContainerId = containerId?[..12],
+        }.Write();
+
+        // The appliance's MAC address is derived from its bridge and name, so it is known without
+        // reading the namespace and stays the same across rebuilds (ARP caches and DHCP leases agree).
+        steps.Add(new CreateVeth(h, port, inside, ns, PeerMacAddress: ApplianceNaming.ApplianceMac(request)).ToStep($"Create the veth {port} ↔ {inside} for {request.Target}"));
+        steps.Add(new SetAlias(h, port, record).ToStep($"Record {request.Target} on {port}"));
+        steps.Add(new PlugLink(h, port, request.Bridge).ToStep($"Plug {port} into {request.Bridge}"));
+        steps.Add(new AddAddress(at, inside, address).WithoutUndo($"Give {inside} the address {address}"));
+        steps.Add(new SetLinkState(at, inside).WithoutUndo($"Bring {inside} up"));
+        steps.Add(new SetLinkState(at, "lo").WithoutUndo("Bring lo up"));
+
+        // A container that already has a default route (from a Docker network) keeps it.
+        steps.Add(new AddRoute(at, "default", gateway, inside).Shaped(
+            $"Route {request.Target}'s traffic via {gateway}",
+            null,
+            s => onlyIfNoDefault ? s.Routes(ns).Any(r => r.IsDefault) : s.Routes(ns).Any(r => r.IsDefault && Equals(r.Gateway, gateway))));
+    }
+
+    /// <summary>The MAC of the inside end: derived for a new one, read for one already connected.</summary>
+    /// <param name="connection">The connection.</param>
+    /// <param name="ns">The appliance's namespace.</param>
+    /// <param name="inside">The inside end.</param>
+    /// <returns>The MAC.</returns>
+    protected static string InsideMac(Connection connection, string ns, string inside)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var derived = ApplianceNaming.ApplianceMac(connection.Request);
+        return connection.Recorded is null ? derived : connection.State.Links(ns).Link(inside)?.MacAddress ?? derived;
+    }
+}
