@@ -14,7 +14,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
     private readonly List<Func<KernelState, PlannedInput>> _queued = new();
 
     /// <summary>Gets the namespace that plays the host: the sandbox of this session, or the machine's own.</summary>
-    internal static NetworkHost Target => ModuleSession.Host;
+    internal static NetworkHost LanHost => ModuleSession.Host;
 
     /// <summary>Gets the system the cmdlet runs on.</summary>
     internal static VlanSystem Runtime => ModuleSession.System;
@@ -53,7 +53,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
     /// <param name="plan">The plan.</param>
     /// <param name="state">The kernel's state the plan was made from.</param>
     /// <returns>True when the plan is in place afterwards; false when the user declined or gave -WhatIf.</returns>
-    internal bool Apply(Plan plan, KernelState state) => ApplyAll(new[] { plan }, state, plan.Title, plan.Target)[0];
+    internal bool Apply(Plan plan, KernelState state) => ApplyAll(new[] { plan }, state, plan.Title, plan.Scope)[0];
 
     /// <summary>
     /// Applies the plans of a whole pipeline's input as one: each is confirmed on its own (so
@@ -64,9 +64,9 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
     /// <param name="plans">The plans, one per input, made from the same state.</param>
     /// <param name="state">The kernel's state the plans were made from.</param>
     /// <param name="title">What they do together, for the verbose output and errors.</param>
-    /// <param name="target">What they act on together.</param>
+    /// <param name="scope">What they act on together.</param>
     /// <returns>For each plan, true when it is in place afterwards; false when declined or with -WhatIf.</returns>
-    internal bool[] ApplyAll(IReadOnlyList<Plan> plans, KernelState state, string title, string target)
+    internal bool[] ApplyAll(IReadOnlyList<Plan> plans, KernelState state, string title, string scope)
     {
         ArgumentNullException.ThrowIfNull(plans);
         var inPlace = new bool[plans.Count];
@@ -82,7 +82,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
             }
 
             var commands = string.Join(Environment.NewLine, pending.Select(s => "  " + s.Command));
-            var description = $"{plans[i].Title} in {Target.DisplayName} by running {pending.Count} command(s):{Environment.NewLine}{commands}";
+            var description = $"{plans[i].Title} in {LanHost.DisplayName} by running {pending.Count} command(s):{Environment.NewLine}{commands}";
             if (ShouldProcess(description, $"{plans[i].Title}?{Environment.NewLine}{commands}", "Confirm"))
             {
                 inPlace[i] = true;
@@ -95,7 +95,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
             return inPlace;
         }
 
-        var plan = PlanExecutor.Combine(title, target, confirmed, state);
+        var plan = PlanExecutor.Combine(title, scope, confirmed, state);
         var report = Runtime.Executor.Apply(plan, state, WriteVerbose, _stopping.Token);
         foreach (var warning in report.Warnings)
         {
@@ -157,7 +157,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
             bool[] inPlace;
             try
             {
-                inPlace = ApplyAll(planned.Select(p => p.Plan).ToArray(), state, planned.Count == 1 ? planned[0].Plan.Title : $"{verb} {planned.Count} {what}", Target.DisplayName);
+                inPlace = ApplyAll(planned.Select(p => p.Plan).ToArray(), state, planned.Count == 1 ? planned[0].Plan.Title : $"{verb} {planned.Count} {what}", LanHost.DisplayName);
             }
             catch (CommandFailedException e) when (failed?.Invoke(e) is { } mapped)
             {

@@ -194,7 +194,7 @@ public class RobustnessTests
         var plan = make(VirtualLan.Linux.NetworkHost.InSandbox(world.Sandbox.Name), state);
         var failing = VirtualLan.Execution.Step.Link("Fail after the last step", world.Sandbox.Name, ["link", "set", "dev", "vlan-fault-inj", "up"], null, null);
         var executor = new VirtualLan.Execution.PlanExecutor(world.Sandbox.Runner, batch: true);
-        var error = Assert.Throws<CommandFailedException>(() => executor.Apply(new VirtualLan.Execution.Plan(plan.Title, plan.Target, plan.Steps.Append(failing), plan.Recovery), state, _ => { }, CancellationToken.None));
+        var error = Assert.Throws<CommandFailedException>(() => executor.Apply(new VirtualLan.Execution.Plan(plan.Title, plan.Scope, plan.Steps.Append(failing), plan.Recovery), state, _ => { }, CancellationToken.None));
         Assert.True(error.RollbackFailures.Count == 0, $"{what}: {error.Message}");
         var after = snapshot();
         Assert.True(

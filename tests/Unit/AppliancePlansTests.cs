@@ -76,14 +76,14 @@ public class AppliancePlansTests
             }
             catch (VlanException e)
             {
-                text.Append("! ").Append(request.Kind).Append(' ').Append(request.Target).Append(": ").Append(e.ErrorId).Append(' ').Append(e.Message).Append('\n');
+                text.Append("! ").Append(request.Kind).Append(' ').Append(request.Name).Append(": ").Append(e.ErrorId).Append(' ').Append(e.Message).Append('\n');
             }
         }
 
         // Connected again: every kind's plan from its own record.
         var (again, againRunner) = Kernel(sandbox, connected: true, forward);
         var againService = new ApplianceService(again, new Docker(againRunner));
-        foreach (var request in requests.Where(r => r.Target != "c2" && r.Target != "a-very-long-namespace-name"))
+        foreach (var request in requests.Where(r => r.Name != "c2" && r.Name != "a-very-long-namespace-name"))
         {
             var state = new KernelState(againRunner);
             try
@@ -94,7 +94,7 @@ public class AppliancePlansTests
             }
             catch (VlanException e)
             {
-                text.Append("! again ").Append(request.Kind).Append(' ').Append(request.Target).Append(": ").Append(e.ErrorId).Append(' ').Append(e.Message).Append('\n');
+                text.Append("! again ").Append(request.Kind).Append(' ').Append(request.Name).Append(": ").Append(e.ErrorId).Append(' ').Append(e.Message).Append('\n');
             }
         }
     }
@@ -130,7 +130,7 @@ public class AppliancePlansTests
 
     private static void Dump(StringBuilder text, Plan plan, KernelState state)
     {
-        text.Append("plan ").Append(plan.Title).Append(" | ").Append(plan.Target).Append('\n');
+        text.Append("plan ").Append(plan.Title).Append(" | ").Append(plan.Scope).Append('\n');
         foreach (var step in plan.Steps)
         {
             text.Append("  - ").Append(step.Description).Append(" [").Append(step.Channel).Append(step.Namespace is null ? string.Empty : " " + step.Namespace).Append(step.Table is null ? string.Empty : " " + step.Table).Append("] done=")

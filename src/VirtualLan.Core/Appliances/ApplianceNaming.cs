@@ -10,7 +10,7 @@ internal static class ApplianceNaming
         name.Length <= 12 ? "vl-" + name : "vl-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..12].ToLowerInvariant();
 
     /// <summary>The MAC of a veth appliance's inside, from its bridge, kind and name.</summary>
-    public static string ApplianceMac(ApplianceRequest request) => GuestMac(request.Bridge + "/" + request.Kind + "/" + request.Target);
+    public static string ApplianceMac(ApplianceRequest request) => GuestMac(request.Bridge + "/" + request.Kind + "/" + request.Name);
 
     /// <summary>A QEMU-style MAC (52:54:00:…) derived from a key.</summary>
     public static string GuestMac(string key) => "52:54:00:" + string.Join(':', BridgeService.StableMac(key).Split(':').Skip(3));

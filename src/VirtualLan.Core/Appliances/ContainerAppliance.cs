@@ -26,13 +26,13 @@ internal sealed class ContainerAppliance : VethAppliance
         ArgumentNullException.ThrowIfNull(connection);
         var request = connection.Request;
         var state = connection.State;
-        var container = Docker.Container(request.Target);
+        var container = Docker.Container(request.Name);
         var ns = container.NetworkNamespace;
         var port = "vl-" + container.Id[..12];
         var recorded = connection.Recorded;
         if (recorded is null && OwnObjects.WhyNamespace(ns, state) is { } own)
         {
-            throw new VlanException(ErrorIds.NamespaceInvalid, VlanErrorKind.InvalidArgument, request.Target, $"The container '{request.Target}' cannot be an appliance: its network namespace {ns} is not its own, {own}.");
+            throw new VlanException(ErrorIds.NamespaceInvalid, VlanErrorKind.InvalidArgument, request.Name, $"The container '{request.Name}' cannot be an appliance: its network namespace {ns} is not its own, {own}.");
         }
 
         var links = state.Links(ns);
@@ -41,7 +41,7 @@ internal sealed class ContainerAppliance : VethAppliance
         PlugVeth(connection, port, ns, inside, created: false, steps, onlyIfNoDefault: true, containerId: container.Id);
         return new Appliance
         {
-            Name = request.Target, Kind = request.Kind, Bridge = request.Bridge, HostInterface = port, Interface = inside,
+            Name = request.Name, Kind = request.Kind, Bridge = request.Bridge, HostInterface = port, Interface = inside,
             Address = connection.Address, Gateway = connection.Gateway, Namespace = ns, ContainerId = container.Id, Sandbox = Host.Sandbox,
             MacAddress = InsideMac(connection, ns, inside),
         };

@@ -47,7 +47,7 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
         var state = connection.State;
         var gateway = connection.Gateway;
         var h = NetNamespace.From(_host.Sandbox);
-        var network = _docker.Network(request.Target);
+        var network = _docker.Network(request.Name);
         var dockerBridge = state.Links(h.Text).Link(network.Bridge) ?? throw new VlanException(
             ErrorIds.InterfaceNotFound, VlanErrorKind.ObjectNotFound, network.Bridge, $"Docker's bridge '{network.Bridge}' for '{network.Name}' is not in {_host.DisplayName}. Is DOCKER_HOST the engine of this host?");
         var port = "vl-n" + network.Id[..11];

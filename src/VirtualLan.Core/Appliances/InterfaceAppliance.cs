@@ -34,7 +34,7 @@ internal sealed class InterfaceAppliance : IApplianceKind
         ArgumentNullException.ThrowIfNull(steps);
         var request = connection.Request;
         var h = NetNamespace.From(_host.Sandbox);
-        var name = request.Target;
+        var name = request.Name;
         var link = connection.State.Links(h.Text).Link(name) ?? throw new VlanException(ErrorIds.InterfaceNotFound, VlanErrorKind.ObjectNotFound, name, $"There is no link named '{name}' in {_host.DisplayName}. Start the VirtualBox host-only network (vboxnet0) first, or run 'ip link' to see the links.");
         var recorded = connection.Recorded;
         string? reason = name == "lo" ? "it is the loopback link"

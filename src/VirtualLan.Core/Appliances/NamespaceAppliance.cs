@@ -28,12 +28,12 @@ internal sealed class NamespaceAppliance : VethAppliance
         var request = connection.Request;
         var state = connection.State;
         var recorded = connection.Recorded;
-        var ns = Host.NamespaceFor(request.Target);
+        var ns = Host.NamespaceFor(request.Name);
         var existed = state.Exists(ns);
         var created = recorded?.Created == true || !existed;
         if (existed && recorded is null && OwnObjects.WhyNamespace(ns, state) is { } own)
         {
-            throw new VlanException(ErrorIds.NamespaceInvalid, VlanErrorKind.InvalidArgument, request.Target, $"The namespace '{ns}' cannot be an appliance: {own}. Give a namespace of your own, or -Create a new one.");
+            throw new VlanException(ErrorIds.NamespaceInvalid, VlanErrorKind.InvalidArgument, request.Name, $"The namespace '{ns}' cannot be an appliance: {own}. Give a namespace of your own, or -Create a new one.");
         }
 
         if (!existed && !request.CreateNamespace)
@@ -41,7 +41,7 @@ internal sealed class NamespaceAppliance : VethAppliance
             throw new VlanException(
                 ErrorIds.NamespaceNotFound,
                 VlanErrorKind.ObjectNotFound,
-                request.Target,
+                request.Name,
                 $"There is no network namespace '{ns}'. Add -Create to make it, or create it yourself ('ip netns add {ns}').");
         }
 
@@ -54,14 +54,14 @@ internal sealed class NamespaceAppliance : VethAppliance
         var inside = request.InterfaceName ?? recorded?.Interface ?? "eth0";
         if (recorded is null && state.Links(ns).Link(inside) is not null)
         {
-            throw new VlanException(ErrorIds.ApplianceConflict, VlanErrorKind.ResourceExists, request.Target, $"The namespace '{ns}' already has a link named '{inside}'. Give another name with -InterfaceName.");
+            throw new VlanException(ErrorIds.ApplianceConflict, VlanErrorKind.ResourceExists, request.Name, $"The namespace '{ns}' already has a link named '{inside}'. Give another name with -InterfaceName.");
         }
 
-        var port = ApplianceNaming.PortName(request.Target);
+        var port = ApplianceNaming.PortName(request.Name);
         PlugVeth(connection, port, ns, inside, created, steps, onlyIfNoDefault: false);
         return new Appliance
         {
-            Name = request.Target, Kind = request.Kind, Bridge = request.Bridge, HostInterface = port, Interface = inside,
+            Name = request.Name, Kind = request.Kind, Bridge = request.Bridge, HostInterface = port, Interface = inside,
             Address = connection.Address, Gateway = connection.Gateway, Namespace = ns, Sandbox = Host.Sandbox,
             MacAddress = InsideMac(connection, ns, inside),
         };

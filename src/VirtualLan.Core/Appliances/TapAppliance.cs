@@ -34,7 +34,7 @@ internal sealed class TapAppliance : IApplianceKind
         ArgumentNullException.ThrowIfNull(steps);
         var request = connection.Request;
         var h = NetNamespace.From(_host.Sandbox);
-        var tap = request.Target;
+        var tap = request.Name;
         var link = connection.State.Links(h.Text).Link(tap);
         var recorded = connection.Recorded;
         if (link is not null && recorded is null && link.Kind != "tun")

@@ -106,7 +106,7 @@ internal abstract class VethAppliance : IApplianceKind
         var gateway = connection.Gateway;
         var record = new ApplianceRecord
         {
-            Name = request.Target,
+            Name = request.Name,
             Kind = request.Kind,
             Bridge = request.Bridge,
             Address = address,
@@ -119,8 +119,8 @@ internal abstract class VethAppliance : IApplianceKind
 
         // The appliance's MAC address is derived from its bridge and name, so it is known without
         // reading the namespace and stays the same across rebuilds (ARP caches and DHCP leases agree).
-        steps.Add(new CreateVeth(h, port, inside, ns, PeerMacAddress: ApplianceNaming.ApplianceMac(request)).ToStep($"Create the veth {port} ↔ {inside} for {request.Target}"));
-        steps.Add(new SetAlias(h, port, record).ToStep($"Record {request.Target} on {port}"));
+        steps.Add(new CreateVeth(h, port, inside, ns, PeerMacAddress: ApplianceNaming.ApplianceMac(request)).ToStep($"Create the veth {port} ↔ {inside} for {request.Name}"));
+        steps.Add(new SetAlias(h, port, record).ToStep($"Record {request.Name} on {port}"));
         steps.Add(new PlugLink(h, port, request.Bridge).ToStep($"Plug {port} into {request.Bridge}"));
         steps.Add(new AddAddress(at, inside, address).WithoutUndo($"Give {inside} the address {address}"));
         steps.Add(new SetLinkState(at, inside).WithoutUndo($"Bring {inside} up"));
@@ -128,7 +128,7 @@ internal abstract class VethAppliance : IApplianceKind
 
         // A container that already has a default route (from a Docker network) keeps it.
         steps.Add(new AddRoute(at, "default", gateway, inside).Shaped(
-            $"Route {request.Target}'s traffic via {gateway}",
+            $"Route {request.Name}'s traffic via {gateway}",
             null,
             s => onlyIfNoDefault ? s.Routes(ns).Any(r => r.IsDefault) : s.Routes(ns).Any(r => r.IsDefault && Equals(r.Gateway, gateway))));
     }

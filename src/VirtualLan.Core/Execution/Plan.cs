@@ -5,13 +5,13 @@ public sealed class Plan
 {
     /// <summary>Initializes a new instance of the <see cref="Plan"/> class.</summary>
     /// <param name="title">What the plan does, for confirmation prompts.</param>
-    /// <param name="target">What it acts on, for confirmation prompts.</param>
+    /// <param name="scope">What it acts on, for confirmation prompts and errors.</param>
     /// <param name="steps">The steps in the order they run.</param>
     /// <param name="recovery">What to tell the user to do by hand if the plan fails and cannot be undone, or null.</param>
-    public Plan(string title, string target, IEnumerable<Step> steps, string? recovery = null)
+    public Plan(string title, string scope, IEnumerable<Step> steps, string? recovery = null)
     {
         Title = title;
-        Target = target;
+        Scope = scope;
         Steps = steps.ToArray();
         Recovery = recovery;
     }
@@ -23,7 +23,7 @@ public sealed class Plan
     public string Title { get; }
 
     /// <summary>Gets what it acts on.</summary>
-    public string Target { get; }
+    public string Scope { get; }
 
     /// <summary>Gets the steps.</summary>
     public IReadOnlyList<Step> Steps { get; }

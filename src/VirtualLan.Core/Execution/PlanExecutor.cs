@@ -62,11 +62,11 @@ public sealed class PlanExecutor
     /// the plans order shared steps differently, the plans run one after the other instead.
     /// </summary>
     /// <param name="title">What the plans do together.</param>
-    /// <param name="target">What they act on together.</param>
+    /// <param name="scope">What they act on together.</param>
     /// <param name="plans">The plans, made from the same state.</param>
     /// <param name="state">The kernel's state the plans were made from.</param>
     /// <returns>The combined plan of the pending steps.</returns>
-    public static Plan Combine(string title, string target, IReadOnlyList<Plan> plans, KernelState state)
+    public static Plan Combine(string title, string scope, IReadOnlyList<Plan> plans, KernelState state)
     {
         ArgumentNullException.ThrowIfNull(plans);
         if (plans.Count == 1)
@@ -159,7 +159,7 @@ public sealed class PlanExecutor
             ? ordered
             : nodes; // shared steps in different orders: a cycle; first appearance order runs plan after plan
         var recoveries = plans.Select(p => p.Recovery).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
-        return new Plan(title, target, steps, recoveries.Length == 0 ? null : string.Join(" ", recoveries));
+        return new Plan(title, scope, steps, recoveries.Length == 0 ? null : string.Join(" ", recoveries));
     }
 
     private static SortedSet<int> Bucket(Dictionary<string, SortedSet<int>> buckets, string key)
@@ -208,7 +208,7 @@ public sealed class PlanExecutor
                 throw new VlanException(
                     ErrorIds.OperationStopped,
                     VlanErrorKind.Stopped,
-                    plan.Target,
+                    plan.Scope,
                     (failures.Count == 0
                         ? $"'{plan.Title}' was stopped; the {undone.Count} change(s) made were undone."
                         : $"'{plan.Title}' was stopped and undoing it failed: {string.Join("; ", failures)}.")

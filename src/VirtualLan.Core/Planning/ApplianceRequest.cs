@@ -13,8 +13,8 @@ public sealed class ApplianceRequest
     /// <summary>Gets the kind of appliance.</summary>
     public required ApplianceKind Kind { get; init; }
 
-    /// <summary>Gets the namespace, container, Docker network, tap or link to plug in.</summary>
-    public required string Target { get; init; }
+    /// <summary>Gets the appliance's name: the namespace, container, Docker network, tap or link to plug in.</summary>
+    public required string Name { get; init; }
 
     /// <summary>Gets the bridge.</summary>
     public required string Bridge { get; init; }
@@ -77,7 +77,7 @@ public sealed class ApplianceRequest
         return new ApplianceRequest
         {
             Kind = kind,
-            Target = checkedTarget,
+            Name = checkedTarget,
             Bridge = Names.Interface(bridge, "Bridge"),
             Address = address,
             Gateway = gateway is null ? null : RouterRequest.ParseUnicast(gateway, "Gateway"),

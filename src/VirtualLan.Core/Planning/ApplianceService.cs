@@ -51,10 +51,10 @@ public sealed class ApplianceService
         var routers = new RouterService(_host, _ => null, _ => false).Routers(state);
         var router = routers.FirstOrDefault(r => r.Bridge == request.Bridge);
         var gateway = request.Gateway ?? router?.GatewayAddress ?? bridge.Address!;
-        var existing = List(state, live: false).FirstOrDefault(a => a.Kind == request.Kind && a.Name == request.Target);
+        var existing = List(state, live: false).FirstOrDefault(a => a.Kind == request.Kind && a.Name == request.Name);
         if (existing is not null && existing.Bridge != request.Bridge)
         {
-            throw new VlanException(ErrorIds.ApplianceConflict, VlanErrorKind.ResourceExists, request.Target, $"'{request.Target}' is already connected to the bridge '{existing.Bridge}'. Disconnect it first with Disconnect-VlanAppliance -Name {request.Target}.");
+            throw new VlanException(ErrorIds.ApplianceConflict, VlanErrorKind.ResourceExists, request.Name, $"'{request.Name}' is already connected to the bridge '{existing.Bridge}'. Disconnect it first with Disconnect-VlanAppliance -Name {request.Name}.");
         }
 
         var used = _addresses.Used(request.Bridge, lan, router, state);
@@ -70,10 +70,10 @@ public sealed class ApplianceService
         steps.AddRange(BridgeFirewall.PlanAccept(_host.Sandbox, request.Bridge, state));
         var recorded = state.Links(_host.Sandbox).Links
             .Select(l => ApplianceRecord.Parse(l.Alias))
-            .FirstOrDefault(r => r is not null && r.Name == request.Target && r.Kind == request.Kind);
+            .FirstOrDefault(r => r is not null && r.Name == request.Name && r.Kind == request.Kind);
         var appliance = kind.PlanConnect(new Connection(request, recorded, address, gateway, lan, used, routers, state), steps);
         reserved?.UnionWith(used);
-        return (new Plan($"Connect {request.Kind} {request.Target} to {request.Bridge}", $"{request.Target} on {request.Bridge} in {_host.DisplayName}", steps), appliance);
+        return (new Plan($"Connect {request.Kind} {request.Name} to {request.Bridge}", $"{request.Name} on {request.Bridge} in {_host.DisplayName}", steps), appliance);
     }
 
     /// <summary>Lists the appliances plugged into the host's bridges.</summary>

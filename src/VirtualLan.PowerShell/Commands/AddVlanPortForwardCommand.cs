@@ -13,7 +13,7 @@ namespace VirtualLan.Commands;
 public sealed class AddVlanPortForwardCommand : VlanCmdlet
 {
     private readonly List<PortForward> _planned = new();
-    private readonly Lazy<PortForwardService> _service = new(() => new PortForwardService(Target, new Docker(Runtime.Runner)));
+    private readonly Lazy<PortForwardService> _service = new(() => new PortForwardService(LanHost, new Docker(Runtime.Runner)));
 
     /// <summary>Gets or sets the router; by default the router of the appliance's bridge.</summary>
     [Parameter]

@@ -59,7 +59,7 @@ public sealed class AddVlanRouterNamespaceCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var service = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
+        var service = new RouterService(LanHost, Runtime.Tools.Find, Runtime.Exists);
         ApplyNow(state =>
         {
             var request = RouterRequest.Create(Name, Bridge, GatewayAddress, Uplink, Dhcp, UplinkAddress, UplinkGateway, HostLink, RouteHostTraffic);

@@ -20,7 +20,7 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
 
     private readonly HashSet<(ApplianceKind, string)> _requested = new();
     private readonly HashSet<System.Net.IPAddress> _reserved = new();
-    private readonly Lazy<ApplianceService> _service = new(() => new ApplianceService(Target, new Docker(Runtime.Runner)));
+    private readonly Lazy<ApplianceService> _service = new(() => new ApplianceService(LanHost, new Docker(Runtime.Runner)));
 
     /// <summary>Gets or sets the bridge to plug into; a bridge or router from the pipeline binds here.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -107,7 +107,7 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
             Guard(() =>
             {
                 var request = ApplianceRequest.Create(kind, target, Bridge, Address, Gateway, InterfaceName, TapOwner, ReaddressContainers, Create);
-                if (_requested.Add((request.Kind, request.Target)))
+                if (_requested.Add((request.Kind, request.Name)))
                 {
                     // Later inputs of the pipeline see the addresses the earlier ones took.
                     Queue(state =>

@@ -19,6 +19,6 @@ public sealed class DisableVlanHostNatCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        ApplyNow(state => new(new HostNatService(Target).PlanDisable(Bridge, state)));
+        ApplyNow(state => new(new HostNatService(LanHost).PlanDisable(Bridge, state)));
     }
 }

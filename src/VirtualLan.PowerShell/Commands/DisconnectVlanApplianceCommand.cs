@@ -22,7 +22,7 @@ public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var service = new ApplianceService(Target, new Docker(Runtime.Runner));
+        var service = new ApplianceService(LanHost, new Docker(Runtime.Runner));
         foreach (var name in Name)
         {
             _leaving.Add(name);

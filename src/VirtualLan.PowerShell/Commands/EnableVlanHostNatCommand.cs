@@ -27,7 +27,7 @@ public sealed class EnableVlanHostNatCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var service = new HostNatService(Target);
+        var service = new HostNatService(LanHost);
         ApplyNow(state => new(service.PlanEnable(Bridge, Uplink, state), after => service.Read(Bridge, after)));
     }
 }

@@ -33,7 +33,7 @@ public sealed class GetVlanApplianceCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        var service = new ApplianceService(Target, new Docker(Runtime.Runner));
+        var service = new ApplianceService(LanHost, new Docker(Runtime.Runner));
         IReadOnlyList<Appliance> appliances = Array.Empty<Appliance>();
         if (Guard(() => appliances = service.List(Runtime.ReadState()), terminating: true))
         {
@@ -41,7 +41,7 @@ public sealed class GetVlanApplianceCommand : VlanCmdlet
                 appliances.Where(a => (_bridges.Count == 0 || _bridges.Contains(a.Bridge)) && (Kind is null || a.Kind == Kind)).ToArray(),
                 Name ?? Array.Empty<string>(),
                 a => a.Name,
-                name => throw new VlanException(ErrorIds.ApplianceNotFound, VlanErrorKind.ObjectNotFound, name, $"No appliance named '{name}' is connected in {Target.DisplayName}. Run Get-VlanAppliance to see them."));
+                name => throw new VlanException(ErrorIds.ApplianceNotFound, VlanErrorKind.ObjectNotFound, name, $"No appliance named '{name}' is connected in {LanHost.DisplayName}. Run Get-VlanAppliance to see them."));
         }
     }
 }

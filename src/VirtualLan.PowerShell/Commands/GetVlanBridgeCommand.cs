@@ -30,7 +30,7 @@ public sealed class GetVlanBridgeCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        var service = new BridgeService(Target);
+        var service = new BridgeService(LanHost);
         var state = Runtime.ReadState();
         IReadOnlyList<Bridge> bridges = Array.Empty<Bridge>();
         if (Guard(() => bridges = service.List(state, includeUnmanaged: true), terminating: true))

@@ -18,7 +18,7 @@ public sealed class GetVlanHostNatCommand : VlanCmdlet
     {
         Guard(() =>
         {
-            var service = new HostNatService(Target);
+            var service = new HostNatService(LanHost);
             var state = Runtime.ReadState();
             WriteObject(service.List(state).Where(n => Bridge is null || n.Bridge == Bridge), enumerateCollection: true);
         });

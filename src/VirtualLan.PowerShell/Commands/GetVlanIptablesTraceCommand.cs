@@ -92,14 +92,14 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
 
     private string? Namespace(KernelState state)
     {
-        var routers = new RouterService(Target, _ => null, _ => false).Routers(state);
+        var routers = new RouterService(LanHost, _ => null, _ => false).Routers(state);
         if (Router is not null)
         {
             return routers.FirstOrDefault(r => r.Name == Router)?.Namespace
-                ?? throw new VlanException(ErrorIds.RouterNotFound, VlanErrorKind.ObjectNotFound, Router, $"There is no router named '{Router}' in {Target.DisplayName}. Run Get-VlanRouterNamespace to see them.");
+                ?? throw new VlanException(ErrorIds.RouterNotFound, VlanErrorKind.ObjectNotFound, Router, $"There is no router named '{Router}' in {LanHost.DisplayName}. Run Get-VlanRouterNamespace to see them.");
         }
 
-        return routers.Count > 0 ? routers[0].Namespace : Target.Sandbox;
+        return routers.Count > 0 ? routers[0].Namespace : LanHost.Sandbox;
     }
 
     private void WatchCounters(string? ns, TraceMatch match) =>
@@ -116,7 +116,7 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
             }
         }
 
-        using var session = new PacketTrace(Runtime, ns, Target.DisplayName, Mode, Chain, match, Protocol, Log, StopToken);
+        using var session = new PacketTrace(Runtime, ns, LanHost.DisplayName, Mode, Chain, match, Protocol, Log, StopToken);
         var applied = false;
         try
         {

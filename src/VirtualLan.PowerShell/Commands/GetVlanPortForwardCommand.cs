@@ -29,7 +29,7 @@ public sealed class GetVlanPortForwardCommand : VlanCmdlet
     {
         Guard(() =>
         {
-            var forwards = new PortForwardService(Target, new Docker(Runtime.Runner)).List(Runtime.ReadState());
+            var forwards = new PortForwardService(LanHost, new Docker(Runtime.Runner)).List(Runtime.ReadState());
             WriteObject(
                 forwards.Where(f => (Router is null || f.Router == Router) && (Protocol is null || f.Protocol == Protocol) && (ExternalPort is null || f.ExternalPort == ExternalPort)),
                 enumerateCollection: true);

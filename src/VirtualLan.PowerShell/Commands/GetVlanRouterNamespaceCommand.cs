@@ -28,7 +28,7 @@ public sealed class GetVlanRouterNamespaceCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        var service = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
+        var service = new RouterService(LanHost, Runtime.Tools.Find, Runtime.Exists);
         var state = Runtime.ReadState();
         IReadOnlyList<Router> routers = Array.Empty<Router>();
         if (Guard(() => routers = service.Routers(state), terminating: true))

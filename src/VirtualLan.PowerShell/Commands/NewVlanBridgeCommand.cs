@@ -33,7 +33,7 @@ public sealed class NewVlanBridgeCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var service = new BridgeService(Target);
+        var service = new BridgeService(LanHost);
         ApplyNow(state =>
         {
             var request = BridgeRequest.Create(Name, Address, Mtu, Force);

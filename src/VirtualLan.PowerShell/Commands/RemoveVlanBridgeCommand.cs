@@ -31,7 +31,7 @@ public sealed class RemoveVlanBridgeCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var service = new TeardownService(Target, Runtime.Tools.Find, Runtime.Exists, new Docker(Runtime.Runner));
+        var service = new TeardownService(LanHost, Runtime.Tools.Find, Runtime.Exists, new Docker(Runtime.Runner));
         foreach (var name in Name)
         {
             ApplyNow(state =>

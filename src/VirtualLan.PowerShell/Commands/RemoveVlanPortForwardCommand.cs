@@ -30,7 +30,7 @@ public sealed class RemoveVlanPortForwardCommand : VlanCmdlet
     protected override void ProcessRecord()
     {
         var (router, protocol, ports) = (Router, Protocol, ExternalPort);
-        Queue(state => new(new PortForwardService(Target, new Docker(Runtime.Runner)).PlanRemove(router, protocol, ports, state)));
+        Queue(state => new(new PortForwardService(LanHost, new Docker(Runtime.Runner)).PlanRemove(router, protocol, ports, state)));
     }
 
     /// <summary>Removes every forward of the pipeline with one plan: one iptables-restore per router and table.</summary>

@@ -22,7 +22,7 @@ public sealed class RemoveVlanRouterNamespaceCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var service = new RouterService(Target, Runtime.Tools.Find, Runtime.Exists);
+        var service = new RouterService(LanHost, Runtime.Tools.Find, Runtime.Exists);
         foreach (var name in Name)
         {
             // When the rollback does not finish, what matters is whether the host got its uplink back.
