@@ -81,6 +81,11 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
                 continue;
             }
 
+            foreach (var warning in plans[i].Warnings)
+            {
+                WriteWarning(warning);
+            }
+
             var commands = string.Join(Environment.NewLine, pending.Select(s => "  " + s.Command));
             var description = $"{plans[i].Title} in {LanHost.DisplayName} by running {pending.Count} command(s):{Environment.NewLine}{commands}";
             if (ShouldProcess(description, $"{plans[i].Title}?{Environment.NewLine}{commands}", "Confirm"))

@@ -14,4 +14,5 @@ namespace VirtualLan.Appliances;
 /// <param name="Used">The addresses in use on the LAN, added to by kinds that take more.</param>
 /// <param name="Routers">The routers of the host.</param>
 /// <param name="State">The kernel's state.</param>
-internal sealed record Connection(ApplianceRequest Request, ApplianceRecord? Recorded, Ipv4Cidr Address, IPAddress Gateway, Ipv4Cidr Lan, ISet<IPAddress> Used, IReadOnlyList<Router> Routers, KernelState State);
+/// <param name="Warnings">What the user should know before the plan runs, added to by the kinds.</param>
+internal sealed record Connection(ApplianceRequest Request, ApplianceRecord? Recorded, Ipv4Cidr Address, IPAddress Gateway, Ipv4Cidr Lan, ISet<IPAddress> Used, IReadOnlyList<Router> Routers, KernelState State, IList<string> Warnings);

@@ -102,6 +102,11 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
             steps.AddRange(DockerUserJump.PlanFirst(h, state));
         }
 
+        if (!request.Readdress)
+        {
+            PlanLostGateways(connection, network, dockerBridge, steps);
+        }
+
         foreach (var (container, old, fresh, ns, inside) in readdressed)
         {
             // Docker gives even --internal containers a default route via its bridge's address,
@@ -213,6 +218,52 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
             DockerBridge = record.DockerBridge,
             Sandbox = _host.Sandbox,
         };
+    }
+
+    /// <summary>
+    /// Without -ReaddressContainers, Docker's gateway goes off br-… and the network's containers
+    /// routed through it lose the internet: one joined with -Container too is routed via the LAN's
+    /// gateway on its own leg (its Docker route recorded, given back when it is disconnected); the
+    /// others are named in a warning.
+    /// </summary>
+    private void PlanLostGateways(Connection connection, DockerNetwork network, LinkState dockerBridge, List<Step> steps)
+    {
+        var h = NetNamespace.From(_host.Sandbox);
+        var gone = dockerBridge.Addresses.Select(a => a.Address).ToArray();
+        var state = connection.State;
+        var ports = state.Links(h.Text).Links
+            .Select(l => (Port: l, Record: ApplianceRecord.Parse(l.Alias)))
+            .Where(p => p.Record?.Kind == ApplianceKind.Container && p.Record.ContainerId is not null)
+            .ToArray();
+        var lost = new List<string>();
+        foreach (var (id, name, _) in network.Containers)
+        {
+            var ns = ContainerNamespace.TryFind(_docker, id);
+            var route = ns is null ? null : state.Routes(ns).FirstOrDefault(r => r.IsDefault);
+            if (ns is null || route?.Gateway is not { } via || !gone.Contains(via))
+            {
+                continue;
+            }
+
+            var (port, record) = ports.FirstOrDefault(p => id.StartsWith(p.Record!.ContainerId!, StringComparison.Ordinal));
+            if (record?.Interface is not { } inside || record.Gateway is not { } gateway)
+            {
+                lost.Add(name);
+                continue;
+            }
+
+            var kept = record with { OldGateway = via, OldDevice = route.Device };
+            steps.Add(new SetAlias(h, port.Name, kept.Write(), port.Alias).ToStep($"Record {name}'s Docker route on {port.Name}"));
+            steps.Add(new ReplaceRoute(NetNamespace.From(ns), "default", gateway, inside, route)
+                .Testing($"Route {name}'s traffic via {gateway} instead of Docker's {via}", s => s.Routes(ns).Any(r => r.IsDefault && Equals(r.Gateway, gateway) && r.Device == inside)));
+        }
+
+        if (lost.Count > 0)
+        {
+            connection.Warnings.Add(
+                $"Docker's gateway {string.Join(", ", gone.Select(a => a.ToString()))} goes off {network.Bridge}, so the running container(s) {string.Join(", ", lost)} of '{network.Name}' lose their default route: they reach the LAN but nothing beyond it. "
+                + $"Join each with Connect-VlanAppliance -Container NAME (a LAN leg routed via {connection.Gateway}), or join the network with -ReaddressContainers.");
+        }
     }
 
     private static IReadOnlyList<string> Accept(string dockerBridge, string name) =>

@@ -43,6 +43,14 @@ internal abstract class VethAppliance : IApplianceKind
         var h = Host.Sandbox;
         var inside = record.Interface ?? "eth0";
         var ns = NamespaceOf(record, readLive: true);
+        if (record.OldGateway is { } oldGateway && ns is not null && state.Exists(ns))
+        {
+            // The default route the container had before it was joined comes back before its LAN leg goes.
+            var at = NetNamespace.From(ns);
+            var current = state.Routes(ns).FirstOrDefault(r => r.IsDefault);
+            yield return new ReplaceRoute(at, "default", oldGateway, record.OldDevice, current)
+                .Testing($"Give {record.Name} back its default route via {oldGateway}", s => s.Routes(ns).Any(r => r.IsDefault && Equals(r.Gateway, oldGateway)));
+        }
 
         // The inside is read only if the undo may be needed (not when this deletion is the plan's
         // last, atomic, operation): a read per appliance is what a bulk teardown avoids. The undo
@@ -95,7 +103,8 @@ internal abstract class VethAppliance : IApplianceKind
     /// <param name="steps">The steps, added to.</param>
     /// <param name="onlyIfNoDefault">Whether an existing default route, whatever its gateway, is left (a container's from Docker).</param>
     /// <param name="containerId">The container's id, or null for a namespace.</param>
-    protected void PlugVeth(Connection connection, string port, string ns, string inside, bool created, List<Step> steps, bool onlyIfNoDefault, string? containerId = null)
+    /// <param name="replacing">A default route replaced by the one via the gateway (recorded, and given back on Disconnect), or null.</param>
+    protected void PlugVeth(Connection connection, string port, string ns, string inside, bool created, List<Step> steps, bool onlyIfNoDefault, string? containerId = null, RouteState? replacing = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(steps);
@@ -115,6 +124,8 @@ internal abstract class VethAppliance : IApplianceKind
             Created = created,
             Namespace = containerId is null ? ns : null,
             ContainerId = containerId?[..12],
+            OldGateway = replacing?.Gateway,
+            OldDevice = replacing?.Device,
         }.Write();
 
         // The appliance's MAC address is derived from its bridge and name, so it is known without
@@ -126,7 +137,15 @@ internal abstract class VethAppliance : IApplianceKind
         steps.Add(new SetLinkState(at, inside).WithoutUndo($"Bring {inside} up"));
         steps.Add(new SetLinkState(at, "lo").WithoutUndo("Bring lo up"));
 
-        // A container that already has a default route (from a Docker network) keeps it.
+        if (replacing is not null)
+        {
+            // A default route that leads nowhere (or one the user asked to replace) gives way; the record keeps it for Disconnect.
+            steps.Add(new ReplaceRoute(at, "default", gateway, inside, replacing)
+                .Testing($"Route {request.Name}'s traffic via {gateway} instead of {replacing.Gateway}", s => s.Routes(ns).Any(r => r.IsDefault && Equals(r.Gateway, gateway) && r.Device == inside)));
+            return;
+        }
+
+        // A container that already has a working default route (from a Docker network) keeps it.
         steps.Add(new AddRoute(at, "default", gateway, inside).Shaped(
             $"Route {request.Name}'s traffic via {gateway}",
             null,

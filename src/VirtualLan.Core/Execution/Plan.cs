@@ -27,6 +27,15 @@ public sealed class Plan
 
     /// <summary>Gets the steps.</summary>
     public IReadOnlyList<Step> Steps { get; }
+
+    /// <summary>
+    /// Gets what the user should know before the plan runs (such as containers that lose their
+    /// default route); written as warnings when the plan is confirmed or previewed with -WhatIf.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+
+    /// <summary>Gets the processes the plan ends (Exit-VlanSandbox kills them last), which the caller may wait for.</summary>
+    public IReadOnlyList<VirtualLan.Linux.ProcessIdentity> Stopping { get; init; } = Array.Empty<VirtualLan.Linux.ProcessIdentity>();
 }
 
 /// <summary>What applying a plan did.</summary>

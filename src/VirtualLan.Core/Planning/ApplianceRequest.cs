@@ -34,6 +34,9 @@ public sealed class ApplianceRequest
     /// <summary>Gets a value indicating whether the containers of a Docker network are given LAN addresses.</summary>
     public bool Readdress { get; init; }
 
+    /// <summary>Gets a value indicating whether a container's working default route (from Docker) is replaced by one via the LAN's gateway too.</summary>
+    public bool ReplaceDefaultRoute { get; init; }
+
     /// <summary>Gets a value indicating whether a missing namespace is created.</summary>
     public bool CreateNamespace { get; init; }
 
@@ -47,10 +50,11 @@ public sealed class ApplianceRequest
     /// <param name="tapOwner">The tap's owner, or null.</param>
     /// <param name="readdress">Whether to re-address a Docker network's containers.</param>
     /// <param name="create">Whether to create a missing namespace.</param>
+    /// <param name="replaceDefaultRoute">Whether a container's working default route is replaced as well as one that leads nowhere.</param>
     /// <returns>The request.</returns>
     /// <exception cref="VlanException">A parameter is invalid.</exception>
     public static ApplianceRequest Create(
-        ApplianceKind kind, string? target, string? bridge, string? address, string? gateway, string? interfaceName, string? tapOwner, bool readdress, bool create = false)
+        ApplianceKind kind, string? target, string? bridge, string? address, string? gateway, string? interfaceName, string? tapOwner, bool readdress, bool create = false, bool replaceDefaultRoute = false)
     {
         var checkedTarget = kind switch
         {
@@ -85,6 +89,7 @@ public sealed class ApplianceRequest
             TapOwner = tapOwner is null ? null : CheckDockerName(tapOwner, "TapOwner"),
             Readdress = readdress,
             CreateNamespace = create,
+            ReplaceDefaultRoute = replaceDefaultRoute,
         };
     }
 

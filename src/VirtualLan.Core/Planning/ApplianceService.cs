@@ -71,9 +71,10 @@ public sealed class ApplianceService
         var recorded = state.Links(_host.Sandbox).Links
             .Select(l => ApplianceRecord.Parse(l.Alias))
             .FirstOrDefault(r => r is not null && r.Name == request.Name && r.Kind == request.Kind);
-        var appliance = kind.PlanConnect(new Connection(request, recorded, address, gateway, lan, used, routers, state), steps);
+        var warnings = new List<string>();
+        var appliance = kind.PlanConnect(new Connection(request, recorded, address, gateway, lan, used, routers, state, warnings), steps);
         reserved?.UnionWith(used);
-        return (new Plan($"Connect {request.Kind} {request.Name} to {request.Bridge}", $"{request.Name} on {request.Bridge} in {_host.DisplayName}", steps), appliance);
+        return (new Plan($"Connect {request.Kind} {request.Name} to {request.Bridge}", $"{request.Name} on {request.Bridge} in {_host.DisplayName}", steps) { Warnings = warnings }, appliance);
     }
 
     /// <summary>Lists the appliances plugged into the host's bridges.</summary>

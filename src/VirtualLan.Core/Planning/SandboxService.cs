@@ -1,3 +1,4 @@
+using System.Globalization;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
 
@@ -16,12 +17,15 @@ public sealed class SandboxService
     public const string Marker = "virtuallan:sandbox";
 
     private readonly Func<string, bool> _exists;
+    private readonly ModuleProcesses _processes;
 
     /// <summary>Initializes a new instance of the <see cref="SandboxService"/> class.</summary>
     /// <param name="exists">Tells whether a file or folder exists (the per-namespace files under /etc/netns).</param>
-    public SandboxService(Func<string, bool> exists)
+    /// <param name="processes">Tells the module's own processes from others; null for the machine's.</param>
+    public SandboxService(Func<string, bool> exists, ModuleProcesses? processes = null)
     {
         _exists = exists;
+        _processes = processes ?? ModuleProcesses.Machine;
     }
 
     /// <summary>Plans entering a sandbox: the namespace is made when missing and lo brought up.</summary>
@@ -74,7 +78,8 @@ public sealed class SandboxService
     }
 
     /// <summary>
-    /// Plans leaving a sandbox for good: its processes stopped (only with force), the namespaces
+    /// Plans leaving a sandbox for good: the module's own processes (its DHCP clients) stopped, any
+    /// other only with force, the namespaces
     /// made inside it deleted, then the sandbox itself. Deleting a namespace deletes every link
     /// in it, and a veth whose end is deleted goes with it, so nothing is left on the machine.
     /// </summary>
@@ -82,9 +87,10 @@ public sealed class SandboxService
     /// <param name="force">Whether to kill processes still running in the sandbox.</param>
     /// <param name="state">The kernel's state.</param>
     /// <param name="hold">Holds the namespaces open while the plan runs, so that a rollback can give back their names; the caller closes it after the plan.</param>
+    /// <param name="preview">Whether the plan is only shown (-WhatIf): processes that would block the exit are then a warning of the plan, not an error.</param>
     /// <returns>The plan.</returns>
     /// <exception cref="VlanException">The namespace is not a VirtualLan sandbox, or processes still run in it and force was not given.</exception>
-    public Plan PlanExit(string name, bool force, KernelState state, NamespaceHold hold)
+    public Plan PlanExit(string name, bool force, KernelState state, NamespaceHold hold, bool preview = false)
     {
         ArgumentNullException.ThrowIfNull(hold);
         var sandbox = Read(name, state);
@@ -115,14 +121,27 @@ public sealed class SandboxService
 
         var all = sandbox.Namespaces.Append(name).ToArray();
         var pids = all.SelectMany(state.Pids).Distinct().ToArray();
-        if (pids.Length > 0 && !force)
+
+        // The module's own processes (the DHCP clients of its routers) go with the sandbox; any other blocks it, unless forced.
+        var own = all.SelectMany(inner => _processes.Own(inner, state.Pids(inner))).ToHashSet(StringComparer.Ordinal);
+        var others = pids.Where(p => !own.Contains(p)).ToArray();
+        var warnings = new List<string>();
+        if (others.Length > 0 && !force)
         {
-            throw new VlanException(
+            var busy = new VlanException(
                 ErrorIds.SandboxBusy,
                 VlanErrorKind.InvalidOperation,
                 name,
-                $"Processes still run in the sandbox '{name}' (PIDs {string.Join(", ", pids)}), and they would keep its namespaces alive. Stop them, or add -Force to kill them.");
+                $"Processes still run in the sandbox '{name}', and they would keep its namespaces alive: {string.Join(", ", others.Select(_processes.Describe))}. Stop them, or add -Force to kill them.");
+            if (!preview)
+            {
+                throw busy;
+            }
+
+            warnings.Add(busy.Message);
         }
+
+        var stopped = force ? pids : own.ToArray();
 
         // Deleting a namespace cannot be undone once the kernel has freed it. While the plan runs, this
         // process holds every namespace open (NamespaceHold), so deleting a name is undone by mounting
@@ -147,11 +166,11 @@ public sealed class SandboxService
                 : delete.WithUndo(new[] { new CommandLine("touch", named), new CommandLine("mount", "--no-canonicalize", "--bind", held, named) }));
         }
 
-        if (pids.Length > 0)
+        if (stopped.Length > 0)
         {
             // Processes keep their namespace alive with no name; they are killed once nothing can fail any more.
-            steps.Add(Step.Program($"Kill the processes in {name}", new CommandLine("kill", new[] { "-KILL" }.Concat(pids)), null, null)
-                .Tolerating($"The processes {string.Join(", ", pids)} of the sandbox {name} could not all be killed; they keep its namespaces alive without a name until they end"));
+            steps.Add(Step.Program($"Kill the processes in {name}: {string.Join(", ", stopped.Select(_processes.Describe))}", new CommandLine("kill", new[] { "-KILL" }.Concat(stopped)), null, null)
+                .Tolerating($"The processes {string.Join(", ", stopped)} of the sandbox {name} could not all be killed; they keep its namespaces alive without a name until they end"));
         }
 
         // A DHCP client killed above (or earlier) leaves its pid file behind; it goes once nothing can fail any more.
@@ -168,7 +187,11 @@ public sealed class SandboxService
                 .Tolerating($"{folder} could not be deleted; delete it by hand"));
         }
 
-        return new Plan($"Delete sandbox {name} and everything in it", name, steps);
+        return new Plan($"Delete sandbox {name} and everything in it", name, steps)
+        {
+            Warnings = warnings,
+            Stopping = stopped.Select(p => ProcessIdentity.Of(int.Parse(p, CultureInfo.InvariantCulture))).OfType<ProcessIdentity>().ToArray(),
+        };
     }
 
     /// <summary>The folder where Exit-VlanSandbox holds a sandbox's namespaces while it deletes them.</summary>

@@ -30,6 +30,8 @@ public sealed record ApplianceRecord
     private const string NamespaceKey = "ns";
     private const string OldAddressesKey = "oaddrs";
     private const string OldAliasKey = "oalias";
+    private const string OldDeviceKey = "odev";
+    private const string OldGatewayKey = "ogw";
     private const string OldUpKey = "oup";
     private const string PeerKey = "peer";
 
@@ -68,6 +70,12 @@ public sealed record ApplianceRecord
 
     /// <summary>Gets the addresses an interface had before, or null.</summary>
     public IReadOnlyList<Ipv4Cidr>? OldAddresses { get; init; }
+
+    /// <summary>Gets the gateway of the default route a container had before (Docker's, replaced because it led nowhere), or null.</summary>
+    public IPAddress? OldGateway { get; init; }
+
+    /// <summary>Gets the link of the default route a container had before, or null.</summary>
+    public string? OldDevice { get; init; }
 
     /// <summary>Gets whether an interface was up before, or null.</summary>
     public bool? OldUp { get; init; }
@@ -110,6 +118,8 @@ public sealed record ApplianceRecord
             MacAddress = record[MacKey],
             OldAlias = record[OldAliasKey],
             OldAddresses = Cidrs(record[OldAddressesKey]),
+            OldGateway = record[OldGatewayKey] is { Length: > 0 } oldGateway ? IPAddress.Parse(oldGateway) : null,
+            OldDevice = record[OldDeviceKey],
             OldUp = record[OldUpKey] is { } up ? up != "0" : null,
             DockerBridge = record[DockerBridgeKey],
             DockerAddresses = Cidrs(record[DockerAddressesKey]),
@@ -140,6 +150,8 @@ public sealed record ApplianceRecord
         Put(values, MacKey, MacAddress);
         Put(values, OldAliasKey, OldAlias);
         Put(values, OldAddressesKey, OldAddresses is null ? null : string.Join(',', OldAddresses));
+        Put(values, OldGatewayKey, OldGateway?.ToString());
+        Put(values, OldDeviceKey, OldDevice);
         Put(values, OldUpKey, OldUp is { } up ? (up ? "1" : "0") : null);
         Put(values, DockerBridgeKey, DockerBridge);
         Put(values, DockerAddressesKey, DockerAddresses is null ? null : string.Join(',', DockerAddresses));

@@ -80,6 +80,10 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
     [Parameter(ParameterSetName = DockerNetworkSet)]
     public SwitchParameter ReaddressContainers { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether a container's working default route from Docker is replaced by one via the LAN's gateway.</summary>
+    [Parameter(ParameterSetName = ContainerSet)]
+    public SwitchParameter ReplaceDefaultRoute { get; set; }
+
     /// <inheritdoc />
     protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Connect-VlanAppliance");
 
@@ -106,7 +110,7 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
         {
             Guard(() =>
             {
-                var request = ApplianceRequest.Create(kind, target, Bridge, Address, Gateway, InterfaceName, TapOwner, ReaddressContainers, Create);
+                var request = ApplianceRequest.Create(kind, target, Bridge, Address, Gateway, InterfaceName, TapOwner, ReaddressContainers, Create, ReplaceDefaultRoute);
                 if (_requested.Add((request.Kind, request.Name)))
                 {
                     // Later inputs of the pipeline see the addresses the earlier ones took.

@@ -6,9 +6,10 @@ namespace VirtualLan.Commands;
 
 /// <summary>
 /// Leaves the sandbox and deletes it with everything made inside: its links, the namespaces made
-/// in it, and with -Force the processes still running there. With -Keep it only leaves.
+/// in it, the module's own processes (DHCP clients), and with -Force any other process still running
+/// there. With -Keep it only leaves; with -WhatIf it lists what would be deleted and killed.
 /// </summary>
-[Cmdlet(VerbsCommon.Exit, "VlanSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Exit, "VlanSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]
 public sealed class ExitVlanSandboxCommand : VlanCmdlet
 {
@@ -57,12 +58,41 @@ public sealed class ExitVlanSandboxCommand : VlanCmdlet
 
                 // The namespaces stay alive while the hold is open: a rollback mounts them back on their names.
                 using var hold = NamespaceHold.Open(state.NamespaceNames.Where(n => n == name || n.StartsWith(name + ".", StringComparison.Ordinal)));
-                var plan = new SandboxService(Runtime.Exists).PlanExit(name, Force, state, hold);
-                if (Apply(plan, state) && name == current && !IsWhatIf)
+                var plan = new SandboxService(Runtime.Exists).PlanExit(name, Force, state, hold, preview: IsWhatIf);
+                if (Apply(plan, state) && !IsWhatIf)
                 {
-                    ModuleSession.Exit();
+                    if (name == current)
+                    {
+                        ModuleSession.Exit();
+                    }
+
+                    WaitFor(plan.Stopping, name);
                 }
             },
             terminating: true);
+    }
+
+    /// <summary>Waits a few seconds for the killed processes to end, showing progress while it waits.</summary>
+    private void WaitFor(IReadOnlyList<ProcessIdentity> processes, string name)
+    {
+        var progress = new ProgressRecord(1, $"Exit-VlanSandbox {name}", "Waiting for the sandbox's processes to end");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var limit = TimeSpan.FromSeconds(10);
+        var left = processes.Where(p => p.IsAlive).ToArray();
+        while (left.Length > 0 && watch.Elapsed < limit && !StopToken.IsCancellationRequested)
+        {
+            progress.StatusDescription = $"Waiting for {left.Length} process(es) to end: {string.Join(", ", left.Select(p => p.Pid))}";
+            progress.PercentComplete = (int)(100 * watch.Elapsed.TotalMilliseconds / limit.TotalMilliseconds);
+            WriteProgress(progress);
+            Thread.Sleep(100);
+            left = left.Where(p => p.IsAlive).ToArray();
+        }
+
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+        if (left.Length > 0)
+        {
+            WriteWarning($"The processes {string.Join(", ", left.Select(p => p.Pid))} of the sandbox {name} still run after {limit.TotalSeconds} s; their namespaces go when they end.");
+        }
     }
 }
