@@ -12,6 +12,7 @@
     CmdletsToExport      = @(
         'Enter-VlanSandbox'
         'Exit-VlanSandbox'
+        'Get-VlanSandbox'
         'New-VlanBridge'
         'Get-VlanBridge'
         'Remove-VlanBridge'

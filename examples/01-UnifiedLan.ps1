@@ -112,7 +112,7 @@ try {
 finally {
     # Runs on success, on an error and on Ctrl+C alike.
     if ($container) { docker rm -f "$Sandbox-c1" *> $null }
-    Exit-VlanSandbox -Force
+    Exit-VlanSandbox -Force -Confirm:$false
     Remove-Item -Recurse -Force -ErrorAction Ignore (Join-Path ([IO.Path]::GetTempPath()) "$Sandbox-www")
 }
 Write-Host "`nDone: the sandbox $Sandbox and everything in it are gone."

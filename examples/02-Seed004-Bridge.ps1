@@ -62,6 +62,6 @@ try {
     Get-VlanBridge br0 | Remove-VlanBridge -Confirm:$false
 }
 finally {
-    Exit-VlanSandbox -Force
+    Exit-VlanSandbox -Force -Confirm:$false
 }
 Write-Host "Done: the sandbox $Sandbox and everything in it are gone."

@@ -344,6 +344,44 @@ public class CrashTests
     }
 
     [KernelFact]
+    public void Exit_VlanSandbox_stops_the_modules_own_DHCP_client_without_Force()
+    {
+        using var world = new World();
+        var config = Path.Combine(Path.GetTempPath(), world.Sandbox.Name + "-udhcpd.conf");
+        var leases = Path.Combine(Path.GetTempPath(), world.Sandbox.Name + "-udhcpd.leases");
+        File.WriteAllText(leases, string.Empty);
+        File.WriteAllText(config, $"start 198.51.100.50\nend 198.51.100.60\ninterface wan0\nlease_file {leases}\nopt router 198.51.100.1\nopt subnet 255.255.255.0\n");
+        try
+        {
+            var server = world.Start(world.Internet, Kernel.Busybox, "udhcpd", "-f", config);
+            Converge(world, "New-VlanBridge | Add-VlanRouterNamespace -Name router -Uplink uplink0 -Dhcp -Confirm:$false | Out-Null");
+            var pidFile = $"/run/virtuallan-{world.Sandbox.Inner("router")}-udhcpc.pid";
+            var client = File.ReadAllText(pidFile).Trim();
+            Assert.True(Runs(client), "udhcpc does not run in the router.");
+
+            // The DHCP server is the user's: it blocks the exit, named by its command line; udhcpc is not named.
+            var busy = world.Session.InvokeFailing("Exit-VlanSandbox -Confirm:$false");
+            Assert.StartsWith("SandboxBusy,", busy.FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.Contains($"({Kernel.Busybox} udhcpd -f {config})", busy.Exception.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(client, busy.Exception.Message, StringComparison.Ordinal);
+            server.Kill();
+            server.WaitForExit();
+
+            // Only the module's udhcpc runs now: it goes with the sandbox, no -Force needed.
+            world.Session.Invoke("Exit-VlanSandbox -Confirm:$false");
+            Assert.Empty(world.Session.Errors);
+            Assert.False(Runs(client), "udhcpc still runs after Exit-VlanSandbox.");
+            Assert.False(File.Exists(pidFile), $"Exit-VlanSandbox left {pidFile}.");
+            Assert.DoesNotContain(world.Sandbox.Name, Kernel.Namespaces());
+        }
+        finally
+        {
+            File.Delete(config);
+            File.Delete(leases);
+        }
+    }
+
+    [KernelFact]
     public void Exit_VlanSandbox_Force_kills_the_routers_DHCP_client_and_deletes_its_pid_file()
     {
         using var world = new World();
@@ -359,7 +397,7 @@ public class CrashTests
             var client = File.ReadAllText(pidFile).Trim();
             Assert.True(Runs(client), "udhcpc does not run in the router.");
 
-            Converge(world, "Exit-VlanSandbox -Force");
+            Converge(world, "Exit-VlanSandbox -Force -Confirm:$false");
             Assert.False(Runs(client), "udhcpc still runs after Exit-VlanSandbox -Force.");
             Assert.False(File.Exists(pidFile), $"Exit-VlanSandbox -Force left {pidFile}.");
         }

@@ -43,14 +43,14 @@ public class InputHardeningTests
         Assert.Empty(world.Session.Errors);
         var before = Kernel.Namespaces().Where(n => n.StartsWith(world.Sandbox.Name, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
 
-        var error = world.Session.InvokeFailing("Exit-VlanSandbox -Force");
+        var error = world.Session.InvokeFailing("Exit-VlanSandbox -Force -Confirm:$false");
         Assert.StartsWith("ForeignNamespace,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
         Assert.Contains(stray, error.Exception.Message, StringComparison.Ordinal);
         Assert.Equal(before, Kernel.Namespaces().Where(n => n.StartsWith(world.Sandbox.Name, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray());
 
         // Once it is gone, the sandbox's own namespaces (router, appliance, the simulated internet) go with it.
         Kernel.Must("ip", "netns", "delete", stray);
-        world.Session.Invoke("Exit-VlanSandbox -Force");
+        world.Session.Invoke("Exit-VlanSandbox -Force -Confirm:$false");
         Assert.Empty(world.Session.Errors);
         Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(world.Sandbox.Name, StringComparison.Ordinal));
     }

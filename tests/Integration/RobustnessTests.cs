@@ -264,7 +264,7 @@ public class RobustnessTests
                 + $"\nsession sees routers: {inside}";
         }
 
-        var failed = AssertRollbackAtEveryStep(world, "Exit-VlanSandbox", "Exit-VlanSandbox -Force", State);
+        var failed = AssertRollbackAtEveryStep(world, "Exit-VlanSandbox -Confirm:$false", "Exit-VlanSandbox -Force -Confirm:$false", State);
         _output.WriteLine($"Exit-VlanSandbox: {failed} step(s) failed in turn, each rolled back");
         Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(world.Sandbox.Name, StringComparison.Ordinal));
         Assert.False(Directory.Exists(hold));
@@ -299,7 +299,7 @@ public class RobustnessTests
             Assert.True(step > 3, $"Enter-VlanSandbox succeeded at step {step}.");
             Assert.Contains(name, Kernel.Namespaces());
             runner.FailAtChange = 0;
-            session.Invoke("Exit-VlanSandbox");
+            session.Invoke("Exit-VlanSandbox -Confirm:$false");
             Assert.Empty(session.Errors);
             Assert.DoesNotContain(name, Kernel.Namespaces());
         }

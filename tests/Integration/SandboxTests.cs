@@ -14,7 +14,7 @@ public class SandboxTests
         sandbox.Session.Invoke("New-VlanBridge");
         Assert.Empty(sandbox.Session.Errors);
 
-        sandbox.Session.Invoke("Exit-VlanSandbox");
+        sandbox.Session.Invoke("Exit-VlanSandbox -Confirm:$false");
         Assert.Empty(sandbox.Session.Errors);
         Assert.DoesNotContain(sandbox.Name, Kernel.Namespaces());
         Assert.DoesNotContain(inner, Kernel.Namespaces());
@@ -33,14 +33,63 @@ public class SandboxTests
             Thread.Sleep(100);
         }
 
-        var error = sandbox.Session.InvokeFailing("Exit-VlanSandbox");
+        var error = sandbox.Session.InvokeFailing("Exit-VlanSandbox -Confirm:$false");
         Assert.Equal("SandboxBusy,VirtualLan.Commands.ExitVlanSandboxCommand", error.FullyQualifiedErrorId);
         Assert.Contains(sandbox.Name, Kernel.Namespaces());
 
+        // The process is named by its PID and command line.
+        var pid = Kernel.Run("ip", "netns", "pids", sandbox.Name).Output.Trim();
+        Assert.Contains($"{pid} ({Kernel.Busybox} sleep 300)", error.Exception.Message, StringComparison.Ordinal);
+
+        // -WhatIf previews what would be deleted and killed, and changes nothing.
+        sandbox.Session.Host.Clear();
+        sandbox.Session.Invoke("Exit-VlanSandbox -WhatIf -Force");
+        Assert.Empty(sandbox.Session.Errors);
+        var preview = string.Join("\n", sandbox.Session.Host.Lines);
+        Assert.Contains($"ip netns delete {sandbox.Name}", preview, StringComparison.Ordinal);
+        Assert.Contains($"kill -KILL {pid}", preview, StringComparison.Ordinal);
+        sandbox.Session.Invoke("Exit-VlanSandbox -WhatIf");
+        Assert.Empty(sandbox.Session.Errors);
+        Assert.Contains(sandbox.Session.Warnings, w => w.Contains($"{pid} ({Kernel.Busybox} sleep 300)", StringComparison.Ordinal));
+        Assert.Contains(sandbox.Name, Kernel.Namespaces());
+        Assert.Equal(sandbox.Name, ((Sandbox)Assert.Single(sandbox.Session.Invoke("Get-VlanSandbox")).BaseObject).Name);
+
+        // ConfirmImpact High: without -Confirm:$false it asks, and the answer No deletes nothing.
         sandbox.Session.Invoke("Exit-VlanSandbox -Force");
+        Assert.NotEmpty(sandbox.Session.Host.Prompts);
+        Assert.Contains(sandbox.Name, Kernel.Namespaces());
+
+        sandbox.Session.Invoke("Exit-VlanSandbox -Force -Confirm:$false");
         Assert.Empty(sandbox.Session.Errors);
         Assert.True(sleeper.WaitForExit(10_000));
         Assert.DoesNotContain(sandbox.Name, Kernel.Namespaces());
+    }
+
+    [KernelFact]
+    public void Get_VlanSandbox_shows_the_sessions_sandbox_and_with_All_every_sandbox_on_the_machine()
+    {
+        using var sandbox = new TestSandbox();
+        using var second = new TestSandbox();
+        var inner = sandbox.Inner("router");
+        Kernel.Must("ip", "netns", "add", inner);
+        sandbox.Session.Invoke("New-VlanBridge");
+        var current = (Sandbox)Assert.Single(sandbox.Session.Invoke("Get-VlanSandbox")).BaseObject;
+        Assert.Equal(sandbox.Name, current.Name);
+        Assert.True(current.IsManaged);
+        Assert.Equal(new[] { inner }, current.Namespaces);
+        Assert.Contains("virtualnet0", current.Links);
+
+        var all = sandbox.Session.Invoke("Get-VlanSandbox -All").Select(o => ((Sandbox)o.BaseObject).Name).ToArray();
+        Assert.Contains(sandbox.Name, all);
+        Assert.Contains(second.Name, all);
+        Assert.DoesNotContain(inner, all);
+        Assert.Equal(second.Name, ((Sandbox)Assert.Single(sandbox.Session.Invoke("Get-VlanSandbox -Name $args[0]", second.Name)).BaseObject).Name);
+        Assert.Equal("SandboxNotFound,VirtualLan.Commands.GetVlanSandboxCommand", sandbox.Session.InvokeFailing("Get-VlanSandbox -Name $args[0]", sandbox.Name + "-nosuch").FullyQualifiedErrorId);
+        Assert.Empty(sandbox.Session.Errors);
+
+        // Outside a sandbox it returns nothing.
+        sandbox.Session.Invoke("Exit-VlanSandbox -Keep");
+        Assert.Empty(sandbox.Session.Invoke("Get-VlanSandbox"));
     }
 
     [KernelFact]

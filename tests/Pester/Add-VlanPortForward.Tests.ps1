@@ -40,7 +40,7 @@ Describe 'Add-VlanPortForward' -Skip:$notRoot {
 
     AfterAll {
         Get-Process busybox -ErrorAction Ignore | Stop-Process -ErrorAction Ignore
-        Exit-VlanSandbox -Force
+        Exit-VlanSandbox -Force -Confirm:$false
     }
 
     It 'forwards the public port 4000 to the server, as the seed''s DNAT does' {

@@ -27,7 +27,7 @@ Describe 'Add-VlanRouterNamespace' -Skip:$notRoot {
     }
 
     AfterAll {
-        Exit-VlanSandbox -Force
+        Exit-VlanSandbox -Force -Confirm:$false
         ip netns list | Should -Not -Match $sandbox
     }
 

@@ -22,7 +22,7 @@ Describe 'Connect-VlanAppliance' -Skip:$notRoot {
     }
 
     AfterAll {
-        Exit-VlanSandbox -Force
+        Exit-VlanSandbox -Force -Confirm:$false
         ip netns list | Should -Not -Match $sandbox
     }
 

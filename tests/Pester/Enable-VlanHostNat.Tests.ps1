@@ -25,7 +25,7 @@ Describe 'Seed 004 with Enable-VlanHostNat' -Skip:$notRoot {
     }
 
     AfterAll {
-        Exit-VlanSandbox -Force
+        Exit-VlanSandbox -Force -Confirm:$false
     }
 
     It 'creates c1 and c2 on br0, as the seed does with ip netns, veth and a bridge' {

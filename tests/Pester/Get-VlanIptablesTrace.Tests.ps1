@@ -34,7 +34,7 @@ Describe 'Get-VlanIptablesTrace' -Skip:$notRoot {
     }
 
     AfterAll {
-        Exit-VlanSandbox -Force
+        Exit-VlanSandbox -Force -Confirm:$false
     }
 
     It 'sees the ping die at the FORWARD policy by its counters, as watchall iptables -L -v did' {

@@ -20,7 +20,7 @@ Describe 'New-VlanBridge' -Skip:$notRoot {
     }
 
     AfterAll {
-        Exit-VlanSandbox -Force
+        Exit-VlanSandbox -Force -Confirm:$false
         ip netns list | Should -Not -Match $sandbox
     }
 

@@ -78,6 +78,24 @@ public sealed class SandboxService
     }
 
     /// <summary>
+    /// Lists the sandboxes on the machine: namespaces whose lo carries the sandbox marker. A
+    /// namespace named inside another (sandbox.router) is never one, so it is not read.
+    /// </summary>
+    /// <param name="state">The kernel's state (the machine's namespaces).</param>
+    /// <returns>The sandboxes, by name.</returns>
+    public static IReadOnlyList<Sandbox> List(KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var names = state.NamespaceNames;
+        return names
+            .Where(n => !names.Any(outer => n.StartsWith(outer + ".", StringComparison.Ordinal)))
+            .Where(n => state.Links(n).Link("lo")?.Alias == Marker)
+            .OrderBy(n => n, StringComparer.Ordinal)
+            .Select(n => Read(n, state))
+            .ToArray();
+    }
+
+    /// <summary>
     /// Plans leaving a sandbox for good: the module's own processes (its DHCP clients) stopped, any
     /// other only with force, the namespaces
     /// made inside it deleted, then the sandbox itself. Deleting a namespace deletes every link
