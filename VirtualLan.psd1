@@ -22,6 +22,7 @@
         'Connect-VlanAppliance'
         'Get-VlanAppliance'
         'Disconnect-VlanAppliance'
+        'Invoke-VlanAppliance'
         'Enable-VlanHostNat'
         'Get-VlanHostNat'
         'Disable-VlanHostNat'

@@ -57,6 +57,8 @@ public class ContainerRouteTests
             var routes = Kernel.Must("nsenter", "--net=" + tester, "ip", "-4", "route", "show", "default");
             Assert.Contains($"via {container.Gateway} dev {container.Interface}", routes, StringComparison.Ordinal);
             Assert.True(Kernel.Ping(tester, World.InternetHost), $"The container could not reach the internet. Its routes:\n{routes}");
+            Assert.Contains(world.Session.Invoke("Invoke-VlanAppliance tester -- $args[0] ping -c1 -W2 $args[1]", Kernel.Busybox, World.InternetHost), l => l.ToString().Contains("1 packets received", StringComparison.Ordinal));
+            Assert.Empty(world.Session.Errors);
             world.Serve(server.Namespace!, "tcp", 4000);
             Assert.StartsWith("peer=172.24.0.254:", World.Send(tester, "tcp", Wan, 4000, "hairpin"), StringComparison.Ordinal);
 

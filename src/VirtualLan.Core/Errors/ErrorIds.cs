@@ -135,6 +135,18 @@ public static class ErrorIds
     /// <summary>No appliance of that name exists.</summary>
     public const string ApplianceNotFound = "ApplianceNotFound";
 
+    /// <summary>The appliance has no network namespace of its own to run a command in (a tap, an adapter, a Docker network).</summary>
+    public const string ApplianceNotANamespace = "ApplianceNotANamespace";
+
+    /// <summary>The command given to run inside an appliance is not one native command line (a script block with pipes, statements or no command).</summary>
+    public const string ApplianceCommandInvalid = "ApplianceCommandInvalid";
+
+    /// <summary>A command run inside an appliance exited with a non-zero code.</summary>
+    public const string ApplianceCommandFailed = "ApplianceCommandFailed";
+
+    /// <summary>The traffic script block of a trace failed (an exception, or a native command's non-zero exit code).</summary>
+    public const string TrafficFailed = "TrafficFailed";
+
     /// <summary>An appliance of that name is connected with other settings.</summary>
     public const string ApplianceConflict = "ApplianceConflict";
 

@@ -142,11 +142,13 @@ public sealed class PacketTrace : IDisposable
     /// <summary>Yields the packets seen, as they come, until the count, the duration or Ctrl+C.</summary>
     /// <param name="count">After how many to stop, or null for no limit.</param>
     /// <param name="duration">How long to watch.</param>
+    /// <param name="waiting">Told how long the wait has left, about every half second while no packet comes (for a progress bar), or null.</param>
     /// <returns>The entries.</returns>
     /// <exception cref="VlanException">The reader stopped on its own.</exception>
-    public IEnumerable<TraceEntry> Entries(int? count, TimeSpan duration)
+    public IEnumerable<TraceEntry> Entries(int? count, TimeSpan duration, Action<TimeSpan>? waiting = null)
     {
         var deadline = DateTime.UtcNow + duration;
+        var nextTick = DateTime.UtcNow;
         var written = 0;
         while (!_stop.IsCancellationRequested && (count is null || written < count) && DateTime.UtcNow < deadline)
         {
@@ -159,6 +161,11 @@ public sealed class PacketTrace : IDisposable
             {
                 written++;
                 yield return entry;
+            }
+            else if (waiting is not null && DateTime.UtcNow >= nextTick)
+            {
+                nextTick = DateTime.UtcNow.AddMilliseconds(500);
+                waiting(deadline - DateTime.UtcNow);
             }
         }
     }

@@ -131,9 +131,17 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
         {
             session.Start();
             Generate();
-            foreach (var entry in session.Entries(Count, TimeSpan.FromSeconds(Duration)))
+            var duration = TimeSpan.FromSeconds(Duration);
+            var progress = new ProgressRecord(2, $"Get-VlanIptablesTrace -Mode {Mode}", "Waiting for packets");
+            foreach (var entry in session.Entries(Count, duration, left => Progress(progress, duration, left)))
             {
                 WriteObject(entry);
+            }
+
+            if (duration > TimeSpan.FromSeconds(1))
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
             }
         }
     }
@@ -142,11 +150,71 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
     {
         if (ScriptBlock is not null)
         {
-            ScriptBlock.Invoke();
+            RunTraffic(ScriptBlock);
         }
         else if (Mode == TraceMode.Counters)
         {
-            StopToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(Duration));
+            Wait(TimeSpan.FromSeconds(Duration), "Watching the counters; make the traffic now");
         }
+    }
+
+    /// <summary>
+    /// Runs the traffic's script block and says when it failed, so that "no counters moved" cannot
+    /// look like "my traffic never ran": an exception is an error, a native command's non-zero exit
+    /// code (read from $LASTEXITCODE, cleared first) a warning; the block's output goes to -Verbose.
+    /// </summary>
+    private void RunTraffic(ScriptBlock block)
+    {
+        SessionState.PSVariable.Set("global:LASTEXITCODE", 0);
+        try
+        {
+            foreach (var line in block.Invoke())
+            {
+                WriteVerbose("traffic: " + line);
+            }
+        }
+        catch (RuntimeException e)
+        {
+            WriteError(ErrorRecords.From(new VlanException(ErrorIds.TrafficFailed, VlanErrorKind.CommandFailed, block.ToString().Trim(), $"The traffic's script block failed, so the trace may show no packet of it: {e.Message}", e)));
+            return;
+        }
+
+        if (SessionState.PSVariable.GetValue("global:LASTEXITCODE") is int code and not 0)
+        {
+            WriteWarning($"A native command of the traffic's script block exited with code {code}: its packets may not have gone out, or got no answer. What the rules saw is below.");
+        }
+    }
+
+    /// <summary>Shows how long a wait of over a second has left (not after Ctrl+C, when the pipeline refuses output).</summary>
+    private void Progress(ProgressRecord progress, TimeSpan duration, TimeSpan left)
+    {
+        if (duration > TimeSpan.FromSeconds(1) && !StopToken.IsCancellationRequested)
+        {
+            progress.PercentComplete = Math.Clamp((int)(100 * (1 - (left.TotalMilliseconds / duration.TotalMilliseconds))), 0, 100);
+            progress.SecondsRemaining = (int)Math.Ceiling(left.TotalSeconds);
+            WriteProgress(progress);
+        }
+    }
+
+    /// <summary>Waits, showing a progress bar when the wait is over a second; Ctrl+C ends it.</summary>
+    private void Wait(TimeSpan duration, string activity)
+    {
+        if (duration <= TimeSpan.FromSeconds(1))
+        {
+            StopToken.WaitHandle.WaitOne(duration);
+            return;
+        }
+
+        var progress = new ProgressRecord(2, $"Get-VlanIptablesTrace -Mode {Mode}", activity);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < duration && !StopToken.IsCancellationRequested)
+        {
+            var left = duration - watch.Elapsed;
+            Progress(progress, duration, left);
+            StopToken.WaitHandle.WaitOne(left < TimeSpan.FromMilliseconds(500) ? left : TimeSpan.FromMilliseconds(500));
+        }
+
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
     }
 }
