@@ -264,7 +264,7 @@ public class RobustnessTests
                 + $"\nsession sees routers: {inside}";
         }
 
-        var failed = AssertRollbackAtEveryStep(world, "Exit-VlanSandbox -Confirm:$false", "Exit-VlanSandbox -Force -Confirm:$false", State);
+        var failed = AssertRollbackAtEveryStep(world, "Exit-VlanSandbox", "Exit-VlanSandbox -Force", State);
         _output.WriteLine($"Exit-VlanSandbox: {failed} step(s) failed in turn, each rolled back");
         Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(world.Sandbox.Name, StringComparison.Ordinal));
         Assert.False(Directory.Exists(hold));
