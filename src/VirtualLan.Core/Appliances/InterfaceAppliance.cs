@@ -40,7 +40,7 @@ internal sealed class InterfaceAppliance : IApplianceKind
         string? reason = name == "lo" ? "it is the loopback link"
             : link.IsBridge ? "it is a bridge (join it with -DockerNetwork, or plug its ports in one by one)"
             : link.Master is { } m && m != request.Bridge ? $"it is already plugged into '{m}'"
-            : AliasRecord.KindOf(link.Alias) == "uplink" ? "it is a router's uplink"
+            : AliasRecord.KindOf(link.Alias) == UplinkRecord.RecordKind ? "it is a router's uplink"
             : recorded is null ? OwnObjects.WhyLink(link, connection.Routers)
             : null;
         if (reason is not null)

@@ -27,7 +27,7 @@ public sealed record InsertRule(NetNamespace Namespace, string Table, string Cha
     public string Line => RestoreInput.Line(["-A", Chain, .. Spec]);
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Firewall(Namespace.Text).HasRule(Table, Line);
+    public override bool IsDone(KernelState state) => Rules(state).HasRule(Table, Line);
 
     /// <inheritdoc />
     protected override string Describe() => $"Insert the rule {Line}";

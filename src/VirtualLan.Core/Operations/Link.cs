@@ -124,13 +124,17 @@ public sealed record SetNoMaster(NetNamespace Namespace, string Link, string? Pr
 /// <param name="Namespace">Where.</param>
 /// <param name="Link">The link.</param>
 /// <param name="Up">True for up.</param>
-public sealed record SetLinkState(NetNamespace Namespace, string Link, bool Up = true) : IpOperation(Namespace)
+/// <param name="Revert">
+/// Whether the undo sets the state back; false for a link the plan made or moved in, whose deletion
+/// or move back undoes this too.
+/// </param>
+public sealed record SetLinkState(NetNamespace Namespace, string Link, bool Up = true, bool Revert = true) : IpOperation(Namespace)
 {
     /// <inheritdoc />
     public override IReadOnlyList<string> Arguments => ["link", "set", "dev", Link, Up ? "up" : "down"];
 
     /// <inheritdoc />
-    public override IpOperation Undo => this with { Up = !Up };
+    public override IpOperation? Undo => Revert ? this with { Up = !Up } : null;
 
     /// <inheritdoc />
     public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Link)?.IsUp == Up;

@@ -16,6 +16,9 @@ public abstract record RuleOperation(NetNamespace Namespace, string Table)
     /// <summary>Gets the arguments after <c>iptables -t TABLE</c>.</summary>
     public abstract IReadOnlyList<string> Arguments { get; }
 
+    /// <summary>Gets a value indicating whether the change is to the IPv6 tables (<c>ip6tables</c>) rather than the IPv4 ones.</summary>
+    public bool Ipv6 { get; init; }
+
     /// <summary>Gets the arguments that reverse the change, or null.</summary>
     public virtual IReadOnlyList<string>? UndoArguments => null;
 
@@ -28,7 +31,17 @@ public abstract record RuleOperation(NetNamespace Namespace, string Table)
     /// <param name="description">What it does, or null for "Add the rule …" and the like.</param>
     /// <returns>The step, carrying the operation.</returns>
     public Step ToStep(string? description = null) =>
-        Step.Firewall(description ?? Describe(), Namespace.Text, Table, Arguments.ToArray(), UndoArguments?.ToArray(), IsDone).Carrying(this);
+        (Ipv6 ? Step.Firewall6(description ?? Describe(), Namespace.Text, Table, Arguments.ToArray(), UndoArguments?.ToArray(), IsDone)
+            : Step.Firewall(description ?? Describe(), Namespace.Text, Table, Arguments.ToArray(), UndoArguments?.ToArray(), IsDone)).Carrying(this);
+
+    /// <summary>Gets the rules of this operation's namespace, IPv4 or IPv6 as the operation is.</summary>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The rules as iptables-save or ip6tables-save prints them.</returns>
+    protected FirewallState Rules(KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return Ipv6 ? state.Firewall6(Namespace.Text) : state.Firewall(Namespace.Text);
+    }
 
     /// <summary>Says in words what the operation does.</summary>
     /// <returns>The description.</returns>
@@ -52,7 +65,7 @@ public sealed record AppendRule(NetNamespace Namespace, string Table, string Cha
     public string Line => RestoreInput.Line(Arguments.ToArray());
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Firewall(Namespace.Text).HasRule(Table, Line);
+    public override bool IsDone(KernelState state) => Rules(state).HasRule(Table, Line);
 
     /// <inheritdoc />
     protected override string Describe() => $"Add the rule {Line}";
@@ -75,7 +88,7 @@ public sealed record DeleteRule(NetNamespace Namespace, string Table, string Cha
     public override IReadOnlyList<string> UndoArguments => ["-A", Chain, .. Spec];
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => !state.Firewall(Namespace.Text).HasRule(Table, RestoreInput.Line(UndoArguments.ToArray()));
+    public override bool IsDone(KernelState state) => !Rules(state).HasRule(Table, RestoreInput.Line(UndoArguments.ToArray()));
 
     /// <inheritdoc />
     protected override string Describe() => $"Delete the rule {RestoreInput.Line(UndoArguments.ToArray())}";
@@ -94,7 +107,7 @@ public sealed record CreateChain(NetNamespace Namespace, string Table, string Ch
     public override IReadOnlyList<string> UndoArguments => ["-X", Chain];
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Firewall(Namespace.Text).HasChain(Table, Chain);
+    public override bool IsDone(KernelState state) => Rules(state).HasChain(Table, Chain);
 
     /// <inheritdoc />
     protected override string Describe() => $"Create the chain {Chain}";
@@ -113,7 +126,7 @@ public sealed record DeleteChain(NetNamespace Namespace, string Table, string Ch
     public override IReadOnlyList<string> UndoArguments => ["-N", Chain];
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => !state.Firewall(Namespace.Text).HasChain(Table, Chain);
+    public override bool IsDone(KernelState state) => !Rules(state).HasChain(Table, Chain);
 
     /// <inheritdoc />
     protected override string Describe() => $"Delete the chain {Chain}";
@@ -134,7 +147,7 @@ public sealed record SetPolicy(NetNamespace Namespace, string Table, string Chai
     public override IReadOnlyList<string>? UndoArguments => PreviousPolicy is null ? null : ["-P", Chain, PreviousPolicy];
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Firewall(Namespace.Text).Policy(Table, Chain) == Policy;
+    public override bool IsDone(KernelState state) => Rules(state).Policy(Table, Chain) == Policy;
 
     /// <inheritdoc />
     protected override string Describe() => $"Set the policy of {Chain} to {Policy}";

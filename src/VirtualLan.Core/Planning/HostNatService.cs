@@ -1,15 +1,18 @@
-using System.Text.RegularExpressions;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
+using VirtualLan.Operations;
+using VirtualLan.Readers;
+using VirtualLan.Records;
 
 namespace VirtualLan.Planning;
 
 /// <summary>
 /// Plans seed 004's way out: the host forwards and masquerades a LAN out of its own uplink, with no
 /// router namespace. The previous ip_forward value is kept in the comment of the MASQUERADE rule,
-/// so whoever disables host NAT, in whatever session, restores it.
+/// so whoever disables host NAT, in whatever session, restores it (<see cref="HostNatComment"/>;
+/// <see cref="HostNatReader"/> reads it back).
 /// </summary>
-public sealed partial class HostNatService
+public sealed class HostNatService
 {
     /// <summary>The module's chain in the host's nat table.</summary>
     public const string NatChain = "VLAN-HOSTNAT";
@@ -25,18 +28,28 @@ public sealed partial class HostNatService
     public const string GuardChain = "VLAN-HOSTNAT-GUARD";
 
     private readonly NetworkHost _host;
+    private readonly HostReaders _readers;
 
     /// <summary>Initializes a new instance of the <see cref="HostNatService"/> class.</summary>
     /// <param name="host">The namespace that plays the host.</param>
     public HostNatService(NetworkHost host)
+        : this(new HostReaders(host))
     {
-        _host = host;
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="HostNatService"/> class.</summary>
+    /// <param name="readers">The readers of the host.</param>
+    public HostNatService(HostReaders readers)
+    {
+        ArgumentNullException.ThrowIfNull(readers);
+        _readers = readers;
+        _host = readers.Host;
     }
 
     /// <summary>The comment that names the bridge owning a host NAT rule.</summary>
     /// <param name="bridge">The bridge.</param>
     /// <returns>The comment.</returns>
-    public static string Owner(string bridge) => "virtuallan:hostnat/" + bridge;
+    public static string Owner(string bridge) => new HostNatComment(bridge).Write();
 
     /// <summary>Plans host NAT for a bridge's LAN.</summary>
     /// <param name="bridgeName">The bridge.</param>
@@ -48,7 +61,8 @@ public sealed partial class HostNatService
     {
         ArgumentNullException.ThrowIfNull(state);
         var h = _host.Sandbox;
-        var bridge = new BridgeService(_host).Read(Names.Interface(bridgeName, "Bridge"), state);
+        var at = NetNamespace.From(h);
+        var bridge = _readers.Bridge(Names.Interface(bridgeName, "Bridge"), state);
         var lan = (bridge.Cidr ?? throw new VlanException(ErrorIds.AddressOutsideSubnet, VlanErrorKind.InvalidOperation, bridgeName, $"The bridge '{bridgeName}' has no address, so there is no LAN to masquerade. Give it one with New-VlanBridge -Force.")).Network;
         Names.Interface(uplink, "Uplink");
         var link = state.Links(h).Link(uplink) ?? throw new VlanException(ErrorIds.UplinkNotFound, VlanErrorKind.ObjectNotFound, uplink, $"There is no link named '{uplink}' in {_host.DisplayName}. Give the link that reaches your network (wlan0, eth0 …) as -Uplink.");
@@ -57,12 +71,13 @@ public sealed partial class HostNatService
             throw new VlanException(ErrorIds.UplinkInvalid, VlanErrorKind.InvalidArgument, uplink, $"'{uplink}' cannot be the uplink: it is the LAN's own bridge, a bridge port or the loopback link.");
         }
 
-        if (OwnObjects.WhyLink(link, new RouterService(_host, _ => null, _ => false).Routers(state)) is { } own)
+        var routers = _readers.Routers.Routers(state);
+        if (OwnObjects.WhyLink(link, routers) is { } own)
         {
             throw new VlanException(ErrorIds.UplinkInvalid, VlanErrorKind.InvalidArgument, uplink, $"'{uplink}' cannot be the uplink: {own}. Give the link that reaches your network (wlan0, eth0 …) as -Uplink.");
         }
 
-        if (new RouterService(_host, _ => null, _ => false).Routers(state).FirstOrDefault(r => r.Bridge == bridgeName) is { } router)
+        if (routers.FirstOrDefault(r => r.Bridge == bridgeName) is { } router)
         {
             throw new VlanException(ErrorIds.GatewayConflict, VlanErrorKind.InvalidOperation, bridgeName, $"The bridge '{bridgeName}' has the router namespace '{router.Name}' as its gateway. A LAN has one way out: remove the router first (Remove-VlanRouterNamespace -Name {router.Name}), or keep it and leave host NAT off.");
         }
@@ -74,64 +89,28 @@ public sealed partial class HostNatService
         }
 
         var previous = existing?.PreviousIpForward ?? (List(state) is { Count: > 0 } others ? others[0].PreviousIpForward : null) ?? state.Sysctl(h, "net.ipv4.ip_forward") ?? "0";
-        var steps = new List<Step>
+        var steps = new List<Step>();
+        foreach (var table in new[] { "nat", "filter", "mangle" })
         {
-            Step.Firewall($"Create the chain {NatChain}", h, "nat", new[] { "-N", NatChain }, new[] { "-X", NatChain }, s => s.Firewall(h).HasChain("nat", NatChain)),
-            Rule(h, "nat", Hook("nat")),
-            Step.Firewall($"Create the chain {ForwardChain}", h, "filter", new[] { "-N", ForwardChain }, new[] { "-X", ForwardChain }, s => s.Firewall(h).HasChain("filter", ForwardChain)),
-            Rule(h, "filter", Hook("filter")),
-            Step.Firewall($"Create the chain {GuardChain}", h, "mangle", new[] { "-N", GuardChain }, new[] { "-X", GuardChain }, s => s.Firewall(h).HasChain("mangle", GuardChain)),
-            Rule(h, "mangle", Hook("mangle")),
-        };
-        steps.AddRange(OwnedRules(bridgeName, lan, uplink, previous).Select(r => Rule(h, r.Table, r.Rule)));
-        steps.Add(Step.Program(
-                $"Turn on IPv4 forwarding in {_host.DisplayName} (it was {previous})",
-                NetworkHost.ExecIn(h, "sysctl", new[] { "-qw", "net.ipv4.ip_forward=1" }),
-                NetworkHost.ExecIn(h, "sysctl", new[] { "-qw", $"net.ipv4.ip_forward={previous}" }),
-                s => s.Sysctl(h, "net.ipv4.ip_forward") == "1"));
+            steps.Add(new CreateChain(at, table, Chain(table)).ToStep());
+            steps.Add(Hook(at, table).ToStep());
+        }
+
+        steps.AddRange(OwnedRules(at, bridgeName, lan, uplink, previous).Select(r => r.ToStep()));
+        steps.Add(new SetSysctls(at, [(IpForward, "1")], [(IpForward, previous)]).ToStep($"Turn on IPv4 forwarding in {_host.DisplayName} (it was {previous})"));
         return new Plan($"Enable host NAT for {bridgeName} out of {uplink}", $"{bridgeName} in {_host.DisplayName}", steps);
     }
 
-    /// <summary>Reads the host NAT of a bridge from its rules.</summary>
+    /// <summary>Reads the host NAT of a bridge from its rules (delegates to HostNatReader).</summary>
     /// <param name="bridgeName">The bridge.</param>
     /// <param name="state">The kernel's state.</param>
     /// <returns>The host NAT, or null when it is off.</returns>
-    public HostNat? Read(string bridgeName, KernelState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        var h = _host.Sandbox;
-        foreach (var line in state.Firewall(h).Rules("nat"))
-        {
-            var match = MasqueradeRule().Match(line);
-            if (match.Success && match.Groups["bridge"].Value == bridgeName)
-            {
-                return new HostNat
-                {
-                    Bridge = bridgeName,
-                    Subnet = Ipv4Cidr.Parse(match.Groups["subnet"].Value),
-                    Uplink = match.Groups["uplink"].Value,
-                    IpForward = state.Sysctl(h, "net.ipv4.ip_forward") ?? "0",
-                    PreviousIpForward = match.Groups["forward"].Value,
-                    Sandbox = _host.Sandbox,
-                };
-            }
-        }
+    public HostNat? Read(string bridgeName, KernelState state) => _readers.HostNat.Read(bridgeName, state);
 
-        return null;
-    }
-
-    /// <summary>Lists the bridges whose LAN the host masquerades.</summary>
+    /// <summary>Lists the bridges whose LAN the host masquerades (delegates to HostNatReader).</summary>
     /// <param name="state">The kernel's state.</param>
     /// <returns>The host NATs.</returns>
-    public IReadOnlyList<HostNat> List(KernelState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        return state.Firewall(_host.Sandbox).Rules("nat")
-            .Select(l => MasqueradeRule().Match(l))
-            .Where(m => m.Success)
-            .Select(m => Read(m.Groups["bridge"].Value, state)!)
-            .ToArray();
-    }
+    public IReadOnlyList<HostNat> List(KernelState state) => _readers.HostNat.List(state);
 
     /// <summary>Plans turning host NAT off: its rules removed and ip_forward set back to what it was.</summary>
     /// <param name="bridgeName">The bridge.</param>
@@ -142,6 +121,7 @@ public sealed partial class HostNatService
     {
         ArgumentNullException.ThrowIfNull(state);
         var h = _host.Sandbox;
+        var at = NetNamespace.From(h);
         var nat = Read(bridgeName, state) ?? throw new VlanException(ErrorIds.HostNatNotFound, VlanErrorKind.ObjectNotFound, bridgeName, $"Host NAT is not on for '{bridgeName}' in {_host.DisplayName}. Run Get-VlanHostNat to see where it is.");
         var firewall = state.Firewall(h);
         var steps = new List<Step>();
@@ -151,31 +131,28 @@ public sealed partial class HostNatService
         // running Disable again finishes it. Forwarding is set back first, while the record is read.
         if (List(state).Count == 1)
         {
-            steps.Add(Step.Program(
-                $"Set IPv4 forwarding in {_host.DisplayName} back to {nat.PreviousIpForward}",
-                NetworkHost.ExecIn(h, "sysctl", new[] { "-qw", $"net.ipv4.ip_forward={nat.PreviousIpForward}" }),
-                NetworkHost.ExecIn(h, "sysctl", new[] { "-qw", $"net.ipv4.ip_forward={nat.IpForward}" }),
-                s => s.Sysctl(h, "net.ipv4.ip_forward") == nat.PreviousIpForward));
+            steps.Add(new SetSysctls(at, [(IpForward, nat.PreviousIpForward)], [(IpForward, nat.IpForward)]).ToStep($"Set IPv4 forwarding in {_host.DisplayName} back to {nat.PreviousIpForward}"));
         }
 
         foreach (var table in new[] { "filter", "mangle", "nat" })
         {
-            foreach (var (_, rule) in OwnedRules(bridgeName, nat.Subnet, nat.Uplink, nat.PreviousIpForward).Where(r => r.Table == table))
+            foreach (var rule in OwnedRules(at, bridgeName, nat.Subnet, nat.Uplink, nat.PreviousIpForward).Where(r => r.Table == table))
             {
-                if (firewall.HasRule(table, RestoreInput.Line(rule)))
+                if (rule.IsDone(state))
                 {
-                    steps.Add(RuleRemoval.Delete(h, $"Remove {RestoreInput.Line(rule)}", table, rule));
+                    steps.Add(RuleRemoval.Delete(new DeleteRule(at, table, rule.Chain, rule.Spec), $"Remove {rule.Line}"));
                 }
             }
 
             // The chain and its jump go with the last bridge that uses them.
             var chain = Chain(table);
-            var others = firewall.Rules(table).Count(l => l.StartsWith("-A " + chain + " ", StringComparison.Ordinal) && !l.Contains("\"" + Owner(bridgeName), StringComparison.Ordinal));
+            var others = firewall.Rules(table).Count(l => l.StartsWith("-A " + chain + " ", StringComparison.Ordinal) && !IsOwnedBy(l, bridgeName));
             if (others == 0)
             {
-                if (firewall.HasRule(table, RestoreInput.Line(Hook(table))))
+                var hook = Hook(at, table);
+                if (hook.IsDone(state))
                 {
-                    steps.Add(RuleRemoval.Delete(h, $"Remove the jump to {chain}", table, Hook(table)));
+                    steps.Add(RuleRemoval.Delete(new DeleteRule(at, table, hook.Chain, hook.Spec), $"Remove the jump to {chain}"));
                 }
 
                 if (firewall.HasChain(table, chain))
@@ -190,30 +167,32 @@ public sealed partial class HostNatService
 
     private static string Chain(string table) => table switch { "nat" => NatChain, "mangle" => GuardChain, _ => ForwardChain };
 
-    private static string[] Hook(string table) =>
-        new[] { "-A", table == "nat" ? "POSTROUTING" : "FORWARD", "-m", "comment", "--comment", "virtuallan:hostnat", "-j", Chain(table) };
+    private const string IpForward = "net.ipv4.ip_forward";
 
-    private static IEnumerable<(string Table, string[] Rule)> OwnedRules(string bridge, Ipv4Cidr lan, string uplink, string previous)
+    private static AppendRule Hook(NetNamespace at, string table) =>
+        new(at, table, table == "nat" ? "POSTROUTING" : "FORWARD", ["-m", "comment", "--comment", HostNatComment.Hook, "-j", Chain(table)]);
+
+    /// <summary>Tells whether a rule, as iptables-save prints it, carries a comment of the bridge's host NAT.</summary>
+    private static bool IsOwnedBy(string line, string bridge)
+    {
+        const string Comment = "--comment \"";
+        var start = line.IndexOf(Comment, StringComparison.Ordinal);
+        var end = start < 0 ? -1 : line.IndexOf('"', start + Comment.Length);
+        return end > 0 && HostNatComment.Parse(line[(start + Comment.Length)..end])?.Bridge == bridge;
+    }
+
+    private static IEnumerable<AppendRule> OwnedRules(NetNamespace at, string bridge, Ipv4Cidr lan, string uplink, string previous)
     {
         var owner = Owner(bridge);
-        yield return ("nat", new[] { "-A", NatChain, "-s", lan.Network.ToString(), "-o", uplink, "-m", "comment", "--comment", $"{owner} ip_forward={previous}", "-j", "MASQUERADE" });
-        yield return ("filter", new[] { "-A", ForwardChain, "-i", bridge, "-o", uplink, "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
-        yield return ("filter", new[] { "-A", ForwardChain, "-i", uplink, "-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
+        yield return new(at, "nat", NatChain, ["-s", lan.Network.ToString(), "-o", uplink, "-m", "comment", "--comment", new HostNatComment(bridge, previous).Write(), "-j", "MASQUERADE"]);
+        yield return new(at, "filter", ForwardChain, ["-i", bridge, "-o", uplink, "-m", "comment", "--comment", owner, "-j", "ACCEPT"]);
+        yield return new(at, "filter", ForwardChain, ["-i", uplink, "-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-m", "comment", "--comment", owner, "-j", "ACCEPT"]);
 
         // Into the LAN only the answers from the uplink; out of it only to the uplink (and, with
         // bridge netfilter, within it). Everything else crossing the host to or from the LAN is dropped.
-        yield return ("mangle", new[] { "-A", GuardChain, "-i", uplink, "-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-m", "comment", "--comment", owner, "-j", "RETURN" });
-        yield return ("mangle", new[] { "-A", GuardChain, "!", "-i", bridge, "-o", bridge, "-m", "comment", "--comment", owner, "-j", "DROP" });
-        yield return ("mangle", new[] { "-A", GuardChain, "-i", bridge, "-o", uplink, "-m", "comment", "--comment", owner, "-j", "RETURN" });
-        yield return ("mangle", new[] { "-A", GuardChain, "-i", bridge, "!", "-o", bridge, "-m", "comment", "--comment", owner, "-j", "DROP" });
+        yield return new(at, "mangle", GuardChain, ["-i", uplink, "-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-m", "comment", "--comment", owner, "-j", "RETURN"]);
+        yield return new(at, "mangle", GuardChain, ["!", "-i", bridge, "-o", bridge, "-m", "comment", "--comment", owner, "-j", "DROP"]);
+        yield return new(at, "mangle", GuardChain, ["-i", bridge, "-o", uplink, "-m", "comment", "--comment", owner, "-j", "RETURN"]);
+        yield return new(at, "mangle", GuardChain, ["-i", bridge, "!", "-o", bridge, "-m", "comment", "--comment", owner, "-j", "DROP"]);
     }
-
-    private static Step Rule(string? ns, string table, string[] append)
-    {
-        var line = RestoreInput.Line(append);
-        return Step.Firewall($"Add the rule {line}", ns, table, append, ApplianceService.Delete(append), s => s.Firewall(ns).HasRule(table, line));
-    }
-
-    [GeneratedRegex("^-A VLAN-HOSTNAT -s (?<subnet>\\S+) -o (?<uplink>\\S+) -m comment --comment \"virtuallan:hostnat/(?<bridge>\\S+) ip_forward=(?<forward>\\d)\" -j MASQUERADE$")]
-    private static partial Regex MasqueradeRule();
 }

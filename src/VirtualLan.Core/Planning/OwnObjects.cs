@@ -26,9 +26,9 @@ internal static class OwnObjects
         {
             null => null,
             "appliance" => $"it is the port of the appliance '{Records.ApplianceRecord.Parse(link.Alias)?.Name}'",
-            "uplink" => "it is already the uplink of a router",
+            Records.UplinkRecord.RecordKind => "it is already the uplink of a router",
             "bridge" => "it is a VirtualLan bridge",
-            "router" => "it is one of a router's links",
+            Records.RouterRecord.RecordKind => "it is one of a router's links",
             var kind => $"VirtualLan made it (its alias holds a {kind} record)",
         };
     }
@@ -47,7 +47,7 @@ internal static class OwnObjects
 
         return AliasRecord.KindOf(state.Links(namespaceName).Link("lo")?.Alias) switch
         {
-            "router" => "it is a VirtualLan router's namespace",
+            Records.RouterRecord.RecordKind => "it is a VirtualLan router's namespace",
             "sandbox" => "it is a VirtualLan sandbox",
             _ => null,
         };

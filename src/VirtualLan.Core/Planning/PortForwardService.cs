@@ -1,30 +1,41 @@
 using System.Globalization;
 using System.Net;
-using System.Text.RegularExpressions;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
+using VirtualLan.Operations;
+using VirtualLan.Readers;
+using VirtualLan.Records;
 
 namespace VirtualLan.Planning;
 
 /// <summary>
 /// Plans port forwards on a router namespace, with NAT loopback, and reads them back from the
-/// router's rules. Every rule of a forward carries the comment virtuallan:forward/ROUTER/PROTO/PORTS.
+/// router's rules. Every rule of a forward carries the comment virtuallan:forward/ROUTER/PROTO/PORTS
+/// (<see cref="ForwardComment"/>); <see cref="ForwardReader"/> reads them back.
 /// </summary>
-public sealed partial class PortForwardService
+public sealed class PortForwardService
 {
     /// <summary>The module's chain in the router's nat table for DNAT.</summary>
     public const string PreroutingChain = "VLAN-PREROUTING";
 
     private readonly NetworkHost _host;
-    private readonly Docker _docker;
+    private readonly HostReaders _readers;
 
     /// <summary>Initializes a new instance of the <see cref="PortForwardService"/> class.</summary>
     /// <param name="host">The namespace that plays the host.</param>
     /// <param name="docker">Reads containers, to name the appliance behind a forward.</param>
     public PortForwardService(NetworkHost host, Docker docker)
+        : this(HostReaders.For(host, docker))
     {
-        _host = host;
-        _docker = docker;
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="PortForwardService"/> class.</summary>
+    /// <param name="readers">The readers of the host.</param>
+    public PortForwardService(HostReaders readers)
+    {
+        ArgumentNullException.ThrowIfNull(readers);
+        _readers = readers;
+        _host = readers.Host;
     }
 
     /// <summary>The comment that names the forward owning a rule.</summary>
@@ -32,8 +43,7 @@ public sealed partial class PortForwardService
     /// <param name="protocol">The protocol.</param>
     /// <param name="ports">The external port or range, as 4000 or 4000-4010.</param>
     /// <returns>The comment.</returns>
-    public static string Owner(string router, ForwardProtocol protocol, string ports) =>
-        $"virtuallan:forward/{router}/{protocol.ToString().ToLowerInvariant()}/{ports}";
+    public static string Owner(string router, ForwardProtocol protocol, string ports) => new ForwardComment(router, protocol, ports).Write();
 
     /// <summary>Parses a port or a range such as 4000 or 4000-4010.</summary>
     /// <param name="text">The text.</param>
@@ -61,7 +71,7 @@ public sealed partial class PortForwardService
     /// <returns>The router's name.</returns>
     /// <exception cref="VlanException">There is no such router (<see cref="ErrorIds.RouterNotFound"/>).</exception>
     public string RouterOf(string? bridge, KernelState state) =>
-        new RouterService(_host, _ => null, _ => false).Routers(state).FirstOrDefault(x => bridge is null || x.Bridge == bridge)?.Name
+        _readers.Routers.Routers(state).FirstOrDefault(x => bridge is null || x.Bridge == bridge)?.Name
         ?? throw new VlanException(ErrorIds.RouterNotFound, VlanErrorKind.ObjectNotFound, bridge, $"There is no router{(bridge is null ? string.Empty : $" for '{bridge}'")} in {_host.DisplayName}. Give one with -Router, or make one with Add-VlanRouterNamespace.");
 
     /// <summary>Plans a port forward.</summary>
@@ -93,7 +103,7 @@ public sealed partial class PortForwardService
             throw new VlanException(ErrorIds.InvalidPort, VlanErrorKind.InvalidArgument, internalPorts, $"-InternalPort '{internalPorts}' must cover as many ports as -ExternalPort '{externalPorts}' ({last - first + 1}), within 1 to 65535.");
         }
 
-        var router = new RouterService(_host, _ => null, _ => false).Read(routerName, state);
+        var router = _readers.Routers.Read(routerName, state);
         var lan = Ipv4Cidr.Parse($"{router.GatewayAddress}/{router.PrefixLength}");
         if (!lan.Contains(internalAddress) || internalAddress.Equals(router.GatewayAddress))
         {
@@ -120,7 +130,7 @@ public sealed partial class PortForwardService
         var forward = new PortForward
         {
             Router = routerName, Protocol = protocol, ExternalAddress = publicAddress, ExternalPortFirst = first, ExternalPortLast = last,
-            InternalAddress = internalAddress, InternalPortFirst = internalFirst, Appliance = appliance ?? ApplianceAt(internalAddress, state), NatLoopback = true, Sandbox = _host.Sandbox,
+            InternalAddress = internalAddress, InternalPortFirst = internalFirst, Appliance = appliance ?? _readers.Forwards.ApplianceAt(internalAddress, state), NatLoopback = true, Sandbox = _host.Sandbox,
         };
         if (existing is not null && (existing.ExternalPortFirst != first || existing.ExternalPortLast != last || !existing.InternalAddress.Equals(internalAddress) || existing.InternalPortFirst != internalFirst || !existing.ExternalAddress.Equals(publicAddress)))
         {
@@ -128,71 +138,25 @@ public sealed partial class PortForwardService
         }
 
         var r = router.Namespace;
+        var at = NetNamespace.Named(r);
         var steps = new List<Step>
         {
-            Step.Firewall($"Create the chain {PreroutingChain}", r, "nat", new[] { "-N", PreroutingChain }, new[] { "-X", PreroutingChain }, s => s.Firewall(r).HasChain("nat", PreroutingChain)),
-            Rule(r, "nat", new[] { "-A", "PREROUTING", "-m", "comment", "--comment", RouterService.Owner(routerName), "-j", PreroutingChain }),
+            new CreateChain(at, "nat", PreroutingChain).ToStep(),
+            new AppendRule(at, "nat", "PREROUTING", ["-m", "comment", "--comment", RouterService.Owner(routerName), "-j", PreroutingChain]).ToStep(),
         };
-        var owned = OwnedRules(router, forward).ToArray();
-        steps.AddRange(owned.Select(x => Rule(r, x.Table, x.Rule)));
+        var owned = OwnedRules(at, router, forward).ToArray();
+        steps.AddRange(owned.Select(x => x.ToStep()));
 
         // Flows are forgotten only when the forward changes something and a flow to its ports is
         // tracked (read once with conntrack -L); a forward already in place needs nothing.
-        steps.Add(FlushConntrack(r, protocol, publicAddress, s => owned.All(x => s.Firewall(r).HasRule(x.Table, RestoreInput.Line(x.Rule))) || !Tracked(s, r, forward)));
+        steps.Add(FlushConntrack(at, protocol, publicAddress, s => owned.All(x => x.IsDone(s)) || !Tracked(s, r, forward)));
         return (new Plan($"Forward {protocol.ToString().ToUpperInvariant()} {publicAddress}:{ports} to {internalAddress}:{internalFirst}", $"{routerName} ({r})", steps), forward);
     }
 
-    /// <summary>Lists the forwards of every router of the host.</summary>
+    /// <summary>Lists the forwards of every router of the host (delegates to ForwardReader).</summary>
     /// <param name="state">The kernel's state.</param>
     /// <returns>The forwards.</returns>
-    public IReadOnlyList<PortForward> List(KernelState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        return state.Derived("forwards/" + _host.DisplayName, () => ReadForwards(state));
-    }
-
-    private IReadOnlyList<PortForward> ReadForwards(KernelState state)
-    {
-        var forwards = new List<PortForward>();
-        foreach (var router in new RouterService(_host, _ => null, _ => false).Routers(state))
-        {
-            // The owners of NAT loopback rules (those matching on the LAN leg), collected in one pass.
-            var loopbackOwners = state.Firewall(router.Namespace).Rules("nat")
-                .Where(l => l.Contains(" -i " + RouterService.LanInterface + " ", StringComparison.Ordinal))
-                .Select(l => WanRule().Match(l))
-                .Where(m => m.Success)
-                .Select(m => m.Groups["owner"].Value)
-                .ToHashSet(StringComparer.Ordinal);
-            foreach (var line in state.Firewall(router.Namespace).Rules("nat"))
-            {
-                var match = WanRule().Match(line);
-                if (!match.Success || match.Groups["router"].Value != router.Name || match.Groups["in"].Value != router.Uplink)
-                {
-                    continue;
-                }
-
-                var ports = match.Groups["ports"].Value.Split(':');
-                var target = match.Groups["target"].Value.Split(':');
-                var internalAddress = IPAddress.Parse(target[0]);
-                var loopback = loopbackOwners.Contains(match.Groups["owner"].Value);
-                forwards.Add(new PortForward
-                {
-                    Router = router.Name,
-                    Protocol = Enum.Parse<ForwardProtocol>(match.Groups["proto"].Value, ignoreCase: true),
-                    ExternalAddress = IPAddress.Parse(match.Groups["address"].Value),
-                    ExternalPortFirst = int.Parse(ports[0], CultureInfo.InvariantCulture),
-                    ExternalPortLast = int.Parse(ports[^1], CultureInfo.InvariantCulture),
-                    InternalAddress = internalAddress,
-                    InternalPortFirst = int.Parse(target[1].Split('-')[0], CultureInfo.InvariantCulture),
-                    Appliance = ApplianceAt(internalAddress, state),
-                    NatLoopback = loopback,
-                    Sandbox = _host.Sandbox,
-                });
-            }
-        }
-
-        return forwards;
-    }
+    public IReadOnlyList<PortForward> List(KernelState state) => _readers.Forwards.List(state);
 
     /// <summary>Plans the removal of a forward: exactly its rules, then its conntrack entries.</summary>
     /// <param name="routerName">The router.</param>
@@ -207,26 +171,27 @@ public sealed partial class PortForwardService
         var (first, last) = ParsePorts(externalPorts, "ExternalPort");
         var forward = List(state).FirstOrDefault(f => f.Router == routerName && f.Protocol == protocol && f.ExternalPortFirst == first && f.ExternalPortLast == last)
             ?? throw new VlanException(ErrorIds.PortForwardNotFound, VlanErrorKind.ObjectNotFound, externalPorts, $"'{routerName}' has no {protocol.ToString().ToUpperInvariant()} forward of port {externalPorts}. Run Get-VlanPortForward to see them.");
-        var router = new RouterService(_host, _ => null, _ => false).Read(routerName, state);
+        var router = _readers.Routers.Read(routerName, state);
         var r = router.Namespace;
+        var at = NetNamespace.Named(r);
         var owner = Owner(routerName, protocol, forward.ExternalPort);
         var steps = new List<Step>();
         foreach (var table in new[] { "nat", "filter" })
         {
-            foreach (var (ruleTable, rule) in OwnedRules(router, forward).Where(x => x.Table == table))
+            foreach (var rule in OwnedRules(at, router, forward).Where(x => x.Table == table))
             {
-                if (state.Firewall(r).HasRule(ruleTable, RestoreInput.Line(rule)))
+                if (rule.IsDone(state))
                 {
-                    steps.Add(RuleRemoval.Delete(r, $"Remove {RestoreInput.Line(rule)}", ruleTable, rule));
+                    steps.Add(RuleRemoval.Delete(new DeleteRule(at, rule.Table, rule.Chain, rule.Spec), $"Remove {rule.Line}"));
                 }
             }
         }
 
-        steps.Add(FlushConntrack(r, protocol, forward.ExternalAddress, s => !Tracked(s, r, forward)));
+        steps.Add(FlushConntrack(at, protocol, forward.ExternalAddress, s => !Tracked(s, r, forward)));
         return new Plan($"Remove the forward {owner}", $"{routerName} ({r})", steps);
     }
 
-    private static IEnumerable<(string Table, string[] Rule)> OwnedRules(Router router, PortForward forward)
+    private static IEnumerable<AppendRule> OwnedRules(NetNamespace at, Router router, PortForward forward)
     {
         var owner = Owner(router.Name, forward.Protocol, forward.ExternalPort);
         var proto = forward.Protocol.ToString().ToLowerInvariant();
@@ -245,19 +210,19 @@ public sealed partial class PortForwardService
         // the LAN addressed to the public address, are translated: the seed's rule matched every interface.
         foreach (var inside in new[] { router.Uplink, RouterService.HostLinkInterface, RouterService.LanInterface })
         {
-            yield return ("nat", new[] { "-A", PreroutingChain, "-d", external, "-i", inside, "-p", proto, "-m", proto, "--dport", dport, "-m", "comment", "--comment", owner, "-j", "DNAT", "--to-destination", to });
+            yield return new(at, "nat", PreroutingChain, ["-d", external, "-i", inside, "-p", proto, "-m", proto, "--dport", dport, "-m", "comment", "--comment", owner, "-j", "DNAT", "--to-destination", to]);
         }
 
         // Only connections this forward translated are let through to the server; default deny stays for the rest.
-        yield return ("filter", new[] { "-A", RouterService.ForwardChain, "-d", server, "-o", RouterService.LanInterface, "-p", proto, "-m", proto, "--dport", internalPorts, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
+        yield return new(at, "filter", RouterService.ForwardChain, ["-d", server, "-o", RouterService.LanInterface, "-p", proto, "-m", proto, "--dport", internalPorts, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", owner, "-j", "ACCEPT"]);
 
         // The server's answers to the host link and, for hairpin, back into the LAN (to the internet
         // they pass as LAN → WAN traffic already).
-        yield return ("filter", new[] { "-A", RouterService.ForwardChain, "-s", server, "-i", RouterService.LanInterface, "-p", proto, "-m", proto, "--sport", internalPorts, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
+        yield return new(at, "filter", RouterService.ForwardChain, ["-s", server, "-i", RouterService.LanInterface, "-p", proto, "-m", proto, "--sport", internalPorts, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", owner, "-j", "ACCEPT"]);
 
         // Hairpin: a LAN client's connection comes back out of lan0, so it is masqueraded behind the
         // router's LAN address, or the server would answer the client directly and the client drop it.
-        yield return ("nat", new[] { "-A", RouterService.PostroutingChain, "-s", lan, "-d", server, "-o", RouterService.LanInterface, "-p", proto, "-m", proto, "--dport", internalPorts, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", owner, "-j", "MASQUERADE" });
+        yield return new(at, "nat", RouterService.PostroutingChain, ["-s", lan, "-d", server, "-o", RouterService.LanInterface, "-p", proto, "-m", proto, "--dport", internalPorts, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", owner, "-j", "MASQUERADE"]);
     }
 
     private static bool Tracked(KernelState state, string ns, PortForward forward)
@@ -266,36 +231,12 @@ public sealed partial class PortForwardService
         return state.Flows(ns).Any(f => f.Protocol == proto && f.Destination.Equals(forward.ExternalAddress) && f.DestinationPort >= forward.ExternalPortFirst && f.DestinationPort <= forward.ExternalPortLast);
     }
 
-    private static Step FlushConntrack(string r, ForwardProtocol protocol, IPAddress external, Func<KernelState, bool>? isDone) =>
+    private static Step FlushConntrack(NetNamespace r, ForwardProtocol protocol, IPAddress external, Func<KernelState, bool>? isDone) =>
         Step.Program(
                 $"Forget the {protocol} flows to {external}, so none bypasses the change",
-                NetworkHost.ExecIn(r, "conntrack", new[] { "-D", "-p", protocol.ToString().ToLowerInvariant(), "--orig-dst", external.ToString() }),
+                r.Exec("conntrack", ["-D", "-p", protocol.ToString().ToLowerInvariant(), "--orig-dst", external.ToString()]),
                 null,
                 isDone)
             .WithUndo(Array.Empty<CommandLine>(), $"the {protocol} flows tracked to {external} were forgotten, so connections through it start over")
             .Tolerating(string.Empty);
-
-    private static Step Rule(string ns, string table, string[] append)
-    {
-        var line = RestoreInput.Line(append);
-        return Step.Firewall($"Add the rule {line}", ns, table, append, ApplianceService.Delete(append), s => s.Firewall(ns).HasRule(table, line));
-    }
-
-    private string? ApplianceAt(IPAddress address, KernelState state) =>
-        state.Derived("appliance-addresses/" + _host.DisplayName, () =>
-        {
-            var map = new Dictionary<IPAddress, string>();
-            foreach (var appliance in new ApplianceService(_host, _docker).List(state, live: false))
-            {
-                if (appliance.Address is { } a)
-                {
-                    map.TryAdd(a.Address, appliance.Name);
-                }
-            }
-
-            return map;
-        }).GetValueOrDefault(address);
-
-    [GeneratedRegex("^-A VLAN-PREROUTING -d (?<address>[0-9.]+)/32 -i (?<in>\\S+) -p (?<proto>tcp|udp) -m (?:tcp|udp) --dport (?<ports>[0-9:]+) -m comment --comment \"(?<owner>virtuallan:forward/(?<router>[^/\"]+)/[a-z]+/[0-9-]+)\" -j DNAT --to-destination (?<target>[0-9.]+:[0-9-]+(?:/[0-9]+)?)$")]
-    private static partial Regex WanRule();
 }

@@ -2,13 +2,17 @@ using System.Globalization;
 using System.Net;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
+using VirtualLan.Operations;
+using VirtualLan.Readers;
+using VirtualLan.Records;
 
 namespace VirtualLan.Planning;
 
 /// <summary>
-/// Plans router namespaces (seed 000's PAT router) and reads them back. The router's metadata
-/// lives in the alias of its lo, and what the uplink had in the host lives in the uplink's own
-/// alias, so both survive the session that made them.
+/// Plans router namespaces (seed 000's PAT router). The router's record (<see cref="RouterRecord"/>)
+/// lives in the alias of its lo and host link, and what the uplink had in the host in the uplink's own
+/// alias (<see cref="UplinkRecord"/>), so both survive the session that made them; <see cref="RouterReader"/>
+/// reads them back.
 /// </summary>
 public sealed class RouterService
 {
@@ -65,6 +69,7 @@ public sealed class RouterService
     };
 
     private readonly NetworkHost _host;
+    private readonly HostReaders _readers;
     private readonly Func<string, string?> _locate;
     private readonly Func<string, bool> _exists;
 
@@ -73,8 +78,19 @@ public sealed class RouterService
     /// <param name="locate">Finds a program on disk, or returns null (for the DHCP client).</param>
     /// <param name="exists">Tells whether a file exists.</param>
     public RouterService(NetworkHost host, Func<string, string?> locate, Func<string, bool> exists)
+        : this(new HostReaders(host), locate, exists)
     {
-        _host = host;
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="RouterService"/> class.</summary>
+    /// <param name="readers">The readers of the host.</param>
+    /// <param name="locate">Finds a program on disk, or returns null (for the DHCP client).</param>
+    /// <param name="exists">Tells whether a file exists.</param>
+    public RouterService(HostReaders readers, Func<string, string?> locate, Func<string, bool> exists)
+    {
+        ArgumentNullException.ThrowIfNull(readers);
+        _readers = readers;
+        _host = readers.Host;
         _locate = locate;
         _exists = exists;
     }
@@ -82,7 +98,7 @@ public sealed class RouterService
     /// <summary>The comment that names the router owning a rule.</summary>
     /// <param name="name">The router name.</param>
     /// <returns>The comment.</returns>
-    public static string Owner(string name) => "virtuallan:router/" + name;
+    public static string Owner(string name) => new RouterComment(name).Write();
 
     /// <summary>Plans a router namespace.</summary>
     /// <param name="request">The request.</param>
@@ -95,10 +111,13 @@ public sealed class RouterService
         ArgumentNullException.ThrowIfNull(state);
         var h = _host.Sandbox;
         var r = _host.NamespaceFor(request.Name);
+        var atHost = NetNamespace.From(h);
+        var atRouter = NetNamespace.Named(r);
         var hostLinks = state.Links(h);
         var routerLinks = state.Links(r);
+        var routers = _readers.Routers.Routers(state);
 
-        var bridge = new BridgeService(_host).Read(request.Bridge, state);
+        var bridge = _readers.Bridge(request.Bridge, state);
         var lan = bridge.Cidr ?? throw new VlanException(
             ErrorIds.AddressOutsideSubnet,
             VlanErrorKind.InvalidOperation,
@@ -114,7 +133,7 @@ public sealed class RouterService
                 $"-GatewayAddress {gateway} is not a host address in the LAN {lan.Network} of the bridge '{request.Bridge}'. Give an address inside it, such as the seed's {lan.Host(254).Address}.");
         }
 
-        var existing = routerLinks.Exists ? AliasRecord.Parse(routerLinks.Link("lo")?.Alias, "router") : null;
+        var existing = routerLinks.Exists ? RouterReader.RecordIn(r, state) : null;
 
         // A namespace that holds nothing but lo is taken over: it is what a run cut off right after
         // 'ip netns add' leaves, and running the runbook again must converge.
@@ -127,7 +146,7 @@ public sealed class RouterService
                 $"A network namespace named '{r}' exists but VirtualLan did not make it. Choose another -Name, or delete it with 'ip netns delete {r}'.");
         }
 
-        foreach (var other in Routers(state).Where(o => o.Name != request.Name && o.Bridge == request.Bridge))
+        foreach (var other in routers.Where(o => o.Name != request.Name && o.Bridge == request.Bridge))
         {
             throw new VlanException(
                 ErrorIds.RouterConflict,
@@ -136,7 +155,7 @@ public sealed class RouterService
                 $"The bridge '{request.Bridge}' already has the router '{other.Name}'. A LAN has one gateway; remove it first with Remove-VlanRouterNamespace -Name {other.Name}.");
         }
 
-        if (new HostNatService(_host).Read(request.Bridge, state) is { } hostNat)
+        if (_readers.HostNat.Read(request.Bridge, state) is { } hostNat)
         {
             throw new VlanException(
                 ErrorIds.GatewayConflict,
@@ -153,8 +172,8 @@ public sealed class RouterService
         if (existing is not null)
         {
             // A router of this name exists: it must be the same one, and then the plan only fills gaps.
-            if (existing["bridge"] != request.Bridge || existing["uplink"] != request.Uplink || existing["gw"] != gateway.ToString()
-                || (!request.HostLinkIsDefault && existing["hostlink"] != request.HostLink.ToString()) || existing["mode"] != request.Mode.ToString())
+            if (existing.Bridge != request.Bridge || existing.Uplink != request.Uplink || !existing.Gateway.Equals(gateway)
+                || (!request.HostLinkIsDefault && existing.HostLink != request.HostLink) || existing.Mode != request.Mode)
             {
                 throw new VlanException(
                     ErrorIds.RouterConflict,
@@ -166,21 +185,21 @@ public sealed class RouterService
 
         if (uplinkInRouter is not null)
         {
-            var saved = AliasRecord.Parse(uplinkInRouter.Alias, "uplink") ?? throw new VlanException(
+            var saved = UplinkRecord.Parse(uplinkInRouter.Alias) ?? throw new VlanException(
                 ErrorIds.UplinkInvalid, VlanErrorKind.InvalidOperation, request.Uplink, $"The link '{request.Uplink}' is already in the namespace '{r}' but carries no record of the host's settings. Move it back by hand first.");
-            savedUplink = saved.ToString();
-            uplinkAddresses = ParseAddresses(saved["addrs"]);
-            uplinkGateway = saved["gw"] is { Length: > 0 } g ? IPAddress.Parse(g) : null;
+            savedUplink = saved.Write();
+            uplinkAddresses = saved.Addresses;
+            uplinkGateway = saved.Gateway;
         }
         else if (RecordOfThisRouter(uplinkInHost, request.Name) is { } stranded)
         {
             // The uplink is in the host but already carries this router's record: a run cut off
             // after recording it and before moving it, or a Remove cut off after giving it back.
             // What it had before the router is in the record, not on the link any more.
-            CheckUplink(uplinkInHost!, request, Routers(state));
+            CheckUplink(uplinkInHost!, request, routers);
             savedUplink = uplinkInHost!.Alias!;
-            uplinkAddresses = ParseAddresses(stranded["addrs"]);
-            uplinkGateway = stranded["gw"] is { Length: > 0 } g ? IPAddress.Parse(g) : null;
+            uplinkAddresses = stranded.Addresses;
+            uplinkGateway = stranded.Gateway;
         }
         else
         {
@@ -189,18 +208,18 @@ public sealed class RouterService
                 VlanErrorKind.ObjectNotFound,
                 request.Uplink,
                 $"There is no link named '{request.Uplink}' in {_host.DisplayName}. Run 'ip link' to see the links, and give the one that reaches your network as -Uplink.");
-            CheckUplink(uplink, request, Routers(state));
+            CheckUplink(uplink, request, routers);
             uplinkAddresses = uplink.Addresses;
             uplinkGateway = state.Routes(h).FirstOrDefault(x => x.IsDefault && x.Device == uplink.Name)?.Gateway;
-            savedUplink = new AliasRecord("uplink", new SortedDictionary<string, string>(StringComparer.Ordinal)
+            savedUplink = new UplinkRecord
             {
-                ["router"] = request.Name,
-                ["addrs"] = string.Join(',', uplink.Addresses),
-                ["gw"] = uplinkGateway?.ToString() ?? string.Empty,
-                ["up"] = uplink.IsUp ? "1" : "0",
-                ["mtu"] = uplink.Mtu.ToString(CultureInfo.InvariantCulture),
-                ["alias"] = uplink.Alias ?? string.Empty,
-            }).ToString();
+                Router = request.Name,
+                Addresses = uplink.Addresses,
+                Gateway = uplinkGateway,
+                WasUp = uplink.IsUp,
+                Mtu = uplink.Mtu,
+                Alias = uplink.Alias ?? string.Empty,
+            }.Write();
         }
 
         if (request.Mode == UplinkMode.Keep && uplinkAddresses.Count == 0)
@@ -215,75 +234,70 @@ public sealed class RouterService
         // The default host link is the first /30 from 100.64.0.1/30 on that no other link, route or
         // network of this router uses, so that two routers never share one; a router that exists keeps its own.
         var hostLink = !request.HostLinkIsDefault ? request.HostLink
-            : existing?["hostlink"] is { Length: > 0 } kept ? Ipv4Cidr.Parse(kept)
-            : FreeHostLink(request, lan, uplinkAddresses, state);
+            : existing is not null ? existing.HostLink
+            : FreeHostLink(request, lan, uplinkAddresses, routers, state);
         CheckAddresses(request, hostLink, lan, gateway, uplinkAddresses, hostLinks, existing is not null);
-        var dhcpClient = request.Mode == UplinkMode.Dhcp ? existing?["client"] ?? DhcpClients.Choose(_exists, _locate) : null;
-        var peer = HostLinkPeer(hostLink);
-        var record = new AliasRecord("router", new SortedDictionary<string, string>(StringComparer.Ordinal)
+        var dhcpClient = request.Mode == UplinkMode.Dhcp ? existing?.DhcpClient ?? DhcpClients.Choose(_exists, _locate) : null;
+        var peer = RouterReader.HostLinkPeer(hostLink);
+        var record = new RouterRecord
         {
-            ["bridge"] = request.Bridge,
-            ["client"] = dhcpClient ?? string.Empty,
-            ["gw"] = gateway.ToString(),
-            ["host"] = _host.Sandbox ?? string.Empty,
-            ["hostlink"] = hostLink.ToString(),
-            ["mode"] = request.Mode.ToString(),
-            ["uplink"] = request.Uplink,
-        });
+            Bridge = request.Bridge,
+            DhcpClient = dhcpClient,
+            Gateway = gateway,
+            Host = _host.Sandbox ?? string.Empty,
+            HostLink = hostLink,
+            Mode = request.Mode,
+            Uplink = request.Uplink,
+        }.Write();
 
         var steps = new List<Step>();
         steps.Add(Step.Program($"Create the router namespace {r}", new CommandLine("ip", "netns", "add", r), new CommandLine("ip", "netns", "delete", r), s => s.NamespaceNames.Contains(r)));
-        steps.Add(Step.Link($"Record the router's settings on lo in {r}", r, new[] { "link", "set", "dev", "lo", "alias", record.ToString() }, null, s => s.Links(r).Link("lo")?.Alias == record.ToString()));
-        steps.Add(Step.Link($"Bring lo up in {r}", r, new[] { "link", "set", "dev", "lo", "up" }, null, s => s.Links(r).Link("lo")?.IsUp == true));
-        steps.Add(Step.Program(
-            $"Enable IPv4 forwarding inside {r} only",
-            NetworkHost.ExecIn(r, "sysctl", new[] { "-qw", "net.ipv4.ip_forward=1" }),
-            null,
-            s => s.Sysctl(r, "net.ipv4.ip_forward") == "1"));
+        steps.Add(new SetAlias(atRouter, "lo", record).ToStep($"Record the router's settings on lo in {r}"));
+        steps.Add(new SetLinkState(atRouter, "lo", Revert: false).ToStep($"Bring lo up in {r}"));
+        steps.Add(new SetSysctls(atRouter, [("net.ipv4.ip_forward", "1")]).ToStep($"Enable IPv4 forwarding inside {r} only"));
         var ipv6 = _exists("/proc/sys/net/ipv6");
         var hardening = ipv6 ? Ipv4Hardening.Concat(Ipv6Hardening).ToArray() : Ipv4Hardening;
-        steps.Add(Step.Program(
-            $"Harden {r}: strict reverse-path filtering{(ipv6 ? ", no IPv6 router advertisements nor IPv6 forwarding" : string.Empty)}",
-            NetworkHost.ExecIn(r, "sysctl", new[] { "-qw" }.Concat(hardening.Select(x => $"{x.Key}={x.Value}"))),
-            null,
-            s => s.Sysctls(r, hardening.Select(x => x.Key).ToArray())?.SequenceEqual(hardening.Select(x => x.Value)) == true));
-        steps.AddRange(FirewallSteps(request.Name, r, request.Uplink, lan.Network, hostLink.Network, request.Mode == UplinkMode.Dhcp));
+        steps.Add(new SetSysctls(atRouter, hardening).ToStep($"Harden {r}: strict reverse-path filtering{(ipv6 ? ", no IPv6 router advertisements nor IPv6 forwarding" : string.Empty)}"));
+        steps.AddRange(FirewallSteps(request.Name, atRouter, request.Uplink, lan.Network, hostLink.Network, request.Mode == UplinkMode.Dhcp).Select(o => o.ToStep(Describe(o))));
         if (ipv6)
         {
-            steps.AddRange(Firewall6Steps(request.Name, r));
+            steps.AddRange(Firewall6Steps(request.Name, atRouter));
         }
 
 
         // The LAN leg (seed: vnetveth0 on the bridge, vnetveth1 in the router with the gateway address).
         var lanCidr = Ipv4Cidr.Parse($"{gateway}/{lan.PrefixLength}");
-        steps.Add(Step.Link($"Create the router's LAN leg {request.BridgePort} ↔ {LanInterface}", h, new[] { "link", "add", request.BridgePort, "type", "veth", "peer", "name", LanInterface, "netns", r }, new[] { "link", "del", request.BridgePort }, s => s.Links(h).Link(request.BridgePort) is not null));
-        steps.Add(Step.Link($"Plug {request.BridgePort} into {request.Bridge}", h, new[] { "link", "set", "dev", request.BridgePort, "master", request.Bridge, "up" }, null, s => s.Links(h).Link(request.BridgePort) is { IsUp: true } p && p.Master == request.Bridge));
-        steps.Add(AddressStep(r, LanInterface, lanCidr));
-        steps.Add(UpStep(r, LanInterface));
+        steps.Add(new CreateVeth(atHost, request.BridgePort, LanInterface, r).ToStep($"Create the router's LAN leg {request.BridgePort} ↔ {LanInterface}"));
+        steps.Add(new PlugLink(atHost, request.BridgePort, request.Bridge).ToStep($"Plug {request.BridgePort} into {request.Bridge}"));
+        steps.Add(AddressStep(atRouter, LanInterface, lanCidr));
+        steps.Add(UpStep(atRouter, LanInterface));
 
         // The host ↔ router link (seed: router_veth0 in the host, router_veth1 in the router).
         var peerCidr = Ipv4Cidr.Parse($"{peer}/{hostLink.PrefixLength}");
-        steps.Add(Step.Link($"Create the host ↔ router link {request.HostInterface} ↔ {HostLinkInterface}", h, new[] { "link", "add", request.HostInterface, "type", "veth", "peer", "name", HostLinkInterface, "netns", r }, new[] { "link", "del", request.HostInterface }, s => s.Links(h).Link(request.HostInterface) is not null));
-        steps.Add(Step.Link($"Record the router's settings on {request.HostInterface}", h, new[] { "link", "set", "dev", request.HostInterface, "alias", record.ToString() }, null, s => s.Links(h).Link(request.HostInterface)?.Alias == record.ToString()));
-        steps.Add(AddressStep(h, request.HostInterface, hostLink));
-        steps.Add(UpStep(h, request.HostInterface));
-        steps.Add(AddressStep(r, HostLinkInterface, peerCidr));
-        steps.Add(UpStep(r, HostLinkInterface));
+        steps.Add(new CreateVeth(atHost, request.HostInterface, HostLinkInterface, r).ToStep($"Create the host ↔ router link {request.HostInterface} ↔ {HostLinkInterface}"));
+        steps.Add(new SetAlias(atHost, request.HostInterface, record).ToStep($"Record the router's settings on {request.HostInterface}"));
+        steps.Add(AddressStep(atHost, request.HostInterface, hostLink));
+        steps.Add(UpStep(atHost, request.HostInterface));
+        steps.Add(AddressStep(atRouter, HostLinkInterface, peerCidr));
+        steps.Add(UpStep(atRouter, HostLinkInterface));
 
         // The uplink goes last, so a failure before it never touches the host's connection, and a
         // failure after it is undone first (the rollback runs in reverse).
         var uplinkName = request.Uplink;
-        var originalAlias = AliasRecord.Parse(savedUplink, "uplink")!["alias"] ?? string.Empty;
-        steps.Add(Step.Link($"Record the uplink's settings on {uplinkName}", h, new[] { "link", "set", "dev", uplinkName, "alias", savedUplink }, new[] { "link", "set", "dev", uplinkName, "alias", originalAlias }, s => s.Links(r).Link(uplinkName) is not null || s.Links(h).Link(uplinkName)?.Alias == savedUplink));
+        var savedRecord = UplinkRecord.Parse(savedUplink)!;
+        var recordUplink = new SetAlias(atHost, uplinkName, savedUplink, savedRecord.Alias);
+        steps.Add(Step.Link($"Record the uplink's settings on {uplinkName}", h, recordUplink.Arguments.ToArray(), recordUplink.Undo!.Arguments.ToArray(), s => s.Links(r).Link(uplinkName) is not null || s.Links(h).Link(uplinkName)?.Alias == savedUplink)
+            .Carrying(recordUplink));
+        var moveUplink = new MoveLink(atHost, uplinkName, atRouter, r);
         steps.Add(Step.ProgramWithUndo(
             $"Move the uplink {uplinkName} into {r}",
-            NetworkHost.IpIn(h, new[] { "link", "set", "dev", uplinkName, "netns", r }),
-            RestoreUplinkCommands(r, uplinkName, uplinkAddresses, uplinkGateway, AliasRecord.Parse(savedUplink, "uplink")!["up"] != "0", originalAlias),
-            s => s.Links(r).Link(uplinkName) is not null));
+            moveUplink.Command,
+            RestoreUplinkCommands(atRouter, uplinkName, uplinkAddresses, uplinkGateway, savedRecord.WasUp, savedRecord.Alias),
+            s => s.Links(r).Link(uplinkName) is not null).Carrying(moveUplink));
         switch (request.Mode)
         {
             case UplinkMode.Dhcp:
-                steps.Add(UpStep(r, uplinkName));
+                steps.Add(UpStep(atRouter, uplinkName));
                 steps.Add(Step.Program(
                     $"Keep the router's DNS settings in /etc/netns/{r}, away from the host's",
                     new CommandLine("install", "-D", "-m", "0644", "/dev/null", $"/etc/netns/{r}/resolv.conf"),
@@ -298,12 +312,12 @@ public sealed class RouterService
             default:
                 var addresses = request.Mode == UplinkMode.Static ? new[] { request.UplinkAddress!.Value } : uplinkAddresses;
                 var routerGateway = request.Mode == UplinkMode.Static ? request.UplinkGateway : uplinkGateway;
-                steps.AddRange(addresses.Select(a => AddressStep(r, uplinkName, a)));
-                steps.Add(UpStep(r, uplinkName));
+                steps.AddRange(addresses.Select(a => AddressStep(atRouter, uplinkName, a)));
+                steps.Add(UpStep(atRouter, uplinkName));
                 if (routerGateway is not null)
                 {
-                    var gw = routerGateway.ToString();
-                    steps.Add(Step.Link($"Route the router's traffic out of {uplinkName} via {gw}", r, new[] { "route", "add", "default", "via", gw, "dev", uplinkName }, null, s => s.Routes(r).Any(x => x.IsDefault && Equals(x.Gateway, routerGateway))));
+                    var route = new AddRoute(atRouter, "default", routerGateway, uplinkName);
+                    steps.Add(Step.Link($"Route the router's traffic out of {uplinkName} via {routerGateway}", r, route.Arguments.ToArray(), null, s => s.Routes(r).Any(x => x.IsDefault && Equals(x.Gateway, routerGateway))).Carrying(route));
                 }
 
                 break;
@@ -311,92 +325,29 @@ public sealed class RouterService
 
         if (request.RouteHostTraffic)
         {
-            var via = peer.ToString();
-            steps.Add(Step.Link(
-                $"Route the host's traffic through the router via {via}",
-                h,
-                new[] { "route", "add", "default", "via", via, "dev", request.HostInterface },
-                new[] { "route", "del", "default", "via", via, "dev", request.HostInterface },
-                s => s.Routes(h).Any(x => x.IsDefault && Equals(x.Gateway, peer) && x.Device == request.HostInterface)));
+            steps.Add(new AddRoute(atHost, "default", peer, request.HostInterface).ToStep($"Route the host's traffic through the router via {peer}"));
         }
 
         return new Plan($"Add router {request.Name} for {request.Bridge} with uplink {uplinkName}", $"{request.Name} ({r}), taking the uplink {uplinkName} from {_host.DisplayName}", steps);
     }
 
-    /// <summary>Lists the routers of the host.</summary>
+    /// <summary>Lists the routers of the host (delegates to RouterReader).</summary>
     /// <param name="state">The kernel's state.</param>
     /// <returns>The routers.</returns>
-    public IReadOnlyList<Router> Routers(KernelState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        return state.Derived("routers/" + _host.DisplayName, () => ReadRouters(state));
-    }
+    public IReadOnlyList<Router> Routers(KernelState state) => _readers.Routers.Routers(state);
 
-    private IReadOnlyList<Router> ReadRouters(KernelState state)
-    {
-
-        // The router's record is also on its host link (NAME-hl), so one read of the host's links
-        // finds every router, however many appliance namespaces there are.
-        var routers = new List<Router>();
-        foreach (var link in state.Links(_host.Sandbox).Links.Where(l => l.Name.EndsWith("-hl", StringComparison.Ordinal)))
-        {
-            var record = AliasRecord.Parse(link.Alias, "router");
-            var name = link.Name[..^3];
-            var ns = _host.NamespaceFor(name);
-            if (record is not null && record["host"] == (_host.Sandbox ?? string.Empty) && state.Exists(ns))
-            {
-                routers.Add(Describe(name, ns, record, state));
-            }
-        }
-
-        return routers.OrderBy(r => r.Name, StringComparer.Ordinal).ToArray();
-    }
-
-    /// <summary>
-    /// Finds the routers a removal cut off after their host link was deleted and before their
-    /// namespace was: <see cref="Routers"/> no longer lists them, but their namespace still holds the
-    /// record on lo. Only namespaces not already known are read (one read each).
-    /// </summary>
+    /// <summary>Finds the routers a removal cut off after their host link was deleted (delegates to RouterReader).</summary>
     /// <param name="state">The kernel's state.</param>
     /// <param name="known">Namespaces known to be something else, such as appliances, which are not read.</param>
     /// <returns>The routers left half-removed.</returns>
-    public IReadOnlyList<Router> Leftovers(KernelState state, IEnumerable<string?> known)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(known);
-        var skip = known.OfType<string>().Concat(Routers(state).Select(r => r.Namespace)).Append(_host.Sandbox ?? string.Empty).ToHashSet(StringComparer.Ordinal);
-        var prefix = _host.Sandbox is null ? string.Empty : _host.Sandbox + ".";
-        var found = new List<Router>();
-        foreach (var ns in state.NamespaceNames.Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.Length > prefix.Length && !skip.Contains(n)))
-        {
-            var record = AliasRecord.Parse(state.Links(ns).Link("lo")?.Alias, "router");
-            if (record is not null && record["host"] == (_host.Sandbox ?? string.Empty))
-            {
-                found.Add(Describe(ns[prefix.Length..], ns, record, state));
-            }
-        }
+    public IReadOnlyList<Router> Leftovers(KernelState state, IEnumerable<string?> known) => _readers.Routers.Leftovers(state, known);
 
-        return found;
-    }
-
-    /// <summary>Reads one router.</summary>
+    /// <summary>Reads one router (delegates to RouterReader).</summary>
     /// <param name="name">The router name.</param>
     /// <param name="state">The kernel's state.</param>
     /// <returns>The router.</returns>
     /// <exception cref="VlanException">There is no router of that name.</exception>
-    public Router Read(string name, KernelState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        if (Routers(state).FirstOrDefault(x => x.Name == name) is { } router)
-        {
-            return router;
-        }
-
-        // A router cut off before its host link got its record is still found by its namespace.
-        var ns = _host.NamespaceFor(name);
-        var record = state.Exists(ns) ? AliasRecord.Parse(state.Links(ns).Link("lo")?.Alias, "router") : null;
-        return record is not null && record["host"] == (_host.Sandbox ?? string.Empty) ? Describe(name, ns, record, state) : throw NotFound(name);
-    }
+    public Router Read(string name, KernelState state) => _readers.Routers.Read(name, state);
 
     /// <summary>
     /// Plans the removal of a router: its processes stopped, the uplink given back to the host with
@@ -409,9 +360,11 @@ public sealed class RouterService
     public Plan PlanRemove(string name, KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var router = Read(Names.Interface(name, "Name"), state);
+        var router = _readers.Routers.Read(Names.Interface(name, "Name"), state);
         var h = _host.Sandbox;
         var r = router.Namespace;
+        var atHost = NetNamespace.From(h);
+        var atRouter = NetNamespace.Named(r);
         var pids = state.Pids(r);
         var steps = new List<Step>();
         var uplink = state.Links(r).Link(router.Uplink);
@@ -429,31 +382,33 @@ public sealed class RouterService
         // The uplink's record is read wherever the uplink is: in the router, or back in the host
         // when a Remove was cut off after giving it back (then it still carries the record).
         var stranded = uplink is null ? state.Links(h).Link(router.Uplink) is { } inHost && RecordOfThisRouter(inHost, router.Name) is not null ? inHost : null : null;
-        var saved = AliasRecord.Parse((uplink ?? stranded)?.Alias, "uplink");
-        var addresses = ParseAddresses(saved?["addrs"]);
-        var gateway = saved?["gw"] is { Length: > 0 } g ? IPAddress.Parse(g) : null;
+        var saved = UplinkRecord.Parse((uplink ?? stranded)?.Alias);
+        var addresses = saved?.Addresses ?? Array.Empty<Ipv4Cidr>();
+        var gateway = saved?.Gateway;
         if (uplink is not null)
         {
             // Moving a link to another namespace takes its addresses and brings it down; the undo
             // moves it back and gives it the router's addresses, state and routes again.
-            var back = new List<CommandLine> { NetworkHost.IpIn(h, new[] { "link", "set", "dev", router.Uplink, "netns", r }) };
+            var back = new List<CommandLine> { new MoveLink(atHost, router.Uplink, atRouter, r).Command };
             back.AddRange(Restore.Settings(state, r, uplink, master: false));
-            steps.Add(Step.Link($"Give the uplink {router.Uplink} back to {_host.DisplayName}", r, new[] { "link", "set", "dev", router.Uplink, "netns", HostReference }, null, s => s.Links(r).Link(router.Uplink) is null)
+            var giveBack = new MoveLink(atRouter, router.Uplink, atHost, HostReference);
+            steps.Add(Step.Link($"Give the uplink {router.Uplink} back to {_host.DisplayName}", r, giveBack.Arguments.ToArray(), null, s => s.Links(r).Link(router.Uplink) is null)
+                .Carrying(giveBack)
                 .WithUndo(back));
         }
 
         if (uplink is not null || stranded is not null)
         {
-            steps.AddRange(addresses.Select(a => AddressStep(h, router.Uplink, a)));
-            if (saved?["up"] != "0")
+            steps.AddRange(addresses.Select(a => AddressStep(atHost, router.Uplink, a)));
+            if (saved?.WasUp != false)
             {
-                steps.Add(Step.Link($"Bring {router.Uplink} up", h, new[] { "link", "set", "dev", router.Uplink, "up" }, new[] { "link", "set", "dev", router.Uplink, "down" }, s => s.Links(h).Link(router.Uplink)?.IsUp == true));
+                steps.Add(new SetLinkState(atHost, router.Uplink).ToStep($"Bring {router.Uplink} up"));
             }
         }
 
         foreach (var (link, inside) in new[] { (router.BridgePort, LanInterface), (router.HostInterface, HostLinkInterface) })
         {
-            var step = Step.Link($"Delete {link}", h, new[] { "link", "del", link }, null, s => s.Links(h).Link(link) is null);
+            var step = new DeleteLink(atHost, link).ToStep($"Delete {link}");
             steps.Add(state.Links(h).Link(link) is { } end
                 ? step.WithUndo(() => (Restore.Veth(state, h, end, r, state.Links(r).Link(inside), inside), null))
                 : step);
@@ -461,16 +416,16 @@ public sealed class RouterService
 
         if (saved is not null && gateway is not null)
         {
-            var gw = gateway.ToString();
-            steps.Add(Step.Link($"Restore the host's default route via {gw}", h, new[] { "route", "add", "default", "via", gw, "dev", router.Uplink }, new[] { "route", "del", "default", "via", gw, "dev", router.Uplink }, s => s.Routes(h).Any(x => x.IsDefault && Equals(x.Gateway, gateway))));
+            var route = new AddRoute(atHost, "default", gateway, router.Uplink);
+            steps.Add(Step.Link($"Restore the host's default route via {gateway}", h, route.Arguments.ToArray(), route.Undo.Arguments.ToArray(), s => s.Routes(h).Any(x => x.IsDefault && Equals(x.Gateway, gateway))).Carrying(route));
         }
 
         if (uplink is not null || stranded is not null)
         {
             // The record goes last: until everything it describes is back, a run cut off here and
             // started again finds the uplink's settings in it.
-            var record = (uplink ?? stranded)!.Alias ?? string.Empty;
-            steps.Add(Step.Link($"Restore the alias of {router.Uplink}", h, new[] { "link", "set", "dev", router.Uplink, "alias", saved?["alias"] ?? string.Empty }, new[] { "link", "set", "dev", router.Uplink, "alias", record }, null));
+            var restoreAlias = new SetAlias(atHost, router.Uplink, saved?.Alias ?? string.Empty, (uplink ?? stranded)!.Alias ?? string.Empty);
+            steps.Add(Step.Link($"Restore the alias of {router.Uplink}", h, restoreAlias.Arguments.ToArray(), restoreAlias.Undo!.Arguments.ToArray(), null).Carrying(restoreAlias));
         }
 
         // The undo makes the namespace again with lo, forwarding and the whole firewall as they are;
@@ -497,98 +452,78 @@ public sealed class RouterService
 
     private string HostFlag => _host.Sandbox is null ? string.Empty : " -n " + _host.Sandbox;
 
-    private Router Describe(string name, string ns, AliasRecord record, KernelState state)
-    {
-        var links = state.Links(ns);
-        var uplink = record["uplink"] ?? string.Empty;
-        var hostLink = Ipv4Cidr.Parse(record["hostlink"]);
-        var hostInterface = name + "-hl";
-        var lanPrefix = links.Link(LanInterface) is { Addresses.Count: > 0 } lan ? lan.Addresses[0].PrefixLength : 0;
-        return new Router
-        {
-            Name = name,
-            Namespace = ns,
-            Bridge = record["bridge"] ?? string.Empty,
-            GatewayAddress = IPAddress.Parse(record["gw"] ?? "0.0.0.0"),
-            PrefixLength = lanPrefix,
-            Uplink = uplink,
-            UplinkAddress = links.Link(uplink)?.Addresses.Count > 0 ? links.Link(uplink)!.Addresses[0] : null,
-            UplinkGateway = state.Routes(ns).FirstOrDefault(x => x.IsDefault)?.Gateway,
-            UplinkMode = Enum.Parse<UplinkMode>(record["mode"] ?? nameof(UplinkMode.Keep)),
-            DhcpClient = record["client"] is { Length: > 0 } client ? client : null,
-            LanInterface = LanInterface,
-            BridgePort = name + "-br",
-            HostInterface = hostInterface,
-            HostLink = hostLink,
-            HostLinkPeer = HostLinkPeer(hostLink),
-            RoutesHostTraffic = state.Routes(_host.Sandbox).Any(x => x.IsDefault && x.Device == hostInterface),
-            ForwardPolicy = state.Firewall(ns).Policy("filter", "FORWARD") ?? "ACCEPT",
-            InputPolicy = state.Firewall(ns).Policy("filter", "INPUT") ?? "ACCEPT",
-            Sandbox = _host.Sandbox,
-        };
-    }
-
-    private static IEnumerable<Step> FirewallSteps(string name, string r, string uplink, Ipv4Cidr lan, Ipv4Cidr hostLink, bool dhcp)
+    /// <summary>The router's IPv4 firewall, in the order iptables-save prints its rules.</summary>
+    private static IEnumerable<RuleOperation> FirewallSteps(string name, NetNamespace r, string uplink, Ipv4Cidr lan, Ipv4Cidr hostLink, bool dhcp)
     {
         var owner = Owner(name);
-        yield return Step.Firewall("Drop forwarded packets by default", r, "filter", new[] { "-P", "FORWARD", "DROP" }, new[] { "-P", "FORWARD", "ACCEPT" }, s => s.Firewall(r).Policy("filter", "FORWARD") == "DROP");
-        yield return Step.Firewall("Drop packets to the router itself by default", r, "filter", new[] { "-P", "INPUT", "DROP" }, new[] { "-P", "INPUT", "ACCEPT" }, s => s.Firewall(r).Policy("filter", "INPUT") == "DROP");
+        string[] Owned(params string[] spec) => [.. spec[..^2], "-m", "comment", "--comment", owner, .. spec[^2..]];
+        yield return new SetPolicy(r, "filter", "FORWARD", "DROP", "ACCEPT");
+        yield return new SetPolicy(r, "filter", "INPUT", "DROP", "ACCEPT");
         foreach (var (table, chain, parent) in new[] { ("filter", ForwardChain, "FORWARD"), ("filter", InputChain, "INPUT"), ("nat", PostroutingChain, "POSTROUTING") })
         {
-            yield return Step.Firewall($"Create the chain {chain}", r, table, new[] { "-N", chain }, new[] { "-X", chain }, s => s.Firewall(r).HasChain(table, chain));
-            yield return Rule(r, table, new[] { "-A", parent, "-m", "comment", "--comment", owner, "-j", chain });
+            yield return new CreateChain(r, table, chain);
+            yield return new AppendRule(r, table, parent, Owned("-j", chain));
         }
 
         // To the router itself: its own traffic, answers, pings from the LAN and the host, and DHCP
         // answers on a DHCP uplink; then the user's chain; the rest falls to the DROP policy.
-        yield return Step.Firewall($"Create the chain {UserInputChain} for your own INPUT rules", r, "filter", new[] { "-N", UserInputChain }, new[] { "-X", UserInputChain }, s => s.Firewall(r).HasChain("filter", UserInputChain));
+        yield return new CreateChain(r, "filter", UserInputChain);
         foreach (var rule in InputRules(owner, dhcp ? uplink : null, ipv6: false))
         {
-            yield return Rule(r, "filter", rule);
+            yield return new AppendRule(r, "filter", InputChain, rule);
         }
 
         // No packet from the WAN may carry a source of the LAN, of the host link or a martian one: a
         // forwarded server would take it for a neighbour (the hairpin rule masquerades LAN sources).
-        yield return Step.Firewall($"Create the chain {AntiSpoofChain}", r, "raw", new[] { "-N", AntiSpoofChain }, new[] { "-X", AntiSpoofChain }, s => s.Firewall(r).HasChain("raw", AntiSpoofChain));
-        yield return Rule(r, "raw", new[] { "-A", "PREROUTING", "-i", uplink, "-m", "comment", "--comment", owner, "-j", AntiSpoofChain });
+        yield return new CreateChain(r, "raw", AntiSpoofChain);
+        yield return new AppendRule(r, "raw", "PREROUTING", Owned("-i", uplink, "-j", AntiSpoofChain));
         foreach (var source in new[] { lan.ToString(), hostLink.ToString() }.Concat(Martians))
         {
-            yield return Rule(r, "raw", new[] { "-A", AntiSpoofChain, "-s", source, "-m", "comment", "--comment", owner, "-j", "DROP" });
+            yield return new AppendRule(r, "raw", AntiSpoofChain, Owned("-s", source, "-j", "DROP"));
         }
 
-        yield return Rule(r, "nat", new[] { "-A", PostroutingChain, "-o", uplink, "-m", "comment", "--comment", owner, "-j", "MASQUERADE" });
+        yield return new AppendRule(r, "nat", PostroutingChain, Owned("-o", uplink, "-j", "MASQUERADE"));
         foreach (var inside in new[] { LanInterface, HostLinkInterface })
         {
-            yield return Rule(r, "filter", new[] { "-A", ForwardChain, "-i", inside, "-o", uplink, "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
-            yield return Rule(r, "filter", new[] { "-A", ForwardChain, "-i", uplink, "-o", inside, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-m", "comment", "--comment", owner, "-j", "ACCEPT" });
+            yield return new AppendRule(r, "filter", ForwardChain, Owned("-i", inside, "-o", uplink, "-j", "ACCEPT"));
+            yield return new AppendRule(r, "filter", ForwardChain, Owned("-i", uplink, "-o", inside, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"));
         }
     }
 
+    /// <summary>What a step of the router's firewall says it does.</summary>
+    private static string? Describe(RuleOperation operation) => operation switch
+    {
+        SetPolicy { Chain: "FORWARD" } => "Drop forwarded packets by default",
+        SetPolicy => "Drop packets to the router itself by default",
+        CreateChain { Chain: UserInputChain } => $"Create the chain {UserInputChain} for your own INPUT rules",
+        _ => null,
+    };
+
     /// <summary>IPv6 is not routed yet: nothing is forwarded and the router accepts only its own traffic, answers and neighbour discovery.</summary>
-    private static IEnumerable<Step> Firewall6Steps(string name, string r)
+    private static IEnumerable<Step> Firewall6Steps(string name, NetNamespace r)
     {
         var owner = Owner(name);
         foreach (var chain in new[] { "FORWARD", "INPUT" })
         {
-            yield return Step.Firewall6($"Drop {(chain == "INPUT" ? "IPv6 packets to the router itself" : "forwarded IPv6 packets")} by default", r, "filter", new[] { "-P", chain, "DROP" }, new[] { "-P", chain, "ACCEPT" }, s => s.Firewall6(r).Policy("filter", chain) == "DROP");
+            yield return new SetPolicy(r, "filter", chain, "DROP", "ACCEPT") { Ipv6 = true }.ToStep($"Drop {(chain == "INPUT" ? "IPv6 packets to the router itself" : "forwarded IPv6 packets")} by default");
         }
 
         foreach (var chain in new[] { InputChain, UserInputChain })
         {
-            yield return Step.Firewall6($"Create the IPv6 chain {chain}", r, "filter", new[] { "-N", chain }, new[] { "-X", chain }, s => s.Firewall6(r).HasChain("filter", chain));
+            yield return new CreateChain(r, "filter", chain) { Ipv6 = true }.ToStep($"Create the IPv6 chain {chain}");
         }
 
-        foreach (var rule in InputRules(owner, null, ipv6: true).Prepend(new[] { "-A", "INPUT", "-m", "comment", "--comment", owner, "-j", InputChain }))
+        var hook = new AppendRule(r, "filter", "INPUT", ["-m", "comment", "--comment", owner, "-j", InputChain]) { Ipv6 = true };
+        foreach (var rule in InputRules(owner, null, ipv6: true).Select(spec => new AppendRule(r, "filter", InputChain, spec) { Ipv6 = true }).Prepend(hook))
         {
-            var line = RestoreInput.Line(rule);
-            yield return Step.Firewall6($"Add the IPv6 rule {line}", r, "filter", rule, ApplianceService.Delete(rule), s => s.Firewall6(r).HasRule("filter", line));
+            yield return rule.ToStep($"Add the IPv6 rule {rule.Line}");
         }
     }
 
-    /// <summary>The rules of <see cref="InputChain"/>, in the order iptables-save prints them.</summary>
+    /// <summary>The rules of <see cref="InputChain"/> (their specs after <c>-A VLAN-INPUT</c>), in the order iptables-save prints them.</summary>
     private static IEnumerable<string[]> InputRules(string owner, string? dhcpUplink, bool ipv6)
     {
-        string[] Accept(params string[] match) => new[] { "-A", InputChain }.Concat(match).Concat(new[] { "-m", "comment", "--comment", owner, "-j", "ACCEPT" }).ToArray();
+        string[] Accept(params string[] match) => [.. match, "-m", "comment", "--comment", owner, "-j", "ACCEPT"];
         yield return Accept("-i", "lo");
         yield return Accept("-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED");
         if (ipv6)
@@ -608,16 +543,16 @@ public sealed class RouterService
             }
         }
 
-        yield return new[] { "-A", InputChain, "-m", "comment", "--comment", owner, "-j", UserInputChain };
+        yield return ["-m", "comment", "--comment", owner, "-j", UserInputChain];
     }
 
     /// <summary>The first /30 from 100.64.0.1/30 on that overlaps no address or route of the host, nor the LAN or the uplink's network.</summary>
-    private Ipv4Cidr FreeHostLink(RouterRequest request, Ipv4Cidr lan, IReadOnlyList<Ipv4Cidr> uplinkAddresses, KernelState state)
+    private Ipv4Cidr FreeHostLink(RouterRequest request, Ipv4Cidr lan, IReadOnlyList<Ipv4Cidr> uplinkAddresses, IReadOnlyList<Router> routers, KernelState state)
     {
         var taken = new List<Ipv4Cidr> { lan.Network };
         taken.AddRange((request.UplinkAddress is { } a ? new[] { a } : uplinkAddresses).Select(x => x.Network));
         taken.AddRange(state.Links(_host.Sandbox).Links.SelectMany(l => l.Addresses).Select(x => x.Network));
-        taken.AddRange(Routers(state).Select(x => x.HostLink.Network));
+        taken.AddRange(routers.Select(x => x.HostLink.Network));
         foreach (var route in state.Routes(_host.Sandbox).Where(x => !x.IsDefault))
         {
             if (Ipv4Cidr.TryParse(route.Destination.Contains('/', StringComparison.Ordinal) ? route.Destination : route.Destination + "/32", out var network, out _))
@@ -642,45 +577,38 @@ public sealed class RouterService
             $"No /30 from {RouterRequest.DefaultHostLink} to 100.64.15.253/30 is free for the host ↔ router link. Give one with -HostLink, such as 192.168.253.1/30.");
     }
 
-    private static Step Rule(string ns, string table, string[] append)
+    private static Step AddressStep(NetNamespace ns, string link, Ipv4Cidr address) =>
+        new AddAddress(ns, link, address).ToStep($"Give {link} the address {address}");
+
+    /// <summary>Brings up a link the plan made or moved in: its deletion or move back undoes it.</summary>
+    private static Step UpStep(NetNamespace ns, string link) =>
+        new SetLinkState(ns, link, Revert: false).ToStep($"Bring {link} up");
+
+    private IReadOnlyList<CommandLine> RestoreUplinkCommands(NetNamespace r, string uplink, IReadOnlyList<Ipv4Cidr> addresses, IPAddress? gateway, bool wasUp, string alias)
     {
-        var delete = (string[])append.Clone();
-        delete[0] = "-D";
-        var line = RestoreInput.Line(append);
-        return Step.Firewall($"Add the rule {line}", ns, table, append, delete, s => s.Firewall(ns).HasRule(table, line));
-    }
-
-    private static Step AddressStep(string? ns, string link, Ipv4Cidr address) =>
-        Step.Link($"Give {link} the address {address}", ns, new[] { "addr", "add", address.ToString(), "dev", link }, new[] { "addr", "del", address.ToString(), "dev", link }, s => s.Links(ns).Link(link)?.Addresses.Contains(address) == true);
-
-    private static Step UpStep(string? ns, string link) =>
-        Step.Link($"Bring {link} up", ns, new[] { "link", "set", "dev", link, "up" }, null, s => s.Links(ns).Link(link)?.IsUp == true);
-
-    private IReadOnlyList<CommandLine> RestoreUplinkCommands(string r, string uplink, IReadOnlyList<Ipv4Cidr> addresses, IPAddress? gateway, bool wasUp, string alias)
-    {
-        var h = _host.Sandbox;
-        var commands = new List<CommandLine>
+        var h = NetNamespace.From(_host.Sandbox);
+        var operations = new List<IpOperation>
         {
-            NetworkHost.IpIn(r, new[] { "link", "set", "dev", uplink, "netns", HostReference }),
-            NetworkHost.IpIn(h, new[] { "link", "set", "dev", uplink, "alias", alias }),
+            new MoveLink(r, uplink, h, HostReference),
+            new SetAlias(h, uplink, alias),
         };
-        commands.AddRange(addresses.Select(a => NetworkHost.IpIn(h, new[] { "addr", "add", a.ToString(), "dev", uplink })));
+        operations.AddRange(addresses.Select(a => new AddAddress(h, uplink, a)));
         if (wasUp)
         {
-            commands.Add(NetworkHost.IpIn(h, new[] { "link", "set", "dev", uplink, "up" }));
+            operations.Add(new SetLinkState(h, uplink));
         }
 
         if (gateway is not null)
         {
-            commands.Add(NetworkHost.IpIn(h, new[] { "route", "add", "default", "via", gateway.ToString(), "dev", uplink }));
+            operations.Add(new AddRoute(h, "default", gateway, uplink));
         }
 
-        return commands;
+        return operations.Select(o => o.Command).ToArray();
     }
 
     /// <summary>The uplink record a link carries when it names the given router, else null.</summary>
-    private static AliasRecord? RecordOfThisRouter(LinkState? link, string router) =>
-        AliasRecord.Parse(link?.Alias, "uplink") is { } record && record["router"] == router ? record : null;
+    private static UplinkRecord? RecordOfThisRouter(LinkState? link, string router) =>
+        UplinkRecord.Parse(link?.Alias) is { } record && record.Router == router ? record : null;
 
     private static void CheckUplink(LinkState uplink, RouterRequest request, IReadOnlyList<Router> routers)
     {
@@ -688,10 +616,10 @@ public sealed class RouterService
             : uplink.IsBridge ? "it is a bridge"
             : uplink.Master is not null ? $"it is plugged into the bridge '{uplink.Master}'"
             : uplink.Name == request.BridgePort || uplink.Name == request.HostInterface ? "it is one of the router's own links"
-            : AliasRecord.Parse(uplink.Alias, "uplink") is { } record
-                ? record["router"] == request.Name
+            : UplinkRecord.Parse(uplink.Alias) is { } record
+                ? record.Router == request.Name
                     ? null
-                    : $"it carries the record of the router '{record["router"]}', which did not finish adding or removing it. Run Remove-VlanRouterNamespace -Name {record["router"]} to give it back its settings, or Add-VlanRouterNamespace again with -Name {record["router"]} to finish"
+                    : $"it carries the record of the router '{record.Router}', which did not finish adding or removing it. Run Remove-VlanRouterNamespace -Name {record.Router} to give it back its settings, or Add-VlanRouterNamespace again with -Name {record.Router} to finish"
             : OwnObjects.WhyLink(uplink, routers);
         if (reason is not null)
         {
@@ -749,16 +677,4 @@ public sealed class RouterService
         var seed = lan.Host(254);
         return lan.PrefixLength <= 24 ? seed.Address : Ipv4Cidr.Parse($"{lan.Broadcast}/{lan.PrefixLength}").Offset(-1).Address;
     }
-
-    private static IPAddress HostLinkPeer(Ipv4Cidr hostLink)
-    {
-        var up = hostLink.Offset(1);
-        return up.Network == hostLink.Network && !up.IsBroadcastAddress ? up.Address : hostLink.Offset(-1).Address;
-    }
-
-    private static IReadOnlyList<Ipv4Cidr> ParseAddresses(string? text) =>
-        string.IsNullOrEmpty(text) ? Array.Empty<Ipv4Cidr>() : text.Split(',').Select(Ipv4Cidr.Parse).ToArray();
-
-    private VlanException NotFound(string name) =>
-        new(ErrorIds.RouterNotFound, VlanErrorKind.ObjectNotFound, name, $"There is no router named '{name}' in {_host.DisplayName}. Run Get-VlanRouterNamespace to see the routers there.");
 }

@@ -1,5 +1,6 @@
 using VirtualLan.Execution;
 using VirtualLan.Linux;
+using VirtualLan.Readers;
 
 namespace VirtualLan.Planning;
 
@@ -42,19 +43,20 @@ public sealed class TeardownService
     public (Plan Plan, IReadOnlyList<string> ForeignPorts) PlanRemoveBridge(string name, bool recurse, bool force, KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var routerService = new RouterService(_host, _locate, _exists);
+        var readers = HostReaders.For(_host, _docker);
+        var routerService = new RouterService(readers, _locate, _exists);
         var applianceService = new ApplianceService(_host, _docker);
-        var hostNatService = new HostNatService(_host);
+        var hostNatService = new HostNatService(readers);
         var all = applianceService.List(state, live: false);
         var appliances = all.Where(a => a.Bridge == name).ToArray();
-        var routers = routerService.Routers(state).Where(r => r.Bridge == name).ToArray();
+        var routers = readers.Routers.Routers(state).Where(r => r.Bridge == name).ToArray();
         if (recurse)
         {
             // A removal cut off after deleting a router's host link leaves its namespace, which only its lo still names.
-            routers = routers.Concat(routerService.Leftovers(state, all.Select(a => a.Namespace)).Where(r => r.Bridge == name)).ToArray();
+            routers = routers.Concat(readers.Routers.Leftovers(state, all.Select(a => a.Namespace)).Where(r => r.Bridge == name)).ToArray();
         }
 
-        var hostNat = hostNatService.Read(name, state);
+        var hostNat = readers.HostNat.Read(name, state);
         if (!recurse && (routers.Length > 0 || appliances.Length > 0 || hostNat is not null))
         {
             var users = routers.Select(r => "the router " + r.Name)

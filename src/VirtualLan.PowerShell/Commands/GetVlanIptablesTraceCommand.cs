@@ -2,6 +2,7 @@ using System.Management.Automation;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
 using VirtualLan.Planning;
+using VirtualLan.Readers;
 using VirtualLan.Tracing;
 
 namespace VirtualLan.Commands;
@@ -92,7 +93,7 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
 
     private string? Namespace(KernelState state)
     {
-        var routers = new RouterService(LanHost, _ => null, _ => false).Routers(state);
+        var routers = new RouterReader(LanHost).Routers(state);
         if (Router is not null)
         {
             return routers.FirstOrDefault(r => r.Name == Router)?.Namespace

@@ -1,5 +1,6 @@
 using VirtualLan.Linux;
 using VirtualLan.Planning;
+using VirtualLan.Records;
 
 namespace VirtualLan.Completers;
 
@@ -19,7 +20,7 @@ internal sealed class NamespaceCompleter : VlanCompleter
 
         // A router's record is on its host link NAME-hl: one read of the host's links, nothing read inside a namespace.
         var routers = links
-            .Where(l => l.Name.EndsWith("-hl", StringComparison.Ordinal) && AliasRecord.Parse(l.Alias, "router") is not null)
+            .Where(l => l.Name.EndsWith("-hl", StringComparison.Ordinal) && RouterRecord.Parse(l.Alias) is not null)
             .Select(l => Host.NamespaceFor(l.Name[..^3]))
             .ToHashSet(StringComparer.Ordinal);
         var connected = new ApplianceService(Host, new Docker(System.Runner)).List(state, live: false)

@@ -1,5 +1,6 @@
 using VirtualLan.Linux;
 using VirtualLan.Planning;
+using VirtualLan.Readers;
 
 namespace VirtualLan.Completers;
 
@@ -10,7 +11,7 @@ internal sealed class RouterCompleter : VlanCompleter
     protected override IEnumerable<CompletionCandidate> Candidates(CompletionRequest request, KernelState state)
     {
         var bridges = request.Strings("Bridge");
-        return new RouterService(Host, _ => null, _ => false).Routers(state)
+        return new RouterReader(Host).Routers(state)
             .Where(r => bridges.Count == 0 || bridges.Contains(r.Bridge, StringComparer.Ordinal))
             .Select(r => new CompletionCandidate(
                 r.Name,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using VirtualLan.Linux;
 using VirtualLan.Planning;
+using VirtualLan.Readers;
 
 namespace VirtualLan.Completers;
 
@@ -14,7 +15,7 @@ internal sealed class TraceChainCompleter : VlanCompleter
     /// <inheritdoc />
     protected override IEnumerable<CompletionCandidate> Candidates(CompletionRequest request, KernelState state)
     {
-        var routers = new RouterService(Host, _ => null, _ => false).Routers(state);
+        var routers = new RouterReader(Host).Routers(state);
         var name = request.String("Router") ?? request.String("Name");
         var router = name is null ? (routers.Count > 0 ? routers[0] : null) : routers.FirstOrDefault(r => r.Name == name);
         if (name is not null && router is null)
