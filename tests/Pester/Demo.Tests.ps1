@@ -39,6 +39,12 @@ BeforeAll {
             }
             Start-Sleep -Milliseconds 2
         }
+
+        # As a user presses Ctrl+C again when the first press seems lost (on a loaded machine one can
+        # arrive while pwsh cannot act on it); once pwsh is stopping, further presses change nothing.
+        while ($interrupted -and -not $child.WaitForExit(300)) {
+            kill -INT $child.Id 2>$null
+        }
         $child.WaitForExit()
         [pscustomobject]@{
             Output      = $output.Result

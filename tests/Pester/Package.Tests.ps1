@@ -75,7 +75,7 @@ Import-Module VirtualLan
 (Get-Command -Module VirtualLan).Count
 Enter-VlanSandbox -Name $sandbox | Out-Null
 try { (New-VlanBridge -Name lan0 -Address 172.24.0.1/16).Name }
-finally { Exit-VlanSandbox -Confirm:$false }
+finally { Exit-VlanSandbox -Confirm:`$false }
 "@
         $use.Errors | Should -BeNullOrEmpty
         $use.ExitCode | Should -Be 0

@@ -48,7 +48,7 @@ public sealed class ApplianceService
         ArgumentNullException.ThrowIfNull(state);
         var bridge = new BridgeService(_host).Read(request.Bridge, state);
         var lan = bridge.Cidr ?? throw new VlanException(ErrorIds.AddressOutsideSubnet, VlanErrorKind.InvalidOperation, request.Bridge, $"The bridge '{request.Bridge}' has no address, so its LAN has no subnet. Give it one with New-VlanBridge -Force.");
-        var routers = new RouterService(_host, _ => null, _ => false).Routers(state);
+        var routers = new Readers.RouterReader(_host).Routers(state);
         var router = routers.FirstOrDefault(r => r.Bridge == request.Bridge);
         var gateway = request.Gateway ?? router?.GatewayAddress ?? bridge.Address!;
         var existing = List(state, live: false).FirstOrDefault(a => a.Kind == request.Kind && a.Name == request.Name);
