@@ -83,7 +83,7 @@ try {
     Write-Host "A VM joins with: qemu-system-x86_64 ... $($appliances[2].QemuArguments)"
 
     Write-Step 'Everyone reaches everyone, and the internet through the router:'
-    Write-Host "desk -> web $($web.Address.Address):      $(Test-Ping $desk.Namespace $web.Address.Address)"
+    Write-Host "desk -> web $($web.Address):      $(Test-Ping $desk.Namespace $web.Address)"
     Write-Host "desk -> 203.0.113.10:         $(Test-Ping $desk.Namespace 203.0.113.10)"
 
     Write-Step 'A port forward: 198.51.100.2:8080 -> web:80, with NAT loopback:'
@@ -97,8 +97,8 @@ try {
 
     Write-Step 'An attacker on the WAN routes the LAN through the router; who drops the ping?'
     ip -n $inet route add 172.24.0.0/16 via 198.51.100.2
-    Get-VlanIptablesTrace Counters -Protocol icmp -Destination $web.Address.Address -ScriptBlock {
-        Write-Host "internet -> web $($web.Address.Address):  $(Test-Ping $inet $web.Address.Address)"
+    Get-VlanIptablesTrace Counters -Protocol icmp -Destination $web.Address -ScriptBlock {
+        Write-Host "internet -> web $($web.Address):  $(Test-Ping $inet $web.Address)"
     } | Format-Table Table, Chain, Packets, Verdict, Owner -AutoSize
 
     Write-Step 'Look further with:'

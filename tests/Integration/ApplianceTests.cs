@@ -23,8 +23,8 @@ public class ApplianceTests
         // Seed 004's namespaces, and a stand-in for vboxnet0 whose far end is the "VM".
         var c1 = Connect(world, "-Namespace c1 -Create");
         var c2 = Connect(world, "-Namespace c2 -Create -InterfaceName lan0");
-        Assert.Equal("172.24.4.2/16", c1.Address.ToString());
-        Assert.Equal("172.24.4.3/16", c2.Address.ToString());
+        Assert.Equal("172.24.4.2/16", c1.Cidr.ToString());
+        Assert.Equal("172.24.4.3/16", c2.Cidr.ToString());
         Assert.Equal("172.24.0.254", c1.Gateway!.ToString());
         Assert.Equal($"{world.Sandbox.Name}.c1", c1.Namespace);
 
@@ -35,10 +35,10 @@ public class ApplianceTests
         Kernel.Must("ip", "-n", world.Sandbox.Name, "link", "set", "vboxnet0", "up");
         var beforeVbox = Kernel.Snapshot(world.Sandbox.Name);
         var vbox = Connect(world, "-Interface vboxnet0");
-        Assert.Equal("172.24.3.2/16", vbox.Address.ToString());
+        Assert.Equal("172.24.3.2/16", vbox.Cidr.ToString());
         Assert.Contains(world.Session.Warnings, w => w.Contains("VirtualBox", StringComparison.Ordinal));
         Assert.DoesNotContain("192.168.56.1", Kernel.Must("ip", "-n", world.Sandbox.Name, "addr", "show", "vboxnet0"), StringComparison.Ordinal);
-        Kernel.Must("ip", "-n", vm, "addr", "add", vbox.Address!.Value.ToString(), "dev", "eth0");
+        Kernel.Must("ip", "-n", vm, "addr", "add", vbox.Cidr!.Value.ToString(), "dev", "eth0");
         Kernel.Must("ip", "-n", vm, "link", "set", "eth0", "up");
         Kernel.Must("ip", "-n", vm, "link", "set", "lo", "up");
         Kernel.Must("ip", "-n", vm, "route", "add", "default", "via", vbox.Gateway!.ToString());
@@ -67,7 +67,7 @@ public class ApplianceTests
         {
             var listed = second.Invoke("Get-VlanAppliance").Select(a => (Appliance)a.BaseObject).ToArray();
             Assert.Equal(new[] { "c1", "c2", "vboxnet0" }, listed.Select(a => a.Name).Order(StringComparer.Ordinal));
-            Assert.Equal("172.24.4.3/16", listed.Single(a => a.Name == "c2").Address.ToString());
+            Assert.Equal("172.24.4.3/16", listed.Single(a => a.Name == "c2").Cidr.ToString());
             Assert.Equal("lan0", listed.Single(a => a.Name == "c2").Interface);
         }
 
@@ -105,7 +105,7 @@ public class ApplianceTests
 
         using var second = world.Sandbox.OpenSecondSession();
         var c2 = (Appliance)Assert.Single(second.Invoke("Connect-VlanAppliance -Namespace c2 -Create")).BaseObject;
-        Assert.Equal("172.24.4.4/16", c2.Address.ToString());
+        Assert.Equal("172.24.4.4/16", c2.Cidr.ToString());
 
         var error = world.Session.InvokeFailing("Connect-VlanAppliance -Namespace c3 -Create -Address 172.24.4.4");
         Assert.Equal("AddressNotFree,VirtualLan.Commands.ConnectVlanApplianceCommand", error.FullyQualifiedErrorId);

@@ -36,7 +36,7 @@ public class CompletionTests
         var appliances = session.Complete("Get-VlanAppliance -Name ");
         Assert.Equal(new[] { "c1", "c2", "tap0" }, appliances.Select(a => a.CompletionText));
         Assert.Equal("Namespace appliance 172.24.4.2/16 on virtualnet0", appliances[0].ToolTip);
-        Assert.Equal($"Tap appliance {tap.Address} on virtualnet0", appliances[2].ToolTip);
+        Assert.Equal($"Tap appliance {tap.Cidr} on virtualnet0", appliances[2].ToolTip);
         Assert.Equal(new[] { "tap0" }, session.CompleteTexts("Get-VlanAppliance -Kind Tap -Name "));
         Assert.Equal(new[] { "c1", "c2" }, session.CompleteTexts("Get-VlanAppliance -Kind Namespace -Name "));
         Assert.Equal(new[] { "c1", "c2" }, session.CompleteTexts("Disconnect-VlanAppliance C"));

@@ -53,10 +53,10 @@ public class ExposureTests
         // The attack: a peer on the uplink's network routes the LAN via the host and connects to an appliance.
         Kernel.Must("ip", "-n", world.Internet, "route", "add", "172.24.0.0/16", "via", Wan);
         world.Serve(c1.Namespace!, "tcp", 8081, count: 2);
-        Assert.Null(World.Send(world.Internet, "tcp", c1.Address!.Value.Address.ToString(), 8081, "in from the WAN"));
+        Assert.Null(World.Send(world.Internet, "tcp", c1.Address!.ToString(), 8081, "in from the WAN"));
 
         // Another network of the host reaches neither into the LAN nor is reached from it.
-        Assert.Null(World.Send(side, "tcp", c1.Address!.Value.Address.ToString(), 8081, "in from the side"));
+        Assert.Null(World.Send(side, "tcp", c1.Address!.ToString(), 8081, "in from the side"));
         world.Serve(side, "tcp", 8082);
         Assert.Null(World.Send(c1.Namespace!, "tcp", "192.0.2.2", 8082, "out to the side"));
 
@@ -172,7 +172,7 @@ public class ExposureTests
         const string Add = "New-VlanBridge -Name br0 -Address 10.0.0.1/24 | Add-VlanRouterNamespace -Name r0 -Uplink uplink0 -Confirm:$false; New-VlanBridge -Name br1 -Address 10.1.0.1/24 | Add-VlanRouterNamespace -Name r1 -Uplink uplink1 -UplinkAddress 198.51.101.2/24 -UplinkGateway 198.51.101.1 -Confirm:$false";
         var routers = world.Session.Invoke(Add).Select(o => (Router)o.BaseObject).ToArray();
         Assert.Empty(world.Session.Errors);
-        Assert.Equal(new[] { "100.64.0.1/30", "100.64.0.5/30" }, routers.Select(r => r.HostLink.ToString()));
+        Assert.Equal(new[] { "100.64.0.1/30", "100.64.0.5/30" }, routers.Select(r => r.HostLinkCidr.ToString()));
         Assert.True(Kernel.Ping(world.Sandbox.Name, "100.64.0.2"), "The host could not reach r0 over its host link.");
         Assert.True(Kernel.Ping(world.Sandbox.Name, "100.64.0.6"), "The host could not reach r1 over its host link.");
         var c0 = world.PlugNamespace("c0", "br0", "10.0.0.2/24", "10.0.0.254");

@@ -29,7 +29,7 @@ public class InputHardeningTests
 
         var connected = world.Session.Invoke("Connect-VlanAppliance -Namespace c1 -Create");
         Assert.Empty(world.Session.Errors);
-        Assert.Equal("172.24.4.3/16", ((Appliance)Assert.Single(connected).BaseObject).Address.ToString());
+        Assert.Equal("172.24.4.3/16", ((Appliance)Assert.Single(connected).BaseObject).Cidr.ToString());
         Assert.True(Kernel.Ping(world.Sandbox.Inner("c1"), "172.24.0.1"), "c1 reaches the host on its new address");
     }
 

@@ -66,10 +66,10 @@ public class LegacyLanTests
         var bridges = world.Session.Invoke("Get-VlanBridge | ForEach-Object Name");
         Assert.Equal(new[] { "br1", "virtualnet0" }, bridges.Select(b => b.ToString()).Order(StringComparer.Ordinal));
         var router = (Router)world.Session.Invoke("Get-VlanRouterNamespace router").Single().BaseObject;
-        Assert.Equal(("virtualnet0", "uplink0", "198.51.100.2/24"), (router.Bridge, router.Uplink, router.UplinkAddress?.ToString()));
+        Assert.Equal(("virtualnet0", "uplink0", "198.51.100.2/24"), (router.Bridge, router.Uplink, router.UplinkCidr?.ToString()));
         var appliances = world.Session.Invoke("Get-VlanAppliance").Select(a => (Appliance)a.BaseObject).ToDictionary(a => a.Name);
         Assert.Equal(new[] { "qemutap0", "vboxnet0", "web" }, appliances.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal((ApplianceKind.Namespace, "172.24.4.2/16"), (appliances["web"].Kind, appliances["web"].Address?.ToString()));
+        Assert.Equal((ApplianceKind.Namespace, "172.24.4.2/16"), (appliances["web"].Kind, appliances["web"].Cidr?.ToString()));
         Assert.Equal(ApplianceKind.Tap, appliances["qemutap0"].Kind);
         Assert.Equal(ApplianceKind.Interface, appliances["vboxnet0"].Kind);
         var forward = (PortForward)world.Session.Invoke("Get-VlanPortForward").Single().BaseObject;

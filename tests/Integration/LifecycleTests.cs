@@ -129,7 +129,7 @@ public class LifecycleTests
         Assert.Equal(10, appliances.Length);
         Assert.Equal(
             Enumerable.Range(2, 10).Select(i => $"172.24.4.{i}/16"),
-            appliances.Select(a => a.Address!.Value).OrderBy(a => a.Address.GetAddressBytes()[3]).Select(a => a.ToString()));
+            appliances.Select(a => a.Cidr!.Value).OrderBy(a => a.Address.GetAddressBytes()[3]).Select(a => a.ToString()));
         foreach (var appliance in appliances)
         {
             Assert.True(Kernel.Ping(appliance.Namespace!, "172.24.0.1"), $"{appliance.Name} cannot reach the host.");
@@ -230,7 +230,7 @@ public class LifecycleTests
             Assert.Equal(10, appliances.Length);
             Assert.Equal(
                 Enumerable.Range(2, 10).Select(i => $"172.24.4.{i}/16"),
-                appliances.Select(a => a.Address!.Value).OrderBy(a => a.Address.GetAddressBytes()[3]).Select(a => a.ToString()));
+                appliances.Select(a => a.Cidr!.Value).OrderBy(a => a.Address.GetAddressBytes()[3]).Select(a => a.ToString()));
             Assert.All(appliances, a => Assert.True(Kernel.Ping(a.Namespace!, "172.24.0.1"), $"{a.Name} cannot reach the host."));
         }
         finally

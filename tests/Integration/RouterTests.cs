@@ -21,7 +21,7 @@ public class RouterTests
         var router = (Router)Assert.Single(world.Session.Invoke(AddRouter + " -RouteHostTraffic")).BaseObject;
         Assert.Empty(world.Session.Errors);
         Assert.Equal("172.24.0.254", router.GatewayAddress.ToString());
-        Assert.Equal("198.51.100.2/24", router.UplinkAddress.ToString());
+        Assert.Equal("198.51.100.2/24", router.UplinkCidr.ToString());
         Assert.Equal(World.WanGateway, router.UplinkGateway!.ToString());
         Assert.Equal("DROP", router.ForwardPolicy);
         Assert.Equal(UplinkMode.Keep, router.UplinkMode);
@@ -86,7 +86,7 @@ public class RouterTests
         world.Session.Invoke("New-VlanBridge | Out-Null");
         var before = Snapshot(world);
         var router = (Router)Assert.Single(world.Session.Invoke(AddRouter + " -UplinkAddress 198.51.100.3/24 -UplinkGateway 198.51.100.1")).BaseObject;
-        Assert.Equal("198.51.100.3/24", router.UplinkAddress.ToString());
+        Assert.Equal("198.51.100.3/24", router.UplinkCidr.ToString());
         Assert.Equal(UplinkMode.Static, router.UplinkMode);
         Assert.False(router.RoutesHostTraffic);
 
@@ -120,7 +120,7 @@ public class RouterTests
             Assert.Empty(world.Session.Errors);
             Assert.Equal(UplinkMode.Dhcp, router.UplinkMode);
             Assert.Equal("udhcpc", router.DhcpClient);
-            Assert.Matches(@"^198\.51\.100\.(5\d|60)/24$", router.UplinkAddress.ToString());
+            Assert.Matches(@"^198\.51\.100\.(5\d|60)/24$", router.UplinkCidr.ToString());
             Assert.Equal(World.WanGateway, router.UplinkGateway!.ToString());
             Assert.NotEmpty(Kernel.Must("ip", "netns", "pids", router.Namespace).Trim());
 

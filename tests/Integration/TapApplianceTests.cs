@@ -14,13 +14,13 @@ public class TapApplianceTests
         var vm = (Appliance)Assert.Single(world.Session.Invoke("Get-VlanRouterNamespace | Connect-VlanAppliance -Tap qemutap0")).BaseObject;
         Assert.Empty(world.Session.Errors);
         Assert.Equal(ApplianceKind.Tap, vm.Kind);
-        Assert.Equal("172.24.2.2/16", vm.Address.ToString());
+        Assert.Equal("172.24.2.2/16", vm.Cidr.ToString());
         Assert.Equal("172.24.0.254", vm.Gateway!.ToString());
         Assert.Matches("^52:54:00(:[0-9a-f]{2}){3}$", vm.MacAddress);
         Assert.Equal($"-netdev tap,id=vlan0,ifname=qemutap0,script=no,downscript=no -device virtio-net-pci,netdev=vlan0,mac={vm.MacAddress}", vm.QemuArguments);
         Assert.Contains("tun", Kernel.Must("ip", "-n", world.Sandbox.Name, "-details", "link", "show", "qemutap0"), StringComparison.Ordinal);
 
-        using (var guest = new QemuVm(world.Sandbox.Name, "qemutap0", vm.MacAddress!, vm.Address.ToString()!, vm.Gateway.ToString(), probe: World.InternetHost))
+        using (var guest = new QemuVm(world.Sandbox.Name, "qemutap0", vm.MacAddress!, vm.Cidr.ToString()!, vm.Gateway.ToString(), probe: World.InternetHost))
         {
             Assert.Contains("VLAN-PROBE-OK " + World.InternetHost, guest.Console, StringComparison.Ordinal);
             Assert.True(Kernel.Ping(c1.Namespace!, "172.24.2.2"), "c1 could not reach the VM.");

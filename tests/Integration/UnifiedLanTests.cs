@@ -41,19 +41,19 @@ public class UnifiedLanTests
             Kernel.Must("ip", "netns", "add", vbox);
             Kernel.Must("ip", "-n", world.Sandbox.Name, "link", "add", "vboxnet0", "type", "veth", "peer", "name", "eth0", "netns", vbox);
             var vboxPort = Connect("-Interface vboxnet0");
-            Kernel.Must("ip", "-n", vbox, "addr", "add", vboxPort.Address!.Value.ToString(), "dev", "eth0");
+            Kernel.Must("ip", "-n", vbox, "addr", "add", vboxPort.Cidr!.Value.ToString(), "dev", "eth0");
             Kernel.Must("ip", "-n", vbox, "link", "set", "eth0", "up");
             Kernel.Must("ip", "-n", vbox, "link", "set", "lo", "up");
             Kernel.Must("ip", "-n", vbox, "route", "add", "default", "via", vboxPort.Gateway!.ToString());
 
             Assert.Equal(ApplianceKind.DockerNetwork, network.Kind);
             Assert.StartsWith("br-", network.DockerBridge, StringComparison.Ordinal);
-            Assert.Equal("172.24.1.3/16", solo.Address.ToString());
+            Assert.Equal("172.24.1.3/16", solo.Cidr.ToString());
             string Pid(string container) => docker.Docker("inspect", "-f", "{{.State.Pid}}", container).Trim();
             var tester = $"/proc/{Pid("dockernet_tester")}/ns/net";
             Assert.Contains("172.24.1.2/16", Kernel.Must("nsenter", "--net=" + tester, "ip", "-4", "addr"), StringComparison.Ordinal);
 
-            using var vm = new QemuVm(world.Sandbox.Name, "qemutap0", vmPort.MacAddress!, vmPort.Address!.Value.ToString(), vmPort.Gateway!.ToString(), probe: World.InternetHost);
+            using var vm = new QemuVm(world.Sandbox.Name, "qemutap0", vmPort.MacAddress!, vmPort.Cidr!.Value.ToString(), vmPort.Gateway!.ToString(), probe: World.InternetHost);
             Assert.Contains("VLAN-PROBE-OK", vm.Console, StringComparison.Ordinal);
 
             var members = new (string Name, string Ns, string Address)[]
@@ -62,7 +62,7 @@ public class UnifiedLanTests
                 ("c2", c2.Namespace!, "172.24.4.3"),
                 ("dockernet_tester", tester, "172.24.1.2"),
                 ("solo", solo.Namespace!, "172.24.1.3"),
-                ("vbox", vbox, vboxPort.Address!.Value.Address.ToString()),
+                ("vbox", vbox, vboxPort.Address!.ToString()),
             };
             foreach (var from in members)
             {

@@ -40,7 +40,8 @@ Describe 'Add-VlanRouterNamespace' -Skip:$notRoot {
     It 'takes the uplink and becomes the LAN gateway with a default-deny forward policy' {
         $router = $lan | Add-VlanRouterNamespace -Name router -Uplink uplink0 -RouteHostTraffic -Confirm:$false
         $router.GatewayAddress.ToString() | Should -Be '172.24.0.254'
-        $router.UplinkAddress.ToString() | Should -Be '198.51.100.2/24'
+        $router.UplinkCidr.ToString() | Should -Be '198.51.100.2/24'
+        $router.UplinkAddress.ToString() | Should -Be '198.51.100.2'
         $router.ForwardPolicy | Should -Be 'DROP'
         $router.InputPolicy | Should -Be 'DROP'
         ip netns exec "$sandbox.router" iptables -S FORWARD | Should -Contain '-P FORWARD DROP'

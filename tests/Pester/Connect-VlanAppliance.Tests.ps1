@@ -29,7 +29,10 @@ Describe 'Connect-VlanAppliance' -Skip:$notRoot {
     It 'plugs seed 004''s namespaces in with their addresses and the bridge as gateway' {
         $c1 = $lan | Connect-VlanAppliance -Namespace c1 -Create -Address 10.0.0.2
         $c2 = $lan | Connect-VlanAppliance -Namespace c2 -Create -Address 10.0.0.3
-        $c1.Address.ToString() | Should -Be '10.0.0.2/24'
+        $c1.Cidr.ToString() | Should -Be '10.0.0.2/24'
+        "root@$($c1.Address)" | Should -Be 'root@10.0.0.2'
+        $c1.Cidr.Address | Should -Be $c1.Address
+        $c1.PrefixLength | Should -Be 24
         $c2.Gateway.ToString() | Should -Be '10.0.0.1'
         (ip -n "$sandbox.c1" route show default) | Should -Match 'default via 10\.0\.0\.1 dev eth0'
     }
@@ -59,7 +62,7 @@ Describe 'Connect-VlanAppliance' -Skip:$notRoot {
 
     It 'takes the next free address of the tap pool and tells QEMU how to attach' {
         $vm = $lan | Connect-VlanAppliance -Tap qemutap0
-        $vm.Address.ToString() | Should -Be '10.0.0.4/24'
+        $vm.Cidr.ToString() | Should -Be '10.0.0.4/24'
         $vm.QemuArguments | Should -Match '^-netdev tap,id=vlan0,ifname=qemutap0,script=no,downscript=no -device virtio-net-pci,netdev=vlan0,mac=52:54:00:'
     }
 
@@ -67,7 +70,7 @@ Describe 'Connect-VlanAppliance' -Skip:$notRoot {
         $all = $lan | Connect-VlanAppliance -Namespace m1, m2, m3 -Create -Verbose 4>&1
         $appliances = @($all | Where-Object { $_ -is [VirtualLan.Appliance] })
         $appliances.Count | Should -Be 3
-        ($appliances | ForEach-Object { $_.Address.ToString() }) -join ',' | Should -Be '10.0.0.5/24,10.0.0.6/24,10.0.0.7/24'
+        ($appliances | ForEach-Object { $_.Cidr.ToString() }) -join ',' | Should -Be '10.0.0.5/24,10.0.0.6/24,10.0.0.7/24'
         $summary = ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Connect 3 appliances:*' }).Message
         $summary | Should -Match ' process\(es\) started\.$'
         [int]($summary -replace '^.* (\d+) process\(es\) started\.$', '$1') | Should -BeLessOrEqual 6

@@ -49,7 +49,7 @@ Describe 'New-VlanBridge' -Skip:$notRoot {
 
     It 'shows a table by default' {
         $table = Get-VlanBridge | Out-String
-        $table | Should -Match 'Name\s+Address\s+Subnet'
+        $table | Should -Match 'Name\s+Cidr\s+Subnet'
         $table | Should -Match 'virtualnet0\s+172\.24\.0\.1/16\s+172\.24\.0\.0/16'
     }
 

@@ -160,7 +160,7 @@ public class AppliancePlansTests
             $"bridge={a.Bridge}",
             $"hif={a.HostInterface}",
             $"if={a.Interface}",
-            $"addr={a.Address}",
+            $"addr={a.Cidr}",
             $"gw={a.Gateway}",
             $"mac={a.MacAddress}",
             $"ns={a.Namespace}",

@@ -86,4 +86,52 @@ public class ModuleTests
         Assert.NotEmpty(outputTypes);
         Assert.Subset(viewed, outputTypes);
     }
+    [Fact]
+    public void Every_table_column_is_a_property_of_its_type_so_Select_Object_finds_it()
+    {
+        var formats = XDocument.Load(Path.Combine(AppContext.BaseDirectory, "VirtualLan.Format.ps1xml"));
+        var assembly = typeof(Bridge).Assembly;
+        foreach (var view in formats.Descendants("View").Where(v => v.Element("TableControl") is not null))
+        {
+            var typeName = view.Element("ViewSelectedBy")!.Element("TypeName")!.Value;
+            var type = assembly.GetType(typeName) ?? throw new InvalidOperationException($"The view {typeName} is for no type of the core.");
+            var headers = view.Descendants("TableColumnHeader").Select(h => h.Element("Label")!.Value).ToArray();
+            var items = view.Descendants("TableColumnItem").ToArray();
+            Assert.Equal(headers.Length, items.Length);
+            for (var i = 0; i < headers.Length; i++)
+            {
+                Assert.True(type.GetProperty(headers[i]) is not null, $"The column {headers[i]} of {typeName} is no property of it.");
+                var property = items[i].Element("PropertyName")?.Value;
+                Assert.True(property is null || property == headers[i], $"The column {headers[i]} of {typeName} shows the property {property}.");
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_address_property_is_an_IPAddress_and_every_Cidr_or_Subnet_property_a_CIDR()
+    {
+        // The rule about_VirtualLan states: ...Address is an address (no prefix), ...Cidr and Subnet carry the prefix.
+        var types = new[] { typeof(Bridge), typeof(Router), typeof(Appliance), typeof(PortForward), typeof(HostNat) };
+        var properties = types.SelectMany(t => t.GetProperties()).ToArray();
+        Assert.All(
+            properties.Where(p => p.Name.EndsWith("Address", StringComparison.Ordinal) && p.Name != "MacAddress"),
+            p => Assert.True(p.PropertyType == typeof(System.Net.IPAddress), $"{p.DeclaringType!.Name}.{p.Name} is a {p.PropertyType.Name}, not an IPAddress."));
+        Assert.All(
+            properties.Where(p => p.Name.EndsWith("Cidr", StringComparison.Ordinal) || p.Name == "Subnet"),
+            p => Assert.True(Nullable.GetUnderlyingType(p.PropertyType) == typeof(Ipv4Cidr) || p.PropertyType == typeof(Ipv4Cidr), $"{p.DeclaringType!.Name}.{p.Name} is a {p.PropertyType.Name}, not an Ipv4Cidr."));
+        Assert.All(
+            properties.Where(p => Nullable.GetUnderlyingType(p.PropertyType) == typeof(Ipv4Cidr) || p.PropertyType == typeof(Ipv4Cidr)),
+            p => Assert.True(p.Name.EndsWith("Cidr", StringComparison.Ordinal) || p.Name == "Subnet", $"{p.DeclaringType!.Name}.{p.Name} holds a prefix but its name does not say so."));
+    }
+
+    [Fact]
+    public void An_appliance_gives_its_address_for_a_login_and_its_CIDR_with_the_prefix()
+    {
+        using var session = PowerShellSession.OpenWithManifest();
+        var vm = new Appliance { Name = "vm", Kind = ApplianceKind.Tap, Bridge = "virtualnet0", HostInterface = "qemutap0", Cidr = Ipv4Cidr.Parse("172.24.2.2/16") };
+        var text = session.Invoke("param($vm) \"root@$($vm.Address)\"; \"$($vm.Cidr)\"; $vm.Cidr.Address.ToString(); $vm.Cidr.PrefixLength; $vm.PrefixLength", vm)
+            .Select(o => o.BaseObject.ToString()).ToArray();
+        Assert.Equal(new[] { "root@172.24.2.2", "172.24.2.2/16", "172.24.2.2", "16", "16" }, text);
+        Assert.Empty(session.Errors);
+    }
 }

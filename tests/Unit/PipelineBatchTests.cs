@@ -219,7 +219,7 @@ public class PipelineBatchTests
         Assert.Empty(session.Errors);
 
         // Three appliances with three different addresses of the namespace pool, in order.
-        Assert.Equal(new[] { "172.24.4.2/16", "172.24.4.3/16", "172.24.4.4/16" }, output.Select(o => o.Properties["Address"].Value.ToString()));
+        Assert.Equal(new[] { "172.24.4.2/16", "172.24.4.3/16", "172.24.4.4/16" }, output.Select(o => o.Properties["Cidr"].Value.ToString()));
         Assert.Equal(3, output.Select(o => o.Properties["MacAddress"].Value).Distinct().Count());
 
         // Every read ran once, however many appliances.

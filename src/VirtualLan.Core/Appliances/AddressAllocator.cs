@@ -32,7 +32,7 @@ internal sealed class AddressAllocator
     {
         if (request.Address is null)
         {
-            if (existing?.Address is { } kept && request.Kind != ApplianceKind.DockerNetwork)
+            if (existing?.Cidr is { } kept && request.Kind != ApplianceKind.DockerNetwork)
             {
                 return kept;
             }
@@ -47,7 +47,7 @@ internal sealed class AddressAllocator
             throw new VlanException(ErrorIds.AddressOutsideSubnet, VlanErrorKind.InvalidArgument, request.Address, $"-Address {request.Address} is not a host address of the LAN {lan.Network} of '{request.Bridge}'. Give one inside it, or leave -Address out to take the next free one.");
         }
 
-        if (used.Contains(address.Address) && existing?.Address != address)
+        if (used.Contains(address.Address) && existing?.Cidr != address)
         {
             throw new VlanException(ErrorIds.AddressNotFree, VlanErrorKind.ResourceExists, request.Address, $"-Address {address.Address} is already used on the LAN {lan.Network}. Leave -Address out to take the next free one, or run Get-VlanAppliance to see who has it.");
         }

@@ -46,7 +46,7 @@ internal sealed class ContainerAppliance : VethAppliance
         return new Appliance
         {
             Name = request.Name, Kind = request.Kind, Bridge = request.Bridge, HostInterface = port, Interface = inside,
-            Address = connection.Address, Gateway = connection.Gateway, Namespace = ns, ContainerId = container.Id, Sandbox = Host.Sandbox,
+            Cidr = connection.Address, Gateway = connection.Gateway, Namespace = ns, ContainerId = container.Id, Sandbox = Host.Sandbox,
             MacAddress = InsideMac(connection, ns, inside),
         };
     }

@@ -213,7 +213,7 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
             Bridge = record.Bridge,
             HostInterface = port.Name,
             Interface = record.Peer,
-            Address = record.Address,
+            Cidr = record.Address,
             Gateway = record.Gateway,
             DockerBridge = record.DockerBridge,
             Sandbox = _host.Sandbox,

@@ -68,7 +68,7 @@ internal sealed class InterfaceAppliance : IApplianceKind
         steps.Add(new PlugLink(h, name, request.Bridge, Unplug: true).ToStep($"Plug {name} into {request.Bridge}"));
         return new Appliance
         {
-            Name = name, Kind = request.Kind, Bridge = request.Bridge, HostInterface = name, Address = connection.Address, Gateway = connection.Gateway,
+            Name = name, Kind = request.Kind, Bridge = request.Bridge, HostInterface = name, Cidr = connection.Address, Gateway = connection.Gateway,
             MacAddress = link.MacAddress, Sandbox = _host.Sandbox,
         };
     }
@@ -106,7 +106,7 @@ internal sealed class InterfaceAppliance : IApplianceKind
             Bridge = record.Bridge,
             HostInterface = port.Name,
             Interface = record.Interface,
-            Address = record.Address,
+            Cidr = record.Address,
             Gateway = record.Gateway,
             MacAddress = port.MacAddress,
             DockerBridge = record.DockerBridge,

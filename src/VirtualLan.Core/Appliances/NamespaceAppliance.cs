@@ -62,7 +62,7 @@ internal sealed class NamespaceAppliance : VethAppliance
         return new Appliance
         {
             Name = request.Name, Kind = request.Kind, Bridge = request.Bridge, HostInterface = port, Interface = inside,
-            Address = connection.Address, Gateway = connection.Gateway, Namespace = ns, Sandbox = Host.Sandbox,
+            Cidr = connection.Address, Gateway = connection.Gateway, Namespace = ns, Sandbox = Host.Sandbox,
             MacAddress = InsideMac(connection, ns, inside),
         };
     }

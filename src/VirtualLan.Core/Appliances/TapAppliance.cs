@@ -70,7 +70,7 @@ internal sealed class TapAppliance : IApplianceKind
         steps.Add(new PlugLink(h, tap, request.Bridge, Unplug: !created).ToStep($"Plug {tap} into {request.Bridge}"));
         return new Appliance
         {
-            Name = tap, Kind = request.Kind, Bridge = request.Bridge, HostInterface = tap, Interface = "eth0", Address = connection.Address, Gateway = connection.Gateway,
+            Name = tap, Kind = request.Kind, Bridge = request.Bridge, HostInterface = tap, Interface = "eth0", Cidr = connection.Address, Gateway = connection.Gateway,
             MacAddress = mac, QemuArguments = ApplianceNaming.QemuArguments(tap, mac), Sandbox = _host.Sandbox,
         };
     }
@@ -110,7 +110,7 @@ internal sealed class TapAppliance : IApplianceKind
             Bridge = record.Bridge,
             HostInterface = port.Name,
             Interface = "eth0",
-            Address = record.Address,
+            Cidr = record.Address,
             Gateway = record.Gateway,
             MacAddress = record.MacAddress,
             DockerBridge = record.DockerBridge,

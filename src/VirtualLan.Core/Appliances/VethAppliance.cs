@@ -78,7 +78,7 @@ internal abstract class VethAppliance : IApplianceKind
             Bridge = record.Bridge,
             HostInterface = port.Name,
             Interface = inside,
-            Address = live is { Addresses.Count: > 0 } ? live.Addresses[0] : record.Address,
+            Cidr = live is { Addresses.Count: > 0 } ? live.Addresses[0] : record.Address,
             Gateway = record.Gateway,
             MacAddress = live?.MacAddress,
             Namespace = ns,

@@ -39,8 +39,14 @@ public sealed class Appliance
     /// <summary>Gets or initializes the appliance's own interface: inside its namespace, or the guest's NIC for a tap.</summary>
     public string? Interface { get; init; }
 
-    /// <summary>Gets or initializes the appliance's address on the LAN (for a tap or a VirtualBox adapter: the address the guest should take).</summary>
-    public Ipv4Cidr? Address { get; init; }
+    /// <summary>Gets or initializes the appliance's address on the LAN with its prefix, such as 172.24.2.2/16 (for a tap or a VirtualBox adapter: the address the guest should take).</summary>
+    public Ipv4Cidr? Cidr { get; init; }
+
+    /// <summary>Gets the appliance's address on the LAN, such as 172.24.2.2 (so "root@$($vm.Address)" is a login), or null.</summary>
+    public IPAddress? Address => Cidr?.Address;
+
+    /// <summary>Gets the prefix length of the appliance's address, such as 16, or null.</summary>
+    public int? PrefixLength => Cidr?.PrefixLength;
 
     /// <summary>Gets or initializes the appliance's default gateway: the router's address, or the bridge's when the host is the gateway.</summary>
     public IPAddress? Gateway { get; init; }

@@ -39,8 +39,11 @@ public sealed class Router
     /// <summary>Gets or initializes the uplink: the link moved into the router namespace.</summary>
     public required string Uplink { get; init; }
 
-    /// <summary>Gets or initializes the uplink's address in the router, or null while it has none.</summary>
-    public Ipv4Cidr? UplinkAddress { get; init; }
+    /// <summary>Gets or initializes the uplink's address in the router with its prefix, such as 198.51.100.2/24, or null while it has none.</summary>
+    public Ipv4Cidr? UplinkCidr { get; init; }
+
+    /// <summary>Gets the uplink's address in the router, such as 198.51.100.2: the public address of port forwards; null while it has none.</summary>
+    public IPAddress? UplinkAddress => UplinkCidr?.Address;
 
     /// <summary>Gets or initializes the router's default gateway on the uplink side, or null.</summary>
     public IPAddress? UplinkGateway { get; init; }
@@ -60,10 +63,13 @@ public sealed class Router
     /// <summary>Gets or initializes the host end of the host ↔ router link.</summary>
     public required string HostInterface { get; init; }
 
-    /// <summary>Gets or initializes the host's address on the host ↔ router link.</summary>
-    public required Ipv4Cidr HostLink { get; init; }
+    /// <summary>Gets or initializes the host's address on the host ↔ router link with its prefix, such as 100.64.0.1/30.</summary>
+    public required Ipv4Cidr HostLinkCidr { get; init; }
 
-    /// <summary>Gets or initializes the router's address on the host ↔ router link.</summary>
+    /// <summary>Gets the host's address on the host ↔ router link, such as 100.64.0.1.</summary>
+    public IPAddress HostLinkAddress => HostLinkCidr.Address;
+
+    /// <summary>Gets or initializes the router's address on the host ↔ router link, such as 100.64.0.2.</summary>
     public required IPAddress HostLinkPeer { get; init; }
 
     /// <summary>Gets or initializes a value indicating whether the host's default route goes through the router.</summary>

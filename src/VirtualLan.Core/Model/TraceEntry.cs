@@ -78,6 +78,10 @@ public sealed class TraceEntry
     /// <summary>Gets or initializes the path through the rules, one step a table:chain:verdict, for trace mode.</summary>
     public IReadOnlyList<string> Path { get; init; } = Array.Empty<string>();
 
+    /// <summary>Gets the packet in one line, such as "TCP 203.0.113.10:40000 > 198.51.100.2:4000".</summary>
+    public string Packet => FormattableString.Invariant(
+        $"{Protocol} {Source}{(SourcePort is { } s ? ":" + s : string.Empty)} > {Destination}{(DestinationPort is { } d ? ":" + d : string.Empty)}");
+
     /// <inheritdoc />
     public override string ToString() => $"{Protocol} {Source} > {Destination} {Table}:{Chain} {Verdict}";
 }

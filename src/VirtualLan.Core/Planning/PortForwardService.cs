@@ -122,7 +122,7 @@ public sealed class PortForwardService
             throw new VlanException(ErrorIds.InvalidAddress, VlanErrorKind.InvalidArgument, internalAddress.ToString(), $"The target {internalAddress} is {notAppliance}, not an appliance. Forward to an appliance's address on {lan.Network}.");
         }
 
-        var publicAddress = externalAddress ?? router.UplinkAddress?.Address ?? throw new VlanException(
+        var publicAddress = externalAddress ?? router.UplinkAddress ?? throw new VlanException(
             ErrorIds.UplinkHasNoAddress, VlanErrorKind.InvalidOperation, routerName, $"The router '{routerName}' has no address on its uplink yet, so there is no public address to forward. Give one with -ExternalAddress.");
         var ports = first == last ? first.ToString(CultureInfo.InvariantCulture) : $"{first}-{last}";
         var existing = List(state).Concat(planned ?? Array.Empty<PortForward>())

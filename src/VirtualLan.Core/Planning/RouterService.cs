@@ -552,7 +552,7 @@ public sealed class RouterService
         var taken = new List<Ipv4Cidr> { lan.Network };
         taken.AddRange((request.UplinkAddress is { } a ? new[] { a } : uplinkAddresses).Select(x => x.Network));
         taken.AddRange(state.Links(_host.Sandbox).Links.SelectMany(l => l.Addresses).Select(x => x.Network));
-        taken.AddRange(routers.Select(x => x.HostLink.Network));
+        taken.AddRange(routers.Select(x => x.HostLinkCidr.Network));
         foreach (var route in state.Routes(_host.Sandbox).Where(x => !x.IsDefault))
         {
             if (Ipv4Cidr.TryParse(route.Destination.Contains('/', StringComparison.Ordinal) ? route.Destination : route.Destination + "/32", out var network, out _))

@@ -51,7 +51,7 @@ public sealed partial class ForwardReader
             {
                 if (appliance.Address is { } a)
                 {
-                    map.TryAdd(a.Address, appliance.Name);
+                    map.TryAdd(a, appliance.Name);
                 }
             }
 

@@ -13,7 +13,7 @@ internal sealed class ApplianceCompleter : VlanCompleter
     /// <param name="appliance">The appliance.</param>
     /// <returns>The text.</returns>
     internal static string Describe(Appliance appliance) =>
-        $"{KindName(appliance.Kind)} appliance{(appliance.Address is { } a ? " " + a : string.Empty)} on {appliance.Bridge}";
+        $"{KindName(appliance.Kind)} appliance{(appliance.Cidr is { } a ? " " + a : string.Empty)} on {appliance.Bridge}";
 
     /// <inheritdoc />
     protected override IEnumerable<CompletionCandidate> Candidates(CompletionRequest request, KernelState state)

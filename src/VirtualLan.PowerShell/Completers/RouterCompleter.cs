@@ -15,6 +15,6 @@ internal sealed class RouterCompleter : VlanCompleter
             .Where(r => bridges.Count == 0 || bridges.Contains(r.Bridge, StringComparer.Ordinal))
             .Select(r => new CompletionCandidate(
                 r.Name,
-                $"Router namespace {r.Namespace} for {r.Bridge}: gateway {r.GatewayAddress}, uplink {r.Uplink}{(r.UplinkAddress is { } a ? " " + a : string.Empty)}"));
+                $"Router namespace {r.Namespace} for {r.Bridge}: gateway {r.GatewayAddress}, uplink {r.Uplink}{(r.UplinkCidr is { } a ? " " + a : string.Empty)}"));
     }
 }
