@@ -134,4 +134,29 @@ public class ModuleTests
         Assert.Equal(new[] { "root@172.24.2.2", "172.24.2.2/16", "172.24.2.2", "16", "16" }, text);
         Assert.Empty(session.Errors);
     }
+    [Fact]
+    public void Get_Help_about_VirtualLan_finds_the_topic_after_Import_Module()
+    {
+        using var session = PowerShellSession.OpenWithManifest();
+        var text = string.Join("\n", session.Invoke("Get-Help about_VirtualLan").Select(o => o.BaseObject.ToString()));
+        Assert.Empty(session.Errors);
+        Assert.Contains("THE SANDBOX", text, StringComparison.Ordinal);
+        Assert.Contains("RECOVERING BY HAND", text, StringComparison.Ordinal);
+        Assert.Contains("172.24.2.2-254", text, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(PowerShellSession.ManifestPath)!, "en-US", "about_VirtualLan.help.txt")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
+    public void Get_Help_Online_has_the_project_page_to_go_to_and_every_page_points_to_about_VirtualLan(string cmdlet)
+    {
+        using var session = PowerShellSession.OpenWithManifest();
+        var links = session.Invoke("(Get-Help -Name $args[0] -Full).relatedLinks.navigationLink | ForEach-Object { \"$($_.linkText)|$($_.uri)\" }", cmdlet)
+            .Select(o => o.BaseObject.ToString()!).ToArray();
+        Assert.Empty(session.Errors);
+
+        // Get-Help -Online opens the first related link with an address.
+        Assert.Equal("https://github.com/VirtualLan/VirtualLan", links.Select(l => l.Split('|')[1]).First(u => u.Length > 0));
+        Assert.Contains("about_VirtualLan|", links);
+    }
 }
