@@ -182,4 +182,7 @@ public static class ErrorIds
 
     /// <summary>A namespace named like the sandbox's is not part of it (not connected, no VirtualLan record), so Exit-VlanSandbox does not delete it.</summary>
     public const string ForeignNamespace = "ForeignNamespace";
+
+    /// <summary>An object from the pipeline is of a kind the cmdlet cannot take (a router piped to Remove-VlanBridge), or names nothing the cmdlet could act on.</summary>
+    public const string PipelineInputMismatch = "PipelineInputMismatch";
 }

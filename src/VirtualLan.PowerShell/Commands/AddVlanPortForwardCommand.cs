@@ -54,6 +54,10 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
     [Parameter]
     public string? ExternalAddress { get; set; }
 
+    /// <summary>Gets or sets an object from the pipeline: an appliance (its address, name and bridge bind), a router or a bridge (the forward goes through it; the appliance is the one that holds -Address), or an object with the parameters' names as properties.</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
     /// <inheritdoc />
     protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Add-VlanPortForward");
 
@@ -66,6 +70,22 @@ public sealed class AddVlanPortForwardCommand : VlanCmdlet
             var external = ExternalAddress is null ? null : RouterRequest.ParseUnicast(ExternalAddress, "ExternalAddress");
             PortForwardService.ParsePorts(ExternalPort, "ExternalPort");
             var (router, bridge, protocol, externalPort, internalPort, appliance) = (Router, Bridge, Protocol, ExternalPort, InternalPort, Appliance);
+
+            // A router or bridge from the pipeline says where the forward goes, never which appliance
+            // it is for (its Name would otherwise bind -Appliance): that one holds the address.
+            var piped = PipedInput.Of(InputObject);
+            switch (piped)
+            {
+                case Router r:
+                    (router, bridge, appliance) = (router ?? r.Name, r.Bridge, null);
+                    break;
+                case Bridge b:
+                    (bridge, appliance) = (b.Name, null);
+                    break;
+                case HostNat or Sandbox or string or ValueType:
+                    throw PipedInput.Mismatch(piped, "Add-VlanPortForward", "appliances, routers, bridges and objects with Address and ExternalPort properties");
+            }
+
 
             // Later inputs of the pipeline see the forwards the earlier ones planned. What was
             // planned is what is in place after the apply: the forward is written without reading

@@ -13,12 +13,22 @@ public sealed class DisableVlanHostNatCommand : VlanCmdlet
     [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string Bridge { get; set; } = BridgeRequest.DefaultName;
 
+    /// <summary>Gets or sets an object from the pipeline: a host NAT or a bridge (or its name); another object of the module is an error (PipelineInputMismatch).</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
     /// <inheritdoc />
     protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Disable-VlanHostNat");
 
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if ((PipedInput.Of(InputObject) is Bridge ? null : PipedInput.Refuse<HostNat>(InputObject, "Disable-VlanHostNat", "host NATs, bridges and bridge names", "Run Get-VlanHostNat to pick the LANs, and pipe those")) is { } refused)
+        {
+            Guard(() => throw refused);
+            return;
+        }
+
         ApplyNow(state => new(new HostNatService(LanHost).PlanDisable(Bridge, state)));
     }
 }

@@ -16,12 +16,22 @@ public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
     [ArgumentCompleter(typeof(Completers.ApplianceCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
+    /// <summary>Gets or sets an object from the pipeline: an appliance or an appliance name; another object of the module is an error (PipelineInputMismatch).</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
     /// <inheritdoc />
     protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Disconnect-VlanAppliance");
 
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (PipedInput.Refuse<Appliance>(InputObject, "Disconnect-VlanAppliance", "appliances and appliance names", "To disconnect the appliances of a bridge, run Get-VlanAppliance -Bridge NAME | Disconnect-VlanAppliance") is { } refused)
+        {
+            Guard(() => throw refused);
+            return;
+        }
+
         var service = new ApplianceService(LanHost, new Docker(Runtime.Runner));
         foreach (var name in Name)
         {

@@ -9,18 +9,38 @@ namespace VirtualLan.Commands;
 public sealed class GetVlanHostNatCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the bridge to ask about; all bridges by default.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string? Bridge { get; set; }
+
+    /// <summary>Gets or sets an object from the pipeline: a bridge, router, appliance or port forward (the host NAT of its LAN), or a bridge's name.</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
 
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
         Guard(() =>
         {
-            var service = new HostNatService(LanHost);
             var state = Runtime.ReadState();
-            WriteObject(service.List(state).Where(n => Bridge is null || n.Bridge == Bridge), enumerateCollection: true);
+            var piped = PipedInput.Of(InputObject);
+            var bridge = piped switch
+            {
+                Bridge b => b.Name,
+                Router r => r.Bridge,
+                Appliance a => a.Bridge,
+                HostNat n => n.Bridge,
+                PortForward f => new RouterService(LanHost, _ => null, _ => false).Read(f.Router, state).Bridge,
+                string s => s,
+                Sandbox or ValueType => throw PipedInput.Mismatch(piped, "Get-VlanHostNat", "bridges, routers, appliances, port forwards, host NATs and bridge names"),
+                _ => Bridge,
+            };
+            if (bridge is not null && new BridgeService(LanHost).List(state, includeUnmanaged: true).All(b => b.Name != bridge))
+            {
+                throw new VlanException(ErrorIds.BridgeNotFound, VlanErrorKind.ObjectNotFound, bridge, $"There is no bridge named '{bridge}' in {LanHost.DisplayName}. Run Get-VlanBridge -All to see the bridges.");
+            }
+
+            WriteObject(new HostNatService(LanHost).List(state).Where(n => bridge is null || n.Bridge == bridge), enumerateCollection: true);
         });
     }
 }

@@ -25,12 +25,22 @@ public sealed class RemoveVlanBridgeCommand : VlanCmdlet
     [Parameter]
     public SwitchParameter Recurse { get; set; }
 
+    /// <summary>Gets or sets an object from the pipeline: a bridge or a bridge name; another object of the module is an error (PipelineInputMismatch).</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
     /// <inheritdoc />
     protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Remove-VlanBridge");
 
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (PipedInput.Refuse<Bridge>(InputObject, "Remove-VlanBridge", "bridges and bridge names", "To remove what is on a bridge as well, give -Recurse; to remove a router or an appliance, pipe it to Remove-VlanRouterNamespace or Disconnect-VlanAppliance") is { } refused)
+        {
+            Guard(() => throw refused);
+            return;
+        }
+
         var service = new TeardownService(LanHost, Runtime.Tools.Find, Runtime.Exists, new Docker(Runtime.Runner));
         foreach (var name in Name)
         {

@@ -16,12 +16,22 @@ public sealed class RemoveVlanRouterNamespaceCommand : VlanCmdlet
     [ArgumentCompleter(typeof(Completers.RouterCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
+    /// <summary>Gets or sets an object from the pipeline: a router or a router name; another object of the module is an error (PipelineInputMismatch).</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
     /// <inheritdoc />
     protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Remove-VlanRouterNamespace");
 
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (PipedInput.Refuse<Router>(InputObject, "Remove-VlanRouterNamespace", "routers and router names", "To remove the router of a bridge, run Get-VlanRouterNamespace -Bridge NAME | Remove-VlanRouterNamespace") is { } refused)
+        {
+            Guard(() => throw refused);
+            return;
+        }
+
         var service = new RouterService(LanHost, Runtime.Tools.Find, Runtime.Exists);
         foreach (var name in Name)
         {
