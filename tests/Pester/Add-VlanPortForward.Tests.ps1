@@ -59,7 +59,7 @@ Describe 'Add-VlanPortForward' -Skip:$notRoot {
     }
 
     It 'shows the forward as a table' {
-        (Get-VlanPortForward | Out-String) | Should -Match 'router\s+Tcp\s+198\.51\.100\.2:4000\s+172\.24\.4\.2:4000\s+web'
+        (Get-VlanPortForward | Out-String) | Should -Match 'router\s+Tcp\s+4000\s+172\.24\.4\.2\s+4000\s+web'
     }
 
     It 'refuses a second forward of port 4000 with PortForwardExists' {

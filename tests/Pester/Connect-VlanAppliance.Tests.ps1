@@ -46,8 +46,8 @@ Describe 'Connect-VlanAppliance' -Skip:$notRoot {
 
     It 'lists the appliances from the kernel as a table' {
         $table = Get-VlanBridge br0 | Get-VlanAppliance | Out-String
-        $table | Should -Match 'c1\s+Namespace\s+br0\s+10\.0\.0\.2/24\s+10\.0\.0\.1\s+vl-c1'
-        $table | Should -Match 'c2\s+Namespace\s+br0\s+10\.0\.0\.3/24'
+        $table | Should -Match 'c1\s+Namespace\s+br0\s+10\.0\.0\.2\s+vl-c1'
+        $table | Should -Match 'c2\s+Namespace\s+br0\s+10\.0\.0\.3\s+vl-c2'
     }
 
     It 'refuses <Case> with <Id>' -ForEach @(

@@ -54,7 +54,7 @@ Describe 'Get-VlanIptablesTrace' -Skip:$notRoot {
         $entry.Destination.ToString() | Should -Be '172.24.2.2'
         $entry.Protocol | Should -Be 'ICMP'
         $entry.Verdict | Should -Be 'DROP'
-        ($entry | Out-String) | Should -Match 'filter:FORWARD'
+        ($entry | Out-String) | Should -Match 'filter\s+FORWARD'
     }
 
     It 'follows the frame to the policy that drops it' {
