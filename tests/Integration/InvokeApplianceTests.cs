@@ -29,7 +29,7 @@ public class InvokeApplianceTests
 
         // The same as argv after --, and the namespace is c1's: it holds c1's address.
         var addresses = string.Join("\n", world.Session.Invoke("Invoke-VlanAppliance c1 -- ip -4 -o addr show dev eth0"));
-        Assert.Contains(c1.Address!.Value.ToString(), addresses, StringComparison.Ordinal);
+        Assert.Contains(c1.Cidr!.Value.ToString(), addresses, StringComparison.Ordinal);
 
         // A non-zero exit: $LASTEXITCODE and an error naming the code.
         world.Session.Invoke("Invoke-VlanAppliance c1 -- $bb ping -c1 -W1 100.64.0.1");
