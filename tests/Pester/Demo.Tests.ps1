@@ -21,8 +21,10 @@ BeforeAll {
         if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
             $arguments = @((Join-Path $PSHOME 'pwsh.dll')) + $arguments
         }
-        $info = [Diagnostics.ProcessStartInfo]::new($process)
-        foreach ($argument in $arguments) { $info.ArgumentList.Add($argument) }
+        # A process started in the background of a shell without job control ignores SIGINT, and so
+        # does everything it starts; env gives the runbook the default handling a terminal user has.
+        $info = [Diagnostics.ProcessStartInfo]::new('env')
+        foreach ($argument in @('--default-signal=INT', $process) + $arguments) { $info.ArgumentList.Add($argument) }
         $info.RedirectStandardOutput = $true
         $info.RedirectStandardError = $true
         $info.Environment['NO_COLOR'] = '1'
