@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
+using VirtualLan.Operations;
 
 namespace VirtualLan.Planning;
 
@@ -113,10 +114,8 @@ public sealed class TraceService
         return chains.Select(tc =>
         {
             var (table, chain) = Split(tc);
-            var rule = new[] { "-A", chain }.Concat(match.Arguments)
-                .Concat(new[] { "-m", "limit", "--limit", "50/sec", "-m", "comment", "--comment", Owner, "-j", "NFLOG", "--nflog-group", Group.ToString(CultureInfo.InvariantCulture), "--nflog-prefix", $"vlan {table}:{chain}" })
-                .ToArray();
-            return Step.Firewall($"Log what reaches the end of {table}:{chain}", _namespace, table, rule, ApplianceService.Delete(rule), null);
+            var log = new AppendRule(NetNamespace.From(_namespace), table, chain, [.. match.Arguments, "-m", "limit", "--limit", "50/sec", "-m", "comment", "--comment", Owner, "-j", "NFLOG", "--nflog-group", Group.ToString(CultureInfo.InvariantCulture), "--nflog-prefix", $"vlan {table}:{chain}"]);
+            return log.ToStep($"Log what reaches the end of {table}:{chain}");
         }).ToArray();
     }
 
@@ -128,8 +127,8 @@ public sealed class TraceService
         ArgumentNullException.ThrowIfNull(match);
         return new[] { "PREROUTING", "OUTPUT" }.Select(chain =>
         {
-            var rule = new[] { "-A", chain }.Concat(match.Arguments).Concat(new[] { "-m", "comment", "--comment", Owner, "-j", "TRACE" }).ToArray();
-            return Step.Firewall($"Trace the flow in raw:{chain}", _namespace, "raw", rule, ApplianceService.Delete(rule), null);
+            var trace = new AppendRule(NetNamespace.From(_namespace), "raw", chain, [.. match.Arguments, "-m", "comment", "--comment", Owner, "-j", "TRACE"]);
+            return trace.ToStep($"Trace the flow in raw:{chain}");
         }).ToArray();
     }
 
