@@ -126,6 +126,30 @@ public class AppliancePlansTests
                 text.Append("! disconnect ").Append(name).Append(": ").Append(e.ErrorId).Append(' ').Append(e.Message).Append('\n');
             }
         }
+
+        Dump(text, service.PlanDisconnect("c1", new KernelState(runner), keepNamespace: true), new KernelState(runner));
+
+        // Set-VlanAppliance on every kind: a new address, a new gateway, both, none, and what is refused.
+        var gateway = System.Net.IPAddress.Parse("172.24.0.254");
+        foreach (var (name, address, gw) in new (string, string?, System.Net.IPAddress?)[]
+        {
+            ("c1", "172.24.4.9", null), ("c1", null, gateway), ("c1", "172.24.4.9/16", gateway), ("c1", "172.24.4.2", null),
+            ("dockernet_tester", "172.24.1.9", gateway), ("qemutap0", "172.24.2.9", null), ("vboxnet0", null, gateway),
+            ("docker_custom", null, gateway), ("c1", "172.24.1.3", null), ("c1", "10.0.0.1", null), ("c1", null, System.Net.IPAddress.Parse("172.24.4.2")), ("nosuch", "172.24.4.9", null),
+        })
+        {
+            try
+            {
+                var (plan, appliance, notice) = service.PlanSet(name, address, gw, new KernelState(runner));
+                Dump(text, plan, new KernelState(runner));
+                text.Append("  => ").Append(Describe(appliance)).Append('\n');
+                text.Append("  notice ").Append(notice ?? "-").Append('\n');
+            }
+            catch (VlanException e)
+            {
+                text.Append("! set ").Append(name).Append(": ").Append(e.ErrorId).Append(' ').Append(e.Message).Append('\n');
+            }
+        }
     }
 
     private static void Dump(StringBuilder text, Plan plan, KernelState state)

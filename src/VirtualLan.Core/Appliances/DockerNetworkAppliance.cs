@@ -131,7 +131,7 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
     }
 
     /// <inheritdoc />
-    public IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving)
+    public IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving, bool keepNamespace)
     {
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(record);
@@ -199,6 +199,20 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
         {
             yield return new AddAddress(h, dockerBridge, old).Testing($"Give Docker's {dockerBridge} back {old}", s => s.Links(h.Text).Link(dockerBridge) is null || s.Links(h.Text).Link(dockerBridge)!.Addresses.Contains(old));
         }
+    }
+
+    /// <inheritdoc />
+    public (IReadOnlyList<Step> Steps, string? Notice) PlanSet(LinkState port, ApplianceRecord record, ApplianceRecord changed, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+
+        // The network has no address of its own on the LAN; its containers' addresses are Docker's
+        // (or, re-addressed, chosen from the pool for each), so there is nothing one address could change.
+        throw new VlanException(
+            ErrorIds.ApplianceNotSettable,
+            VlanErrorKind.InvalidOperation,
+            record.Name,
+            $"'{record.Name}' is a Docker network: it has no address of its own on the LAN, and its containers' addresses and gateway are Docker's or chosen per container. Connect a container on its own with Connect-VlanAppliance -Container to give it an address, or Disconnect-VlanAppliance {record.Name} and connect it again with other settings.");
     }
 
     /// <inheritdoc />

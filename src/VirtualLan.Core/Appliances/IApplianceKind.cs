@@ -30,8 +30,21 @@ internal interface IApplianceKind
     /// <param name="record">The record on the port.</param>
     /// <param name="state">The kernel's state.</param>
     /// <param name="leaving">The appliances disconnected with it (one pipeline).</param>
+    /// <param name="keepNamespace">True to keep a namespace the module made for it (-Create); the kinds that make none ignore it.</param>
     /// <returns>The steps.</returns>
-    IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving);
+    IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving, bool keepNamespace);
+
+    /// <summary>
+    /// Plans changing a connected appliance's address and gateway (Set-VlanAppliance): what is inside
+    /// it, where the module configures that, and its record. Refused with
+    /// <see cref="ErrorIds.ApplianceNotSettable"/> where the kind cannot change them.
+    /// </summary>
+    /// <param name="port">Its bridge port.</param>
+    /// <param name="record">The record on the port: the settings as they are.</param>
+    /// <param name="changed">The record as it is to be: the new address and gateway.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The steps, and what the user must do besides (a VM configures its own address), or null.</returns>
+    (IReadOnlyList<Step> Steps, string? Notice) PlanSet(LinkState port, ApplianceRecord record, ApplianceRecord changed, KernelState state);
 
     /// <summary>Reads the appliance back from its port and record.</summary>
     /// <param name="port">Its bridge port.</param>

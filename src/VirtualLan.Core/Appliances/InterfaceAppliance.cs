@@ -74,7 +74,7 @@ internal sealed class InterfaceAppliance : IApplianceKind
     }
 
     /// <inheritdoc />
-    public IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving)
+    public IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving, bool keepNamespace)
     {
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(record);
@@ -92,6 +92,20 @@ internal sealed class InterfaceAppliance : IApplianceKind
             var down = new SetLinkState(h, name, Up: false);
             yield return port.IsUp ? down.ToStep($"Bring {name} down again") : down.WithoutUndo($"Bring {name} down again");
         }
+    }
+
+    /// <inheritdoc />
+    public (IReadOnlyList<Step> Steps, string? Notice) PlanSet(LinkState port, ApplianceRecord record, ApplianceRecord changed, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        ArgumentNullException.ThrowIfNull(changed);
+        var h = NetNamespace.From(_host.Sandbox);
+
+        // The host's side is a bridge port with no address; the address is the one the machine
+        // behind the link (a VirtualBox VM) uses, which it configures itself.
+        return (
+            [new SetAlias(h, port.Name, changed.Write(), port.Alias ?? string.Empty).ToStep($"Record the new settings of {port.Name}")],
+            $"The machine behind {port.Name} configures its own network: give it the address {changed.Address} and the gateway {changed.Gateway}.");
     }
 
     /// <inheritdoc />

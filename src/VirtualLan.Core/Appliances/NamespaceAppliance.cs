@@ -68,5 +68,24 @@ internal sealed class NamespaceAppliance : VethAppliance
     }
 
     /// <inheritdoc />
+    public override IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving, bool keepNamespace)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(state);
+        foreach (var step in base.PlanDisconnect(port, record, state, leaving, keepNamespace))
+        {
+            yield return step;
+        }
+
+        // The namespace made with -Create goes with the appliance, unless kept or a process still
+        // runs in it (deleting its name would leave that process in a namespace nothing names).
+        if (record.Created == true && !keepNamespace && record.Namespace is { } ns && state.Exists(ns) && state.Pids(ns).Count == 0)
+        {
+            yield return new DeleteNamespace(ns).ToStep($"Delete the namespace {ns} made for {record.Name}")
+                .WithUndo(() => (Restore.Namespace(state, ns), null));
+        }
+    }
+
+    /// <inheritdoc />
     protected override string? NamespaceOf(ApplianceRecord record, bool readLive) => record.Namespace;
 }

@@ -76,7 +76,7 @@ internal sealed class TapAppliance : IApplianceKind
     }
 
     /// <inheritdoc />
-    public IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving)
+    public IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving, bool keepNamespace)
     {
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(record);
@@ -96,6 +96,20 @@ internal sealed class TapAppliance : IApplianceKind
         {
             yield return new SetAlias(h, name, record.OldAlias ?? string.Empty, port.Alias ?? string.Empty).Testing($"Restore the alias of {name}", null);
         }
+    }
+
+    /// <inheritdoc />
+    public (IReadOnlyList<Step> Steps, string? Notice) PlanSet(LinkState port, ApplianceRecord record, ApplianceRecord changed, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        ArgumentNullException.ThrowIfNull(changed);
+        var h = NetNamespace.From(_host.Sandbox);
+
+        // The guest configures itself: what the module keeps is the record, which forwards and the
+        // address pool read.
+        return (
+            [new SetAlias(h, port.Name, changed.Write(), port.Alias ?? string.Empty).ToStep($"Record the guest's new settings on {port.Name}")],
+            $"The VM on {port.Name} configures its own network: give the guest (MAC {changed.MacAddress}) the address {changed.Address} and the gateway {changed.Gateway}.");
     }
 
     /// <inheritdoc />

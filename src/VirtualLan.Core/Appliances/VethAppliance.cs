@@ -38,7 +38,7 @@ internal abstract class VethAppliance : IApplianceKind
     public abstract Appliance PlanConnect(Connection connection, List<Step> steps);
 
     /// <inheritdoc />
-    public IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving)
+    public virtual IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving, bool keepNamespace)
     {
         var h = Host.Sandbox;
         var inside = record.Interface ?? "eth0";
@@ -63,6 +63,57 @@ internal abstract class VethAppliance : IApplianceKind
                     ? (Array.Empty<CommandLine>(), $"the veth {port.Name} of {record.Name}, whose other end was not found, is not made again")
                     : (Restore.Veth(state, h, port, ns, peer, inside), null);
             });
+    }
+
+    /// <inheritdoc />
+    public (IReadOnlyList<Step> Steps, string? Notice) PlanSet(LinkState port, ApplianceRecord record, ApplianceRecord changed, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(changed);
+        ArgumentNullException.ThrowIfNull(state);
+        var ns = NamespaceOf(record, readLive: true);
+        if (ns is null || !state.Exists(ns))
+        {
+            throw new VlanException(ErrorIds.ApplianceNotSettable, VlanErrorKind.InvalidOperation, record.Name, $"The network namespace of '{record.Name}' is gone (a container that is not running?), so its address cannot be changed. Start it, or disconnect it with Disconnect-VlanAppliance {record.Name}.");
+        }
+
+        var h = NetNamespace.From(Host.Sandbox);
+        var at = NetNamespace.From(ns);
+        var inside = record.Interface ?? "eth0";
+        var steps = new List<Step> { new SetAlias(h, port.Name, changed.Write(), port.Alias ?? string.Empty).ToStep($"Record {record.Name}'s new settings on {port.Name}") };
+
+        // The default route is the module's when it leaves by the appliance's interface (a container
+        // may keep Docker's, which stays as it is), or when there is none.
+        var route = state.Routes(ns).FirstOrDefault(r => r.IsDefault);
+        var ours = route is null || route.Device == inside;
+        var readdress = record.Address is { } old && changed.Address is { } fresh && old != fresh;
+        if (readdress)
+        {
+            // The old address goes first: deleting a primary address may take the secondaries of its
+            // subnet with it. With the last address the kernel drops the routes via the interface,
+            // so the undo puts the default route back too.
+            var oldAddress = record.Address!.Value;
+            var undo = new List<CommandLine> { new AddAddress(at, inside, oldAddress).Command };
+            if (ours && route is not null)
+            {
+                undo.Add(new ReplaceRoute(at, "default", route.Gateway, route.Device, null).Command);
+            }
+
+            steps.Add(new DeleteAddress(at, inside, oldAddress).ToStep($"Take {oldAddress} off {inside} of {record.Name}").WithUndo(undo));
+            steps.Add(new AddAddress(at, inside, changed.Address!.Value).ToStep($"Give {inside} of {record.Name} the address {changed.Address}"));
+        }
+
+        if (ours && changed.Gateway is { } gateway && (readdress || route is null || !Equals(route.Gateway, gateway)))
+        {
+            // After a new address the route is made again even via the same gateway (the old one went with the address).
+            var replace = new ReplaceRoute(at, "default", gateway, inside, route);
+            steps.Add(readdress
+                ? replace.Shaped($"Route {record.Name}'s traffic via {gateway}", replace.Undo.Arguments, null)
+                : replace.ToStep($"Route {record.Name}'s traffic via {gateway}"));
+        }
+
+        return (steps, null);
     }
 
     /// <inheritdoc />

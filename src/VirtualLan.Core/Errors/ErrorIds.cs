@@ -185,4 +185,13 @@ public static class ErrorIds
 
     /// <summary>An object from the pipeline is of a kind the cmdlet cannot take (a router piped to Remove-VlanBridge), or names nothing the cmdlet could act on.</summary>
     public const string PipelineInputMismatch = "PipelineInputMismatch";
+
+    /// <summary>Connect-VlanAppliance was asked to connect an appliance that is connected already, with other settings (change them with Set-VlanAppliance).</summary>
+    public const string ApplianceConnected = "ApplianceConnected";
+
+    /// <summary>Set-VlanAppliance was asked to change what the kind of appliance does not let the module change (a Docker network's addresses are Docker's).</summary>
+    public const string ApplianceNotSettable = "ApplianceNotSettable";
+
+    /// <summary>Set-VlanBridge was asked to move a LAN that is in use (a router, appliances, host NAT) to another subnet.</summary>
+    public const string SubnetInUse = "SubnetInUse";
 }

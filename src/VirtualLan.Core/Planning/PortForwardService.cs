@@ -84,10 +84,11 @@ public sealed class PortForwardService
     /// <param name="appliance">The appliance that holds the server, for the record.</param>
     /// <param name="state">The kernel's state.</param>
     /// <param name="planned">Forwards planned from the same state for the same pipeline, not yet applied; null when none.</param>
+    /// <param name="replacing">A forward the same plan removes first (one that follows its appliance to a new address), or null.</param>
     /// <returns>The plan and the forward as it will be.</returns>
     /// <exception cref="VlanException">The router, ports or addresses do not fit, or the port is forwarded already.</exception>
     public (Plan Plan, PortForward Forward) PlanAdd(
-        string routerName, ForwardProtocol protocol, string externalPorts, string? internalPorts, IPAddress internalAddress, IPAddress? externalAddress, string? appliance, KernelState state, IReadOnlyCollection<PortForward>? planned = null)
+        string routerName, ForwardProtocol protocol, string externalPorts, string? internalPorts, IPAddress internalAddress, IPAddress? externalAddress, string? appliance, KernelState state, IReadOnlyCollection<PortForward>? planned = null, PortForward? replacing = null)
     {
         ArgumentNullException.ThrowIfNull(internalAddress);
         ArgumentNullException.ThrowIfNull(state);
@@ -126,7 +127,7 @@ public sealed class PortForwardService
             ErrorIds.UplinkHasNoAddress, VlanErrorKind.InvalidOperation, routerName, $"The router '{routerName}' has no address on its uplink yet, so there is no public address to forward. Give one with -ExternalAddress.");
         var ports = first == last ? first.ToString(CultureInfo.InvariantCulture) : $"{first}-{last}";
         var existing = List(state).Concat(planned ?? Array.Empty<PortForward>())
-            .FirstOrDefault(f => f.Router == routerName && f.Protocol == protocol && f.ExternalPortFirst <= last && first <= f.ExternalPortLast);
+            .FirstOrDefault(f => f != replacing && f.Router == routerName && f.Protocol == protocol && f.ExternalPortFirst <= last && first <= f.ExternalPortLast);
         var forward = new PortForward
         {
             Router = routerName, Protocol = protocol, ExternalAddress = publicAddress, ExternalPortFirst = first, ExternalPortLast = last,

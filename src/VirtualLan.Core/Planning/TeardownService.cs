@@ -38,9 +38,10 @@ public sealed class TeardownService
     /// <param name="recurse">True to remove what is on it too.</param>
     /// <param name="force">True to remove a bridge the module did not make.</param>
     /// <param name="state">The kernel's state.</param>
+    /// <param name="keepNamespaces">True to keep the namespaces the module made for appliances (-Create).</param>
     /// <returns>The plan, and the bridge's ports the module did not plug in (they are unplugged and stay).</returns>
     /// <exception cref="VlanException">The bridge is in use and <paramref name="recurse"/> is false, or it cannot be removed.</exception>
-    public (Plan Plan, IReadOnlyList<string> ForeignPorts) PlanRemoveBridge(string name, bool recurse, bool force, KernelState state)
+    public (Plan Plan, IReadOnlyList<string> ForeignPorts) PlanRemoveBridge(string name, bool recurse, bool force, KernelState state, bool keepNamespaces = false)
     {
         ArgumentNullException.ThrowIfNull(state);
         var readers = HostReaders.For(_host, _docker);
@@ -71,7 +72,8 @@ public sealed class TeardownService
 
         var plans = new List<Plan>();
         var leaving = appliances.Select(a => a.Name).ToArray();
-        plans.AddRange(appliances.Select(a => applianceService.PlanDisconnect(a.Name, state, leaving)));
+        // Forwards live in the routers' namespaces, removed below; a namespace made with -Create goes unless kept.
+        plans.AddRange(appliances.Select(a => applianceService.PlanDisconnect(a.Name, state, leaving, keepNamespaces, withForwards: routers.Length == 0)));
         if (hostNat is not null)
         {
             plans.Add(hostNatService.PlanDisable(name, state));

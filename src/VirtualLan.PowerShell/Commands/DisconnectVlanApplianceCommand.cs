@@ -4,7 +4,10 @@ using VirtualLan.Planning;
 
 namespace VirtualLan.Commands;
 
-/// <summary>Unplugs an appliance from its LAN, removing exactly what Connect-VlanAppliance added; the appliance keeps running.</summary>
+/// <summary>
+/// Unplugs an appliance from its LAN, removing exactly what Connect-VlanAppliance added, the port
+/// forwards that lead to it, and a namespace made for it with -Create; the appliance keeps running.
+/// </summary>
 [Cmdlet(VerbsCommunications.Disconnect, "VlanAppliance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(void))]
 public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
@@ -19,6 +22,10 @@ public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
     /// <summary>Gets or sets an object from the pipeline: an appliance or an appliance name; another object of the module is an error (PipelineInputMismatch).</summary>
     [Parameter(ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether a namespace the module made for the appliance (Connect-VlanAppliance -Create) is kept.</summary>
+    [Parameter]
+    public SwitchParameter KeepNamespace { get; set; }
 
     /// <inheritdoc />
     protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Disconnect-VlanAppliance");
@@ -36,7 +43,7 @@ public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
         foreach (var name in Name)
         {
             _leaving.Add(name);
-            Queue(state => new(service.PlanDisconnect(name, state, _leaving)));
+            Queue(state => new(service.PlanDisconnect(name, state, _leaving, KeepNamespace)));
         }
     }
 

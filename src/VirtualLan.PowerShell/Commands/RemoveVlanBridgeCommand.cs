@@ -29,6 +29,10 @@ public sealed class RemoveVlanBridgeCommand : VlanCmdlet
     [Parameter(ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether, with -Recurse, the namespaces the module made for appliances (-Create) are kept.</summary>
+    [Parameter]
+    public SwitchParameter KeepNamespace { get; set; }
+
     /// <inheritdoc />
     protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Remove-VlanBridge");
 
@@ -46,7 +50,7 @@ public sealed class RemoveVlanBridgeCommand : VlanCmdlet
         {
             ApplyNow(state =>
             {
-                var (plan, foreign) = service.PlanRemoveBridge(name, Recurse, Force, state);
+                var (plan, foreign) = service.PlanRemoveBridge(name, Recurse, Force, state, KeepNamespace);
                 return new(plan, _ =>
                 {
                     if (foreign.Count > 0)
