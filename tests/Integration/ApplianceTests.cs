@@ -81,11 +81,13 @@ public class ApplianceTests
         Connect(world, "-Interface vboxnet0");
         Assert.DoesNotContain("192.168.56.1", Kernel.Must("ip", "-n", world.Sandbox.Name, "addr", "show", "vboxnet0"), StringComparison.Ordinal);
 
-        // Disconnecting leaves the appliances in place and nothing of ours.
+        // Disconnecting leaves the adapter and the VM in place and nothing of ours: the namespaces
+        // made with -Create go with their appliances (issue 16, item 5).
         world.Session.Invoke("Get-VlanAppliance | Disconnect-VlanAppliance");
         Assert.Empty(world.Session.Errors);
         Assert.Empty(world.Session.Invoke("Get-VlanAppliance"));
-        Assert.Contains(c1.Namespace!, Kernel.Namespaces());
+        Assert.DoesNotContain(c1.Namespace!, Kernel.Namespaces());
+        Assert.DoesNotContain(c2.Namespace!, Kernel.Namespaces());
         Kernel.WaitUntilGone(world.Sandbox.Name, "vl-c1");
         Kernel.Must("ip", "netns", "delete", vm);
         Kernel.WaitUntilGone(world.Sandbox.Name, "vboxnet0");

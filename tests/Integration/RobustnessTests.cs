@@ -83,6 +83,11 @@ public class RobustnessTests
         { "port forward", Router + "; $router | Connect-VlanAppliance -Namespace c1 -Create | Out-Null", "Add-VlanPortForward -Address 172.24.4.2 -ExternalPort 4000" },
         { "three appliances as one plan", Router, "$router | Connect-VlanAppliance -Namespace c1, c2, c3 -Create" },
         { "three forwards as one plan", Router + "; $router | Connect-VlanAppliance -Namespace c1, c2, c3 -Create | Out-Null", "Get-VlanAppliance | Add-VlanPortForward -ExternalPort { 4000 + [int] $_.Name.Substring(1) }" },
+        { "namespace appliance's address with its forwards", Lan, "Set-VlanAppliance c1 -Address 172.24.4.9 -Gateway 172.24.0.1" },
+        { "namespace appliance's gateway", Lan, "Set-VlanAppliance c2 -Gateway 172.24.0.1" },
+        { "tap appliance's address", "New-VlanBridge | Connect-VlanAppliance -Tap qemutap0 | Out-Null", "Set-VlanAppliance qemutap0 -Address 172.24.2.9" },
+        { "adapter appliance's address", "New-VlanBridge | Out-Null; " + Adapter + "Connect-VlanAppliance -Interface vboxnet0 | Out-Null", "Set-VlanAppliance vboxnet0 -Address 172.24.3.9 -Gateway 172.24.0.9" },
+        { "bridge's address and MTU with an appliance following", "New-VlanBridge | Out-Null; Connect-VlanAppliance -Namespace c1 -Create | Out-Null; Connect-VlanAppliance -Namespace c2 -Create -Gateway 172.24.0.7 | Out-Null", "Set-VlanBridge -Address 172.24.0.2/16 -Mtu 1400" },
     };
 
     [KernelTheory]
@@ -140,6 +145,7 @@ public class RobustnessTests
         { "bridge -Recurse with host NAT", "New-VlanBridge | Out-Null; Enable-VlanHostNat -Uplink uplink0 | Out-Null; Connect-VlanAppliance -Namespace c1 -Create | Out-Null", "Remove-VlanBridge virtualnet0 -Recurse" },
         { "router", Lan, "Remove-VlanRouterNamespace router" },
         { "namespace appliance", Lan, "Disconnect-VlanAppliance c1" },
+        { "namespace appliance kept", Lan, "Disconnect-VlanAppliance c1 -KeepNamespace" },
         { "tap appliance made by the module", "New-VlanBridge | Connect-VlanAppliance -Tap qemutap0 | Out-Null", "Disconnect-VlanAppliance qemutap0" },
         { "tap appliance made by QEMU", "New-VlanBridge | Out-Null; ip -n $sandbox tuntap add dev qemutap1 mode tap; ip -n $sandbox link set dev qemutap1 alias mine; Connect-VlanAppliance -Tap qemutap1 | Out-Null", "Disconnect-VlanAppliance qemutap1" },
         { "adapter appliance", "New-VlanBridge | Out-Null; ip -n $sandbox link set dev uplink0 down; " + Adapter + "ip -n $sandbox addr add 192.168.57.1/24 dev vboxnet0; Connect-VlanAppliance -Interface vboxnet0 | Out-Null", "Disconnect-VlanAppliance vboxnet0" },
@@ -224,6 +230,7 @@ public class RobustnessTests
             foreach (var (what, command) in new[]
             {
                 ("Connect-VlanAppliance -Container", "Connect-VlanAppliance -Container solo"),
+                ("Set-VlanAppliance of a container", "Set-VlanAppliance solo -Address 172.24.1.9 -Gateway 172.24.0.1"),
                 ("Disconnect-VlanAppliance of a container", "Disconnect-VlanAppliance solo"),
                 ("Connect-VlanAppliance -DockerNetwork -ReaddressContainers", "Connect-VlanAppliance -DockerNetwork docker_custom -ReaddressContainers"),
                 ("Disconnect-VlanAppliance of a Docker network", "Disconnect-VlanAppliance docker_custom"),

@@ -65,6 +65,9 @@ internal sealed class TapAppliance : IApplianceKind
             MacAddress = mac,
             Name = tap,
             OldAlias = recorded?.OldAlias ?? link?.Alias ?? string.Empty,
+
+            // A tap found down (QEMU not started yet) is brought up by plugging it in, and down again on Disconnect.
+            OldUp = created ? null : recorded is not null ? recorded.OldUp : link?.IsUp,
         }.Write();
         steps.Add(new SetAlias(h, tap, record, created ? null : link?.Alias ?? string.Empty).ToStep($"Record the guest's address on {tap}"));
         steps.Add(new PlugLink(h, tap, request.Bridge, Unplug: !created).ToStep($"Plug {tap} into {request.Bridge}"));
@@ -95,6 +98,11 @@ internal sealed class TapAppliance : IApplianceKind
         else
         {
             yield return new SetAlias(h, name, record.OldAlias ?? string.Empty, port.Alias ?? string.Empty).Testing($"Restore the alias of {name}", null);
+            if (record.OldUp == false)
+            {
+                var down = new SetLinkState(h, name, Up: false);
+                yield return port.IsUp ? down.ToStep($"Bring {name} down again") : down.WithoutUndo($"Bring {name} down again");
+            }
         }
     }
 
