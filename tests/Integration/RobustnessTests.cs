@@ -85,8 +85,8 @@ public class RobustnessTests
         { "three forwards as one plan", Router + "; $router | Connect-VlanAppliance -Namespace c1, c2, c3 -Create | Out-Null", "Get-VlanAppliance | Add-VlanPortForward -ExternalPort { 4000 + [int] $_.Name.Substring(1) }" },
         { "namespace appliance's address with its forwards", Lan, "Set-VlanAppliance c1 -Address 172.24.4.9 -Gateway 172.24.0.1" },
         { "namespace appliance's gateway", Lan, "Set-VlanAppliance c2 -Gateway 172.24.0.1" },
-        { "tap appliance's address", "New-VlanBridge | Connect-VlanAppliance -Tap qemutap0 | Out-Null", "Set-VlanAppliance qemutap0 -Address 172.24.2.9" },
-        { "adapter appliance's address", "New-VlanBridge | Out-Null; " + Adapter + "Connect-VlanAppliance -Interface vboxnet0 | Out-Null", "Set-VlanAppliance vboxnet0 -Address 172.24.3.9 -Gateway 172.24.0.9" },
+        { "tap appliance's address with its forward", Router + "; $router | Connect-VlanAppliance -Tap qemutap0 | Out-Null; Add-VlanPortForward -Address 172.24.2.2 -ExternalPort 4000 | Out-Null", "Set-VlanAppliance qemutap0 -Address 172.24.2.9" },
+        { "adapter appliance's address with its forward", Router + "; " + Adapter + "$router | Connect-VlanAppliance -Interface vboxnet0 | Out-Null; Add-VlanPortForward -Address 172.24.3.2 -ExternalPort 4000 | Out-Null", "Set-VlanAppliance vboxnet0 -Address 172.24.3.9 -Gateway 172.24.0.9" },
         { "bridge's address and MTU with an appliance following", "New-VlanBridge | Out-Null; Connect-VlanAppliance -Namespace c1 -Create | Out-Null; Connect-VlanAppliance -Namespace c2 -Create -Gateway 172.24.0.7 | Out-Null", "Set-VlanBridge -Address 172.24.0.2/16 -Mtu 1400" },
     };
 

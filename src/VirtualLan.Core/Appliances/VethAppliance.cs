@@ -95,13 +95,18 @@ internal abstract class VethAppliance : IApplianceKind
             // so the undo puts the default route back too.
             var oldAddress = record.Address!.Value;
             var undo = new List<CommandLine> { new AddAddress(at, inside, oldAddress).Command };
-            if (ours && route is not null)
-            {
-                undo.Add(new ReplaceRoute(at, "default", route.Gateway, route.Device, null).Command);
-            }
-
+            undo.AddRange(Restore.Routes(state, ns, inside));
             steps.Add(new DeleteAddress(at, inside, oldAddress).ToStep($"Take {oldAddress} off {inside} of {record.Name}").WithUndo(undo));
             steps.Add(new AddAddress(at, inside, changed.Address!.Value).ToStep($"Give {inside} of {record.Name} the address {changed.Address}"));
+
+            // The other routes through the interface (the user's) went with the old address: they come back.
+            foreach (var other in state.Routes(ns).Where(r => r.Device == inside && !r.IsDefault && r.AddArguments is not null && r.Source != oldAddress.Address.ToString()))
+            {
+                var add = other.AddArguments!.ToArray();
+                var delete = (string[])add.Clone();
+                delete[1] = "del";
+                steps.Add(Step.Link($"Route {other.Destination} through {inside} of {record.Name} again", at.Text, add, delete, null));
+            }
         }
 
         if (ours && changed.Gateway is { } gateway && (readdress || route is null || !Equals(route.Gateway, gateway)))
