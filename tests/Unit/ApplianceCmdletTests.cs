@@ -162,6 +162,12 @@ public class ApplianceCmdletTests
     [InlineData("Connect-VlanAppliance -Namespace c1 -Tap qemutap0", "AmbiguousParameterSet", ErrorCategory.InvalidArgument)]
     [InlineData("Get-VlanAppliance nosuch", "ApplianceNotFound", ErrorCategory.ObjectNotFound)]
     [InlineData("Disconnect-VlanAppliance nosuch", "ApplianceNotFound", ErrorCategory.ObjectNotFound)]
+    [InlineData("Set-VlanAppliance nosuch -Gateway 172.24.0.1", "ApplianceNotFound", ErrorCategory.ObjectNotFound)]
+    [InlineData("Set-VlanAppliance c1, c2 -Address 172.24.4.9", "AddressForMany", ErrorCategory.InvalidArgument)]
+    [InlineData("Set-VlanAppliance c1 -Gateway 255.255.255.255", "InvalidAddress", ErrorCategory.InvalidArgument)]
+    [InlineData("Set-VlanBridge nosuch -Mtu 1400", "BridgeNotFound", ErrorCategory.ObjectNotFound)]
+    [InlineData("Set-VlanBridge -Mtu 10", "InvalidMtu", ErrorCategory.InvalidArgument)]
+    [InlineData("Set-VlanBridge -Address 172.24.0.1", "InvalidCidr", ErrorCategory.InvalidArgument)]
     public void Bad_input_gets_a_stable_id_and_category_and_changes_nothing(string script, string id, ErrorCategory category)
     {
         var (session, runner) = Open();
