@@ -78,10 +78,22 @@ Describe 'Connect-VlanAppliance' -Skip:$notRoot {
         $LASTEXITCODE | Should -Be 0
     }
 
-    It 'unplugs everything and leaves the namespaces running' {
+    It 'refuses to connect c1 again with another address, pointing to Set-VlanAppliance, which moves it' {
+        { $lan | Connect-VlanAppliance -Namespace c1 -Address 10.0.0.9 -ErrorAction Stop } | Should -Throw -ErrorId 'ApplianceConnected,VirtualLan.Commands.ConnectVlanApplianceCommand'
+        (ip -n "$sandbox.c1" -4 -o addr show dev eth0) -join "`n" | Should -Not -Match '10\.0\.0\.9'
+        $c1 = Set-VlanAppliance c1 -Address 10.0.0.9 -PassThru
+        $c1.Address.ToString() | Should -Be '10.0.0.9/24'
+        (Get-VlanAppliance c1).Address.ToString() | Should -Be '10.0.0.9/24'
+        ip netns exec "$sandbox.c1" busybox ping -c 1 -W 2 10.0.0.3 | Out-Null
+        $LASTEXITCODE | Should -Be 0
+    }
+
+    It 'unplugs everything, deleting the namespaces it made unless kept' {
+        Disconnect-VlanAppliance c1 -KeepNamespace
         Get-VlanAppliance | Disconnect-VlanAppliance
         Get-VlanAppliance | Should -BeNullOrEmpty
         (ip netns list) -join "`n" | Should -Match "$sandbox\.c1"
+        (ip netns list) -join "`n" | Should -Not -Match "$sandbox\.c2"
         (ip -n $sandbox -br link) -join "`n" | Should -Not -Match 'vl-|qemutap0'
     }
 }
