@@ -88,9 +88,10 @@ public class LifecycleTests
         world.Session.Invoke("Get-VlanBridge | Remove-VlanBridge -Recurse -Confirm:$false");
         Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
         AssertInvariants(world);
+        // The namespaces the runbook made with -Create went with their appliances (issue 16, item 5).
         foreach (var appliance in new[] { "web", "desk" })
         {
-            Kernel.Must("ip", "netns", "delete", world.Sandbox.Inner(appliance));
+            Assert.DoesNotContain(world.Sandbox.Inner(appliance), Kernel.Namespaces());
             Kernel.WaitUntilGone(world.Sandbox.Name, "vl-" + appliance);
         }
 
@@ -182,7 +183,7 @@ public class LifecycleTests
             Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
             foreach (var appliance in new[] { "web", "desk" })
             {
-                Kernel.Must("ip", "netns", "delete", world.Sandbox.Inner(appliance));
+                Assert.DoesNotContain(world.Sandbox.Inner(appliance), Kernel.Namespaces());
                 Kernel.WaitUntilGone(world.Sandbox.Name, "vl-" + appliance);
             }
 
