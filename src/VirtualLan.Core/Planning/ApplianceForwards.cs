@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
+using VirtualLan.Readers;
 
 namespace VirtualLan.Planning;
 
@@ -14,6 +15,7 @@ public sealed class ApplianceForwards
 {
     private readonly PortForwardService _forwards;
     private readonly NetworkHost _host;
+    private readonly Docker _docker;
 
     /// <summary>Initializes a new instance of the <see cref="ApplianceForwards"/> class.</summary>
     /// <param name="host">The namespace that plays the host.</param>
@@ -21,6 +23,7 @@ public sealed class ApplianceForwards
     public ApplianceForwards(NetworkHost host, Docker docker)
     {
         _host = host;
+        _docker = docker;
         _forwards = new PortForwardService(host, docker);
     }
 
@@ -38,8 +41,9 @@ public sealed class ApplianceForwards
             return Array.Empty<PortForward>();
         }
 
-        var routers = new RouterService(_host, _ => null, _ => false).Routers(state).Where(r => r.Bridge == bridge).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
-        return _forwards.List(state).Where(f => routers.Contains(f.Router) && addresses.Contains(f.InternalAddress)).ToArray();
+        var readers = HostReaders.For(_host, _docker);
+        var routers = readers.Routers.Routers(state).Where(r => r.Bridge == bridge).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        return readers.Forwards.List(state).Where(f => routers.Contains(f.Router) && addresses.Contains(f.InternalAddress)).ToArray();
     }
 
     /// <summary>Plans moving forwards to an appliance's new address: each forward's rules are removed and written again with the new target.</summary>

@@ -156,7 +156,7 @@ public sealed class ApplianceService
         var newAddress = record.Address;
         if (address is not null)
         {
-            var routers = new RouterService(_host, _ => null, _ => false).Routers(state);
+            var routers = new Readers.RouterReader(_host).Routers(state);
             var used = _addresses.Used(record.Bridge, lan, routers.FirstOrDefault(r => r.Bridge == record.Bridge), state);
             used.UnionWith(reserved ?? new HashSet<IPAddress>());
             var request = ApplianceRequest.Create(record.Kind, record.Name, record.Bridge, address, null, null, null, false);

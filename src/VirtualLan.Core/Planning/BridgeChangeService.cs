@@ -4,6 +4,7 @@ using VirtualLan.Appliances;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
 using VirtualLan.Operations;
+using VirtualLan.Readers;
 
 namespace VirtualLan.Planning;
 
@@ -94,9 +95,10 @@ public sealed class BridgeChangeService
         }
 
         var appliances = new ApplianceService(_host, _docker);
-        var routers = new RouterService(_host, _ => null, _ => false).Routers(state).Where(r => r.Bridge == name).ToArray();
+        var readers = HostReaders.For(_host, _docker);
+        var routers = readers.Routers.Routers(state).Where(r => r.Bridge == name).ToArray();
         var onLan = appliances.List(state, live: false).Where(a => a.Bridge == name).ToArray();
-        var hostNat = new HostNatService(_host).Read(name, state);
+        var hostNat = readers.HostNat.Read(name, state);
         var old = bridge.Cidr;
         if (old is { } before && before.Network != wanted.Network && (routers.Length > 0 || onLan.Length > 0 || hostNat is not null))
         {
@@ -111,7 +113,7 @@ public sealed class BridgeChangeService
         }
 
         var used = new AddressAllocator(_host).Used(name, wanted.Network, routers.FirstOrDefault(), state);
-        var forwarded = new PortForwardService(_host, _docker).List(state).Where(f => routers.Any(r => r.Name == f.Router)).Select(f => f.InternalAddress);
+        var forwarded = readers.Forwards.List(state).Where(f => routers.Any(r => r.Name == f.Router)).Select(f => f.InternalAddress);
         if ((used.Contains(wanted.Address) && !link.Addresses.Any(a => a.Address.Equals(wanted.Address))) || forwarded.Contains(wanted.Address))
         {
             throw new VlanException(ErrorIds.AddressNotFree, VlanErrorKind.ResourceExists, wanted.ToString(), $"-Address {wanted.Address} is used on the LAN of '{name}' (by an appliance, the router, a neighbour, or as a port forward's target). Choose a free one; Get-VlanAppliance and Get-VlanPortForward show who has what.");
