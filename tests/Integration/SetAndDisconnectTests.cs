@@ -56,10 +56,10 @@ public class SetAndDisconnectTests
 
         var moved = (Appliance)Assert.Single(world.Session.Invoke("Set-VlanAppliance c1 -Address 172.24.4.9 -PassThru")).BaseObject;
         Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
-        Assert.Equal("172.24.4.9/16", moved.Address.ToString());
+        Assert.Equal("172.24.4.9/16", moved.Cidr.ToString());
         Assert.Contains("172.24.4.9/16", Addresses(c1), StringComparison.Ordinal);
         Assert.DoesNotContain("172.24.4.2/", Addresses(c1), StringComparison.Ordinal);
-        Assert.Equal("172.24.4.9/16", ((Appliance)Assert.Single(world.Session.Invoke("Get-VlanAppliance c1")).BaseObject).Address.ToString());
+        Assert.Equal("172.24.4.9/16", ((Appliance)Assert.Single(world.Session.Invoke("Get-VlanAppliance c1")).BaseObject).Cidr.ToString());
         var forward = (PortForward)Assert.Single(world.Session.Invoke("Get-VlanPortForward")).BaseObject;
         Assert.Equal("172.24.4.9", forward.InternalAddress.ToString());
         Assert.Equal("c1", forward.Appliance);
@@ -197,7 +197,7 @@ public class SetAndDisconnectTests
             Assert.Equal(7, appliances.Length);
 
             // A forward to every appliance's address; the Docker network's goes to its re-addressed container.
-            var targets = appliances.Where(a => a.Address is not null).Select(a => a.Address!.Value.Address.ToString())
+            var targets = appliances.Where(a => a.Address is not null).Select(a => a.Address!.ToString())
                 .Append(Kernel.Must("ip", "-n", world.Sandbox.Name, "-o", "link", "show").Split('\n').Select(l => System.Text.RegularExpressions.Regex.Match(l, "caddrs=([0-9.]+)")).First(m => m.Success).Groups[1].Value)
                 .ToArray();
             Assert.Equal(7, targets.Length);

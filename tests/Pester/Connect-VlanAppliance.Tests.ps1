@@ -82,8 +82,8 @@ Describe 'Connect-VlanAppliance' -Skip:$notRoot {
         { $lan | Connect-VlanAppliance -Namespace c1 -Address 10.0.0.9 -ErrorAction Stop } | Should -Throw -ErrorId 'ApplianceConnected,VirtualLan.Commands.ConnectVlanApplianceCommand'
         (ip -n "$sandbox.c1" -4 -o addr show dev eth0) -join "`n" | Should -Not -Match '10\.0\.0\.9'
         $c1 = Set-VlanAppliance c1 -Address 10.0.0.9 -PassThru
-        $c1.Address.ToString() | Should -Be '10.0.0.9/24'
-        (Get-VlanAppliance c1).Address.ToString() | Should -Be '10.0.0.9/24'
+        $c1.Cidr.ToString() | Should -Be '10.0.0.9/24'
+        (Get-VlanAppliance c1).Cidr.ToString() | Should -Be '10.0.0.9/24'
         ip netns exec "$sandbox.c1" busybox ping -c 1 -W 2 10.0.0.3 | Out-Null
         $LASTEXITCODE | Should -Be 0
     }

@@ -248,9 +248,9 @@ public sealed class ApplianceService
         if (request.Address is { } asked && request.Kind != ApplianceKind.DockerNetwork)
         {
             var wanted = Ipv4Cidr.Parse(asked.Contains('/', StringComparison.Ordinal) ? asked : $"{asked}/{lan.PrefixLength}");
-            if (existing.Address != wanted)
+            if (existing.Cidr != wanted)
             {
-                differences.Add($"the address {existing.Address?.ToString() ?? "(none)"}, not {wanted}");
+                differences.Add($"the address {existing.Cidr?.ToString() ?? "(none)"}, not {wanted}");
             }
         }
 
