@@ -112,4 +112,16 @@ public class TraceTests
             Assert.False(Directory.Exists(VirtualLan.Linux.TraceRecords.DefaultFolder), "The trace left its record folder in /run.");
         }
     }
+
+    [KernelFact]
+    public void A_wait_over_a_second_shows_progress_and_completes_it()
+    {
+        using var world = new World();
+        world.Session.Invoke("New-VlanBridge | Out-Null; Get-VlanIptablesTrace Counters -Duration 1.5 | Out-Null");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        var progress = world.Session.Progress.Where(p => p.Activity.StartsWith("Get-VlanIptablesTrace", StringComparison.Ordinal)).ToArray();
+        // The cmdlet updates one record as time passes (the stream keeps that one object), then completes it.
+        Assert.True(progress.Length >= 2, $"{progress.Length} progress record(s) for a 1.5 s wait.");
+        Assert.Equal(System.Management.Automation.ProgressRecordType.Completed, progress[^1].RecordType);
+    }
 }

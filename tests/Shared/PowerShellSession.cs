@@ -74,6 +74,7 @@ internal sealed class PowerShellSession : IDisposable
         Errors = ps.Streams.Error.ToArray();
         Verbose = ps.Streams.Verbose.Select(v => v.Message).ToArray();
         Warnings = ps.Streams.Warning.Select(v => v.Message).ToArray();
+        Progress = ps.Streams.Progress.ToArray();
         return output;
     }
 
@@ -101,6 +102,8 @@ internal sealed class PowerShellSession : IDisposable
     public IReadOnlyList<string> Verbose { get; private set; } = Array.Empty<string>();
 
     public IReadOnlyList<string> Warnings { get; private set; } = Array.Empty<string>();
+
+    public IReadOnlyList<ProgressRecord> Progress { get; private set; } = Array.Empty<ProgressRecord>();
 
     public void Dispose()
     {
