@@ -12,9 +12,12 @@ BeforeAll {
     $script:sandbox = 'vlf-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
     $script:inet = "$sandbox.inet"
 
-    # A one-shot TCP server (busybox nc) in a namespace, answering with a fixed text.
+    # A one-shot TCP server (busybox nc) in a namespace, answering with a fixed text (kept in a
+    # temporary file until the end of the file's tests).
+    $script:serverInputs = [System.Collections.Generic.List[string]]::new()
     function Start-Server([string] $Namespace, [int] $Port, [string] $Answer) {
         $file = New-TemporaryFile
+        $script:serverInputs.Add($file.FullName)
         Set-Content -Path $file -Value $Answer
         Start-Process ip -ArgumentList 'netns', 'exec', $Namespace, 'busybox', 'nc', '-l', '-p', $Port -RedirectStandardInput $file -RedirectStandardOutput '/dev/null' -PassThru
         Start-Sleep -Milliseconds 300
@@ -27,6 +30,7 @@ BeforeAll {
 
 AfterAll {
     Remove-Module VirtualLan -ErrorAction Ignore
+    $serverInputs | Remove-Item -ErrorAction Ignore
 }
 
 Describe 'Add-VlanPortForward' -Skip:$notRoot {
