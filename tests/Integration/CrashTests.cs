@@ -48,6 +48,9 @@ public class CrashTests
                 start.ArgumentList.Add(argument);
             }
 
+            // A process killed with SIGKILL cannot remove its debugger pipes and diagnostic socket from /tmp.
+            start.Environment["DOTNET_EnableDiagnostics"] = "0";
+
             start.Environment["VIRTUALLAN_TEST_KILL_AFTER"] = commands.ToString(CultureInfo.InvariantCulture);
             using var process = Process.Start(start)!;
             var errors = process.StandardError.ReadToEndAsync();

@@ -155,7 +155,15 @@ public class LifecycleTests
             var host = Path.Combine(AppContext.BaseDirectory, "RunbookHost.dll");
             // The module is fast now: the rest of the runbook takes a few hundred ms after the router
             // appears, so the test looks at /run/netns itself (no process) every millisecond.
-            using var runbook = System.Diagnostics.Process.Start("dotnet", new[] { host, world.Sandbox.Name, script });
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false };
+            foreach (var argument in new[] { host, world.Sandbox.Name, script })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            // A process killed with SIGKILL cannot remove its debugger pipes and diagnostic socket from /tmp.
+            start.Environment["DOTNET_EnableDiagnostics"] = "0";
+            using var runbook = System.Diagnostics.Process.Start(start)!;
             var router = "/run/netns/" + world.Sandbox.Inner("router");
             for (var i = 0; i < 20_000 && !File.Exists(router) && !runbook.HasExited; i++)
             {
