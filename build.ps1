@@ -145,6 +145,11 @@ function Test-Module {
 
     # The Pester suite runs against the built module and its package; a build failure counts as a
     # failed run, never as a skipped tier.
+    # The Pester specs (and the pwsh processes they start) take the host lock in a folder of this
+    # run, as the xUnit tiers do (tests/Shared/TestLockFolder.cs), so the machine's /run/virtuallan
+    # is neither shared with another run nor left behind.
+    $lockFolder = Join-Path ([IO.Path]::GetTempPath()) "virtuallan-test-lock-$PID"
+    $env:VIRTUALLAN_TEST_LOCK_FOLDER = $lockFolder
     $pester = $null
     try {
         $null = New-ModulePackage
@@ -160,6 +165,10 @@ function Test-Module {
     }
     catch {
         $problems.Add("The Pester suite could not run: $_")
+    }
+    finally {
+        Remove-Item Env:VIRTUALLAN_TEST_LOCK_FOLDER -ErrorAction Ignore
+        Remove-Item -Recurse -Force $lockFolder -ErrorAction Ignore
     }
 
     $passed = $xunit.passed + $(if ($pester) { $pester.PassedCount } else { 0 })

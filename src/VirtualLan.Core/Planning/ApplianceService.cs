@@ -212,20 +212,6 @@ public sealed class ApplianceService
         return null;
     }
 
-    /// <summary>
-    /// Turns an appended rule (<c>-A CHAIN …</c>) into its deletion. Kept for the planners that still
-    /// write rules as argv (routers, forwards, host NAT, the tracer); planners on operations use
-    /// <see cref="Operations.DeleteRule"/>.
-    /// </summary>
-    /// <param name="rule">The rule as appended.</param>
-    /// <returns>The deletion.</returns>
-    internal static string[] Delete(string[] rule)
-    {
-        var delete = (string[])rule.Clone();
-        delete[0] = "-D";
-        return delete;
-    }
-
     private static IReadOnlyCollection<IPAddress> AddressesOf(ApplianceRecord record) =>
         (record.Address is { } address ? new[] { address.Address } : Array.Empty<IPAddress>()).Concat(record.ContainerAddresses ?? Array.Empty<IPAddress>()).ToArray();
 

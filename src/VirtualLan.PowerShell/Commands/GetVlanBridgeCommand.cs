@@ -56,7 +56,7 @@ public sealed class GetVlanBridgeCommand : VlanCmdlet
         IReadOnlyList<Bridge> bridges = Array.Empty<Bridge>();
         if (_routers.Count > 0)
         {
-            var routers = new RouterService(LanHost, _ => null, _ => false);
+            var routers = new Readers.RouterReader(LanHost);
             foreach (var router in _routers.Distinct())
             {
                 Guard(() => _names.Add(routers.Read(router, state).Bridge));

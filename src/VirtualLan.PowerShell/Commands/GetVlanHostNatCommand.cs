@@ -30,7 +30,7 @@ public sealed class GetVlanHostNatCommand : VlanCmdlet
                 Router r => r.Bridge,
                 Appliance a => a.Bridge,
                 HostNat n => n.Bridge,
-                PortForward f => new RouterService(LanHost, _ => null, _ => false).Read(f.Router, state).Bridge,
+                PortForward f => new Readers.RouterReader(LanHost).Read(f.Router, state).Bridge,
                 string s => s,
                 Sandbox or ValueType => throw PipedInput.Mismatch(piped, "Get-VlanHostNat", "bridges, routers, appliances, port forwards, host NATs and bridge names"),
                 _ => Bridge,

@@ -35,7 +35,7 @@ public sealed class GetVlanPortForwardCommand : VlanCmdlet
             var (first, last) = ExternalPort is null ? (1, 65535) : PortForwardService.ParsePorts(ExternalPort, "ExternalPort");
             var state = Runtime.ReadState();
             var forwards = new PortForwardService(LanHost, new Docker(Runtime.Runner)).List(state);
-            var routers = new RouterService(LanHost, _ => null, _ => false).Routers(state);
+            var routers = new Readers.RouterReader(LanHost).Routers(state);
             var piped = PipedInput.Of(InputObject);
             Func<PortForward, bool> wanted = piped switch
             {
