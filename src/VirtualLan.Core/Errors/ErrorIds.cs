@@ -194,4 +194,7 @@ public static class ErrorIds
 
     /// <summary>Set-VlanBridge was asked to move a LAN that is in use (a router, appliances, host NAT) to another subnet.</summary>
     public const string SubnetInUse = "SubnetInUse";
+
+    /// <summary>A namespace a plan deletes could not be held open while the plan runs, so its deletion could not be undone; nothing was changed.</summary>
+    public const string NamespaceNotHeld = "NamespaceNotHeld";
 }

@@ -193,6 +193,12 @@ public sealed class PlanExecutor
         var skipped = plan.Steps.Except(pending).ToArray();
         pending = RulePositions.Place(pending, state);
 
+        // The namespaces the plan deletes stay alive, held by this process, until it ends: a
+        // deletion is undone by mounting the namespace back on its name, and a planner may delete a
+        // name before the links in it (their undo then never needs to read them).
+        using var hold = NamespaceHold.Open(pending.Select(s => s.Operation).OfType<Operations.DeleteNamespace>().Select(d => d.Name).Distinct(StringComparer.Ordinal));
+        pending = pending.Select(s => s.Operation is Operations.DeleteNamespace d ? s.WithUndo(hold.Remount(d.Name) ?? throw NotHeld(plan, d.Name)) : s).ToArray();
+
         var applied = new List<Step>();
         var warnings = new List<string>();
         var processes = 0;
@@ -217,7 +223,10 @@ public sealed class PlanExecutor
 
             // Undos worked out from the state are worked out now, before the group changes it; the
             // plan's last, atomic, link deletions never need theirs (if they fail, none was done).
-            foreach (var step in group.Where(s => s.UndoPending && !lastDeletions.Contains(s)))
+            // Before the first namespace deletion, those of every later step are: once a name is
+            // gone, what is in that namespace can no longer be read by it.
+            var working = group.Any(s => s.Operation is Operations.DeleteNamespace) ? groups.SkipWhile(g => g != group).SelectMany(g => g) : group;
+            foreach (var step in working.Where(s => s.UndoPending && !lastDeletions.Contains(s)))
             {
                 _ = step.Undo;
             }
@@ -253,6 +262,12 @@ public sealed class PlanExecutor
         return new ExecutionReport(applied, skipped, processes, warnings);
     }
 
+    private static VlanException NotHeld(Plan plan, string name) => new(
+        ErrorIds.NamespaceNotHeld,
+        VlanErrorKind.InvalidOperation,
+        name,
+        $"'{plan.Title}' changed nothing: the namespace {name} could not be opened to hold it while it is deleted (is /run/netns/{name} still there?). Run the command again; Get-VlanAppliance shows what is left.");
+
     /// <summary>What the undo of the given steps could not give back, one text per step that says so.</summary>
     private static IReadOnlyList<string> Losses(IEnumerable<Step> undone) =>
         undone.Where(s => s.UndoLoses is not null).Select(s => s.UndoLoses!).Reverse().ToArray();
@@ -275,9 +290,16 @@ public sealed class PlanExecutor
     {
         var undone = new List<CommandLine>();
         var failures = new List<string>();
-        for (var i = applied.Count - 1; i >= 0; i--)
+
+        // Namespaces deleted by name come back first (mounted from the hold): the undos of the
+        // steps after their deletion may act in them by name. Nothing after a deletion can have
+        // used the name, so this order undoes the same changes.
+        var order = applied.Where(s => s.Operation is Operations.DeleteNamespace).Reverse()
+            .Concat(applied.Where(s => s.Operation is not Operations.DeleteNamespace).Reverse())
+            .ToArray();
+        foreach (var step in order)
         {
-            foreach (var undo in applied[i].Undo)
+            foreach (var undo in step.Undo)
             {
                 log("undo: " + undo);
                 processes++;

@@ -43,6 +43,16 @@ public sealed class NamespaceHold : IDisposable
     public string? PathOf(string name) =>
         _descriptors.TryGetValue(name, out var fd) ? string.Create(CultureInfo.InvariantCulture, $"/proc/{Environment.ProcessId}/fd/{fd}") : null;
 
+    /// <summary>The commands that give a held namespace its name back after <c>ip netns delete</c>, or null when it is not held.</summary>
+    /// <param name="name">The name under /run/netns.</param>
+    /// <returns>touch and mount --bind of the held namespace on /run/netns/NAME, or null.</returns>
+    public IReadOnlyList<Execution.CommandLine>? Remount(string name)
+    {
+        var held = PathOf(name);
+        var named = "/run/netns/" + name;
+        return held is null ? null : new[] { new Execution.CommandLine("touch", named), new Execution.CommandLine("mount", "--no-canonicalize", "--bind", held, named) };
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -16,7 +16,12 @@ public sealed record AddNamespace(string Name) : IpOperation(NetNamespace.Own)
     public override bool IsDone(KernelState state) => state.Exists(Name);
 }
 
-/// <summary>Deletes a named network namespace: <c>ip netns delete NAME</c>. What it held is put back from the state by the planner.</summary>
+/// <summary>
+/// Deletes a named network namespace: <c>ip netns delete NAME</c>. The executor holds the namespace
+/// open while the plan runs (<see cref="NamespaceHold"/>), so the deletion is undone exactly by
+/// mounting it back on its name, and the kernel frees it (with the links still in it) only after
+/// the plan, when the hold is closed.
+/// </summary>
 /// <param name="Name">The name under /run/netns.</param>
 public sealed record DeleteNamespace(string Name) : IpOperation(NetNamespace.Own)
 {

@@ -176,12 +176,10 @@ public sealed class SandboxService
 
         foreach (var inner in all)
         {
-            var named = $"/run/netns/{inner}";
-            var held = hold.PathOf(inner);
             var delete = Step.Link($"Delete the namespace {inner}", null, new[] { "netns", "delete", inner }, null, s => !s.NamespaceNames.Contains(inner, StringComparer.Ordinal));
-            steps.Add(held is null
-                ? delete.WithUndo(Array.Empty<CommandLine>(), $"the namespace {inner} could not be held open, so its deletion cannot be undone")
-                : delete.WithUndo(new[] { new CommandLine("touch", named), new CommandLine("mount", "--no-canonicalize", "--bind", held, named) }));
+            steps.Add(hold.Remount(inner) is { } remount
+                ? delete.WithUndo(remount)
+                : delete.WithUndo(Array.Empty<CommandLine>(), $"the namespace {inner} could not be held open, so its deletion cannot be undone"));
         }
 
         if (stopped.Length > 0)
