@@ -157,7 +157,7 @@ public class AppliancePlansTests
         text.Append("plan ").Append(plan.Title).Append(" | ").Append(plan.Scope).Append('\n');
         foreach (var step in plan.Steps)
         {
-            text.Append("  - ").Append(step.Description).Append(" [").Append(step.Channel).Append(step.Namespace is null ? string.Empty : " " + step.Namespace).Append(step.Table is null ? string.Empty : " " + step.Table).Append("] done=")
+            text.Append("  - ").Append(step.Description).Append(" [").Append(step.Channel).Append(step.Namespace.IsOwn ? string.Empty : " " + step.Namespace).Append(step.Table is null ? string.Empty : " " + step.Table).Append("] done=")
                 .Append(step.IsDone is null ? "-" : step.IsDone(state).ToString()).Append('\n');
             text.Append("    ").Append(step.Command).Append('\n');
             foreach (var undo in step.Undo)

@@ -46,9 +46,9 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
         var request = connection.Request;
         var state = connection.State;
         var gateway = connection.Gateway;
-        var h = NetNamespace.From(_host.Sandbox);
+        var h = _host.Namespace;
         var network = _docker.Network(request.Name);
-        var dockerBridge = state.Links(h.Text).Link(network.Bridge) ?? throw new VlanException(
+        var dockerBridge = state.Links(h).Link(network.Bridge) ?? throw new VlanException(
             ErrorIds.InterfaceNotFound, VlanErrorKind.ObjectNotFound, network.Bridge, $"Docker's bridge '{network.Bridge}' for '{network.Name}' is not in {_host.DisplayName}. Is DOCKER_HOST the engine of this host?");
         var port = "vl-n" + network.Id[..11];
         var peer = "vl-p" + network.Id[..11];
@@ -91,10 +91,10 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
         steps.Add(new PlugLink(h, peer, network.Bridge).ToStep($"Plug {peer} into Docker's {network.Bridge}"));
         foreach (var old in dockerBridge.Addresses)
         {
-            steps.Add(new DeleteAddress(h, network.Bridge, old).Testing($"Take Docker's address {old} off {network.Bridge}", s => s.Links(h.Text).Link(network.Bridge)?.Addresses.Contains(old) == false));
+            steps.Add(new DeleteAddress(h, network.Bridge, old).Testing($"Take Docker's address {old} off {network.Bridge}", s => s.Links(h).Link(network.Bridge)?.Addresses.Contains(old) == false));
         }
 
-        if (state.Firewall(h.Text).HasChain("filter", "DOCKER-USER"))
+        if (state.Firewall(h).HasChain("filter", "DOCKER-USER"))
         {
             // DOCKER-USER is where Docker lets users decide first; Docker never flushes it, so the
             // exception survives a dockerd restart, and Docker's own isolation rules stay untouched.
@@ -136,7 +136,7 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(state);
-        var h = NetNamespace.From(_host.Sandbox);
+        var h = _host.Namespace;
         var name = record.Name;
         var dockerBridge = record.DockerBridge!;
         DockerNetwork? network = null;
@@ -181,7 +181,7 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
             yield return accept.Shaped("Remove the LAN's exception from DOCKER-USER", accept.UndoArguments, null);
         }
 
-        var staying = state.Links(h.Text).Links
+        var staying = state.Links(h).Links
             .Select(l => ApplianceRecord.Parse(l.Alias))
             .Count(r => r?.Kind == ApplianceKind.DockerNetwork && r.Name != name && !leaving.Contains(r.Name));
         if (staying == 0)
@@ -194,10 +194,10 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
 
         var peerName = record.Peer ?? "vl-p" + port.Name[4..];
         yield return new DeleteLink(h, port.Name).ToStep($"Unplug {name}")
-            .WithUndo(() => (Restore.Veth(state, h.Text, port, h.Text, state.Links(h.Text).Link(peerName), peerName), null));
+            .WithUndo(() => (Restore.Veth(state, h, port, h, state.Links(h).Link(peerName), peerName), null));
         foreach (var old in record.DockerAddresses ?? Array.Empty<Ipv4Cidr>())
         {
-            yield return new AddAddress(h, dockerBridge, old).Testing($"Give Docker's {dockerBridge} back {old}", s => s.Links(h.Text).Link(dockerBridge) is null || s.Links(h.Text).Link(dockerBridge)!.Addresses.Contains(old));
+            yield return new AddAddress(h, dockerBridge, old).Testing($"Give Docker's {dockerBridge} back {old}", s => s.Links(h).Link(dockerBridge) is null || s.Links(h).Link(dockerBridge)!.Addresses.Contains(old));
         }
     }
 
@@ -242,10 +242,10 @@ internal sealed class DockerNetworkAppliance : IApplianceKind
     /// </summary>
     private void PlanLostGateways(Connection connection, DockerNetwork network, LinkState dockerBridge, List<Step> steps)
     {
-        var h = NetNamespace.From(_host.Sandbox);
+        var h = _host.Namespace;
         var gone = dockerBridge.Addresses.Select(a => a.Address).ToArray();
         var state = connection.State;
-        var ports = state.Links(h.Text).Links
+        var ports = state.Links(h).Links
             .Select(l => (Port: l, Record: ApplianceRecord.Parse(l.Alias)))
             .Where(p => p.Record?.Kind == ApplianceKind.Container && p.Record.ContainerId is not null)
             .ToArray();

@@ -66,5 +66,5 @@ internal static class DockerUserJump
     }
 
     private static List<string> ForwardRules(KernelState state, NetNamespace host) =>
-        state.Firewall(host.Text).Rules("filter").Where(l => l.StartsWith("-A FORWARD ", StringComparison.Ordinal)).ToList();
+        state.Firewall(host).Rules("filter").Where(l => l.StartsWith("-A FORWARD ", StringComparison.Ordinal)).ToList();
 }

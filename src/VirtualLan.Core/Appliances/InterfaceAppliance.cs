@@ -33,9 +33,9 @@ internal sealed class InterfaceAppliance : IApplianceKind
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(steps);
         var request = connection.Request;
-        var h = NetNamespace.From(_host.Sandbox);
+        var h = _host.Namespace;
         var name = request.Name;
-        var link = connection.State.Links(h.Text).Link(name) ?? throw new VlanException(ErrorIds.InterfaceNotFound, VlanErrorKind.ObjectNotFound, name, $"There is no link named '{name}' in {_host.DisplayName}. Start the VirtualBox host-only network (vboxnet0) first, or run 'ip link' to see the links.");
+        var link = connection.State.Links(h).Link(name) ?? throw new VlanException(ErrorIds.InterfaceNotFound, VlanErrorKind.ObjectNotFound, name, $"There is no link named '{name}' in {_host.DisplayName}. Start the VirtualBox host-only network (vboxnet0) first, or run 'ip link' to see the links.");
         var recorded = connection.Recorded;
         string? reason = name == "lo" ? "it is the loopback link"
             : link.IsBridge ? "it is a bridge (join it with -DockerNetwork, or plug its ports in one by one)"
@@ -78,7 +78,7 @@ internal sealed class InterfaceAppliance : IApplianceKind
     {
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(record);
-        var h = NetNamespace.From(_host.Sandbox);
+        var h = _host.Namespace;
         var name = record.Name;
         yield return new SetNoMaster(h, name, port.Master ?? record.Bridge).Testing($"Unplug {name}", null);
         foreach (var address in record.OldAddresses ?? Array.Empty<Ipv4Cidr>())
@@ -99,7 +99,7 @@ internal sealed class InterfaceAppliance : IApplianceKind
     {
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(changed);
-        var h = NetNamespace.From(_host.Sandbox);
+        var h = _host.Namespace;
 
         // The host's side is a bridge port with no address; the address is the one the machine
         // behind the link (a VirtualBox VM) uses, which it configures itself.

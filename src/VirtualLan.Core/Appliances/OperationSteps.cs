@@ -14,7 +14,7 @@ internal static class OperationSteps
 {
     /// <summary>The step of an ip operation with the given undo and test.</summary>
     public static Step Shaped(this IpOperation operation, string description, IReadOnlyList<string>? undo, Func<KernelState, bool>? isDone) =>
-        Step.Link(description, operation.Namespace.Text, operation.Arguments.ToArray(), undo?.ToArray(), isDone).Carrying(operation);
+        Step.Link(description, operation.Namespace, operation.Arguments.ToArray(), undo?.ToArray(), isDone).Carrying(operation);
 
     /// <summary>The step of an ip operation with no undo of its own.</summary>
     public static Step WithoutUndo(this IpOperation operation, string description) =>
@@ -30,5 +30,5 @@ internal static class OperationSteps
 
     /// <summary>The step of a rule operation with the given undo and test.</summary>
     public static Step Shaped(this RuleOperation operation, string description, IReadOnlyList<string>? undo, Func<KernelState, bool>? isDone) =>
-        Step.Firewall(description, operation.Namespace.Text, operation.Table, operation.Arguments.ToArray(), undo?.ToArray(), isDone).Carrying(operation);
+        Step.Firewall(description, operation.Namespace, operation.Table, operation.Arguments.ToArray(), undo?.ToArray(), isDone).Carrying(operation);
 }

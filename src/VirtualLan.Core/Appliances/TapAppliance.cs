@@ -33,9 +33,9 @@ internal sealed class TapAppliance : IApplianceKind
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(steps);
         var request = connection.Request;
-        var h = NetNamespace.From(_host.Sandbox);
+        var h = _host.Namespace;
         var tap = request.Name;
-        var link = connection.State.Links(h.Text).Link(tap);
+        var link = connection.State.Links(h).Link(tap);
         var recorded = connection.Recorded;
         if (link is not null && recorded is null && link.Kind != "tun")
         {
@@ -83,16 +83,16 @@ internal sealed class TapAppliance : IApplianceKind
     {
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(record);
-        var h = NetNamespace.From(_host.Sandbox);
+        var h = _host.Namespace;
         var name = record.Name;
 
         // A tap QEMU still holds stays until QEMU closes it, unplugged; the VM keeps running.
-        yield return new SetNoMaster(h, name, port.Master ?? record.Bridge).Testing($"Unplug the tap {name}", s => s.Links(h.Text).Link(name)?.Master is null);
+        yield return new SetNoMaster(h, name, port.Master ?? record.Bridge).Testing($"Unplug the tap {name}", s => s.Links(h).Link(name)?.Master is null);
         if (record.Created == true)
         {
             // The alias stays on a tap that cannot be deleted yet, so running this again finds it.
             yield return new DeleteTap(h, name).AsProgram($"Delete the tap {name} made for the VM", [], null)
-                .WithUndo(Restore.Tap(state, h.Text, port, master: false))
+                .WithUndo(Restore.Tap(state, h, port, master: false))
                 .Tolerating($"The tap {name} is still open by QEMU, so it was unplugged but not deleted; run Disconnect-VlanAppliance {name} again after QEMU exits to delete it");
         }
         else
@@ -111,7 +111,7 @@ internal sealed class TapAppliance : IApplianceKind
     {
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(changed);
-        var h = NetNamespace.From(_host.Sandbox);
+        var h = _host.Namespace;
 
         // The guest configures itself: what the module keeps is the record, which forwards and the
         // address pool read.

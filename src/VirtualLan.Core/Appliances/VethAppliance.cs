@@ -40,13 +40,13 @@ internal abstract class VethAppliance : IApplianceKind
     /// <inheritdoc />
     public virtual IEnumerable<Step> PlanDisconnect(LinkState port, ApplianceRecord record, KernelState state, IReadOnlyCollection<string> leaving, bool keepNamespace)
     {
-        var h = Host.Sandbox;
+        var h = Host.Namespace;
         var inside = record.Interface ?? "eth0";
         var ns = NamespaceOf(record, readLive: true);
         if (record.OldGateway is { } oldGateway && ns is not null && state.Exists(ns))
         {
             // The default route the container had before it was joined comes back before its LAN leg goes.
-            var at = NetNamespace.From(ns);
+            var at = ns;
             var current = state.Routes(ns).FirstOrDefault(r => r.IsDefault);
             yield return new ReplaceRoute(at, "default", oldGateway, record.OldDevice, current)
                 .Testing($"Give {record.Name} back its default route via {oldGateway}", s => s.Routes(ns).Any(r => r.IsDefault && Equals(r.Gateway, oldGateway)));
@@ -55,7 +55,7 @@ internal abstract class VethAppliance : IApplianceKind
         // The inside is read only if the undo may be needed (not when this deletion is the plan's
         // last, atomic, operation): a read per appliance is what a bulk teardown avoids. The undo
         // makes both ends again as they are.
-        yield return new DeleteLink(NetNamespace.From(h), port.Name).ToStep($"Unplug {record.Name}")
+        yield return new DeleteLink(h, port.Name).ToStep($"Unplug {record.Name}")
             .WithUndo(() =>
             {
                 var peer = ns is not null && state.Exists(ns) ? state.Links(ns).Link(inside) : null;
@@ -78,8 +78,8 @@ internal abstract class VethAppliance : IApplianceKind
             throw new VlanException(ErrorIds.ApplianceNotSettable, VlanErrorKind.InvalidOperation, record.Name, $"The network namespace of '{record.Name}' is gone (a container that is not running?), so its address cannot be changed. Start it, or disconnect it with Disconnect-VlanAppliance {record.Name}.");
         }
 
-        var h = NetNamespace.From(Host.Sandbox);
-        var at = NetNamespace.From(ns);
+        var h = Host.Namespace;
+        var at = ns;
         var inside = record.Interface ?? "eth0";
         var steps = new List<Step> { new SetAlias(h, port.Name, changed.Write(), port.Alias ?? string.Empty).ToStep($"Record {record.Name}'s new settings on {port.Name}") };
 
@@ -105,7 +105,7 @@ internal abstract class VethAppliance : IApplianceKind
                 var add = other.AddArguments!.ToArray();
                 var delete = (string[])add.Clone();
                 delete[1] = "del";
-                steps.Add(Step.Link($"Route {other.Destination} through {inside} of {record.Name} again", at.Text, add, delete, null));
+                steps.Add(Step.Link($"Route {other.Destination} through {inside} of {record.Name} again", at, add, delete, null));
             }
         }
 
@@ -165,8 +165,8 @@ internal abstract class VethAppliance : IApplianceKind
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(steps);
         var request = connection.Request;
-        var h = NetNamespace.From(Host.Sandbox);
-        var at = NetNamespace.From(ns);
+        var h = Host.Namespace;
+        var at = ns;
         var address = connection.Address;
         var gateway = connection.Gateway;
         var record = new ApplianceRecord

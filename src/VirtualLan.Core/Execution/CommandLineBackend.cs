@@ -187,7 +187,7 @@ public sealed partial class CommandLineBackend : IKernelBackend
     }
 
     /// <summary>Picks a link group that no link of the namespace is in, so deleting it deletes only the links put there.</summary>
-    private static int FreeLinkGroup(string? namespaceName, KernelState state)
+    private static int FreeLinkGroup(NetNamespace namespaceName, KernelState state)
     {
         var used = state.Links(namespaceName).Links.Select(l => l.Group).ToHashSet(StringComparer.Ordinal);
         var candidate = LinkGroupBase;

@@ -29,7 +29,7 @@ public sealed class Step
     private Step(
         string description,
         StepChannel channel,
-        string? namespaceName,
+        NetNamespace namespaceName,
         string? table,
         IReadOnlyList<string> arguments,
         CommandLine command,
@@ -53,8 +53,8 @@ public sealed class Step
     /// <summary>Gets how the step reaches the kernel.</summary>
     public StepChannel Channel { get; }
 
-    /// <summary>Gets the namespace the step acts in, or null for the process's own.</summary>
-    public string? Namespace { get; }
+    /// <summary>Gets the namespace the step acts in.</summary>
+    public NetNamespace Namespace { get; }
 
     /// <summary>Gets the iptables table of a firewall step.</summary>
     public string? Table { get; }
@@ -88,7 +88,7 @@ public sealed class Step
     /// <param name="undo">The arguments after <c>ip</c> that reverse it, or null.</param>
     /// <param name="isDone">Tells that it is already in place.</param>
     /// <returns>The step.</returns>
-    public static Step Link(string description, string? namespaceName, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
+    public static Step Link(string description, NetNamespace namespaceName, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
         new(
             description,
             StepChannel.Link,
@@ -107,7 +107,7 @@ public sealed class Step
     /// <param name="undo">The rule change that reverses it, or null.</param>
     /// <param name="isDone">Tells that it is already in place.</param>
     /// <returns>The step.</returns>
-    public static Step Firewall(string description, string? namespaceName, string table, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
+    public static Step Firewall(string description, NetNamespace namespaceName, string table, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
         Rules(StepChannel.Firewall, "iptables", description, namespaceName, table, arguments, undo, isDone);
 
     /// <summary>Creates an ip6tables step.</summary>
@@ -118,7 +118,7 @@ public sealed class Step
     /// <param name="undo">The rule change that reverses it, or null.</param>
     /// <param name="isDone">Tells that it is already in place.</param>
     /// <returns>The step.</returns>
-    public static Step Firewall6(string description, string? namespaceName, string table, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
+    public static Step Firewall6(string description, NetNamespace namespaceName, string table, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
         Rules(StepChannel.Firewall6, "ip6tables", description, namespaceName, table, arguments, undo, isDone);
 
     /// <summary>Creates a step that runs a program.</summary>
@@ -204,7 +204,7 @@ public sealed class Step
     /// <inheritdoc />
     public override string ToString() => Command.ToString();
 
-    private static Step Rules(StepChannel channel, string program, string description, string? namespaceName, string table, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
+    private static Step Rules(StepChannel channel, string program, string description, NetNamespace namespaceName, string table, string[] arguments, string[]? undo, Func<KernelState, bool>? isDone) =>
         new(
             description,
             channel,

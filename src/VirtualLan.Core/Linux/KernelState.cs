@@ -9,16 +9,15 @@ namespace VirtualLan.Linux;
 public sealed class KernelState
 {
     private readonly ICommandRunner _runner;
-    private readonly Dictionary<string, NamespaceState> _namespaces = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, FirewallState> _firewalls = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, FirewallState> _firewalls6 = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyList<RouteState>> _routes = new(StringComparer.Ordinal);
+    private readonly Dictionary<NetNamespace, NamespaceState> _namespaces = new();
+    private readonly Dictionary<NetNamespace, FirewallState> _firewalls = new();
+    private readonly Dictionary<NetNamespace, FirewallState> _firewalls6 = new();
+    private readonly Dictionary<NetNamespace, IReadOnlyList<RouteState>> _routes = new();
     private readonly Dictionary<string, string> _sysctls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<System.Net.IPAddress>> _neighbors = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyList<ConntrackFlow>> _flows = new(StringComparer.Ordinal);
+    private readonly Dictionary<NetNamespace, IReadOnlyList<ConntrackFlow>> _flows = new();
     private readonly Dictionary<string, object> _derived = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, IReadOnlyList<string>>? _processes;
-    private NamespaceState? _own;
     private IReadOnlyList<string>? _namespaceNames;
 
     /// <summary>Initializes a new instance of the <see cref="KernelState"/> class.</summary>
@@ -31,91 +30,83 @@ public sealed class KernelState
     /// <summary>Gets the names of all network namespaces under /run/netns.</summary>
     public IReadOnlyList<string> NamespaceNames => _namespaceNames ??= ReadNamespaceNames();
 
-    /// <summary>Returns the links of a namespace (null: the process's own), reading them on first use.</summary>
-    /// <param name="namespaceName">The namespace.</param>
+    /// <summary>Returns the links of a namespace , reading them on first use.</summary>
+    /// <param name="at">The namespace.</param>
     /// <returns>Its state; <see cref="NamespaceState.Exists"/> is false when it does not exist.</returns>
-    public NamespaceState Links(string? namespaceName)
+    public NamespaceState Links(NetNamespace at)
     {
-        if (namespaceName is null)
+        if (!_namespaces.TryGetValue(at, out var state))
         {
-            return _own ??= ReadLinks(null);
-        }
-
-        if (!_namespaces.TryGetValue(namespaceName, out var state))
-        {
-            state = ReadLinks(namespaceName);
-            _namespaces[namespaceName] = state;
+            state = ReadLinks(at);
+            _namespaces[at] = state;
         }
 
         return state;
     }
 
-    /// <summary>Returns the iptables rules of a namespace (null: the process's own), reading them on first use.</summary>
-    /// <param name="namespaceName">The namespace.</param>
+    /// <summary>Returns the iptables rules of a namespace , reading them on first use.</summary>
+    /// <param name="at">The namespace.</param>
     /// <returns>The rules; empty when the namespace does not exist.</returns>
-    public FirewallState Firewall(string? namespaceName)
+    public FirewallState Firewall(NetNamespace at)
     {
-        var key = namespaceName ?? string.Empty;
-        if (!_firewalls.TryGetValue(key, out var state))
+        if (!_firewalls.TryGetValue(at, out var state))
         {
-            state = namespaceName is not null && !Exists(namespaceName)
+            state = !Exists(at)
                 ? FirewallState.Empty
-                : FirewallState.Parse(Read(NetworkHost.ExecIn(namespaceName, "iptables-save", Array.Empty<string>())));
-            _firewalls[key] = state;
+                : FirewallState.Parse(Read(at.Exec("iptables-save", Array.Empty<string>())));
+            _firewalls[at] = state;
         }
 
         return state;
     }
 
-    /// <summary>Returns the ip6tables rules of a namespace (null: the process's own), reading them on first use.</summary>
-    /// <param name="namespaceName">The namespace.</param>
+    /// <summary>Returns the ip6tables rules of a namespace , reading them on first use.</summary>
+    /// <param name="at">The namespace.</param>
     /// <returns>The rules; empty when the namespace does not exist.</returns>
-    public FirewallState Firewall6(string? namespaceName)
+    public FirewallState Firewall6(NetNamespace at)
     {
-        var key = namespaceName ?? string.Empty;
-        if (!_firewalls6.TryGetValue(key, out var state))
+        if (!_firewalls6.TryGetValue(at, out var state))
         {
-            state = namespaceName is not null && !Exists(namespaceName)
+            state = !Exists(at)
                 ? FirewallState.Empty
-                : FirewallState.Parse(Read(NetworkHost.ExecIn(namespaceName, "ip6tables-save", Array.Empty<string>())));
-            _firewalls6[key] = state;
+                : FirewallState.Parse(Read(at.Exec("ip6tables-save", Array.Empty<string>())));
+            _firewalls6[at] = state;
         }
 
         return state;
     }
 
-    /// <summary>Returns the IPv4 routes of the main table of a namespace (null: the process's own).</summary>
-    /// <param name="namespaceName">The namespace.</param>
+    /// <summary>Returns the IPv4 routes of the main table of a namespace .</summary>
+    /// <param name="at">The namespace.</param>
     /// <returns>The routes; empty when the namespace does not exist.</returns>
-    public IReadOnlyList<RouteState> Routes(string? namespaceName)
+    public IReadOnlyList<RouteState> Routes(NetNamespace at)
     {
-        var key = namespaceName ?? string.Empty;
-        if (!_routes.TryGetValue(key, out var routes))
+        if (!_routes.TryGetValue(at, out var routes))
         {
-            routes = namespaceName is not null && !Exists(namespaceName)
+            routes = !Exists(at)
                 ? Array.Empty<RouteState>()
-                : RouteState.ParseAll(Read(NetworkHost.IpIn(namespaceName, new[] { "-4", "-json", "route", "show" })));
-            _routes[key] = routes;
+                : RouteState.ParseAll(Read(at.Ip(new[] { "-4", "-json", "route", "show" })));
+            _routes[at] = routes;
         }
 
         return routes;
     }
 
     /// <summary>Returns a sysctl's value inside a namespace, or null when the namespace does not exist.</summary>
-    /// <param name="namespaceName">The namespace (null: the process's own).</param>
+    /// <param name="at">The namespace.</param>
     /// <param name="key">The key, such as net.ipv4.ip_forward.</param>
     /// <returns>The value.</returns>
-    public string? Sysctl(string? namespaceName, string key)
+    public string? Sysctl(NetNamespace at, string key)
     {
-        if (namespaceName is not null && !Exists(namespaceName))
+        if (!Exists(at))
         {
             return null;
         }
 
-        var cacheKey = (namespaceName ?? string.Empty) + "/" + key;
+        var cacheKey = at.Text + "/" + key;
         if (!_sysctls.TryGetValue(cacheKey, out var value))
         {
-            value = Read(NetworkHost.ExecIn(namespaceName, "sysctl", new[] { "-n", key })).Trim();
+            value = Read(at.Exec("sysctl", new[] { "-n", key })).Trim();
             _sysctls[cacheKey] = value;
         }
 
@@ -126,22 +117,22 @@ public sealed class KernelState
     /// Returns several sysctls' values inside a namespace, reading those not yet known with one
     /// <c>sysctl -n</c>; null when the namespace does not exist.
     /// </summary>
-    /// <param name="namespaceName">The namespace (null: the process's own).</param>
+    /// <param name="at">The namespace.</param>
     /// <param name="keys">The keys, such as net.ipv4.conf.all.rp_filter.</param>
     /// <returns>The values, in the order of the keys.</returns>
-    public IReadOnlyList<string>? Sysctls(string? namespaceName, IReadOnlyList<string> keys)
+    public IReadOnlyList<string>? Sysctls(NetNamespace at, IReadOnlyList<string> keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        if (namespaceName is not null && !Exists(namespaceName))
+        if (!Exists(at))
         {
             return null;
         }
 
-        var prefix = (namespaceName ?? string.Empty) + "/";
+        var prefix = at.Text + "/";
         var missing = keys.Where(k => !_sysctls.ContainsKey(prefix + k)).Distinct(StringComparer.Ordinal).ToArray();
         if (missing.Length > 0)
         {
-            var values = Read(NetworkHost.ExecIn(namespaceName, "sysctl", new[] { "-n" }.Concat(missing))).Split('\n');
+            var values = Read(at.Exec("sysctl", new[] { "-n" }.Concat(missing))).Split('\n');
             for (var i = 0; i < missing.Length; i++)
             {
                 _sysctls[prefix + missing[i]] = i < values.Length ? values[i].Trim() : string.Empty;
@@ -155,30 +146,30 @@ public sealed class KernelState
     /// Returns the process ids running in a namespace. All namespaces are looked up in one pass over
     /// /proc on first use (no process started), so asking for hundreds costs no more than for one.
     /// </summary>
-    /// <param name="namespaceName">The namespace.</param>
+    /// <param name="at">The namespace.</param>
     /// <returns>The ids; empty when the namespace does not exist or nothing runs in it.</returns>
-    public IReadOnlyList<string> Pids(string namespaceName) =>
-        (_processes ??= NamespaceProcesses.Scan()).TryGetValue(namespaceName, out var pids) ? pids : Array.Empty<string>();
+    public IReadOnlyList<string> Pids(NetNamespace at) =>
+        at.Name is { } name && (_processes ??= NamespaceProcesses.Scan()).TryGetValue(name, out var pids) ? pids : Array.Empty<string>();
 
     /// <summary>
     /// Returns the names of the namespaces a namespace has a peer in (the ids it assigned, as
     /// <c>ip netns list-id</c> prints them): those a veth of it reaches into. Not cached.
     /// </summary>
-    /// <param name="namespaceName">The namespace (null: the process's own).</param>
+    /// <param name="at">The namespace.</param>
     /// <returns>The names under /run/netns of its peers.</returns>
-    public IReadOnlyList<string> PeerNamespaces(string? namespaceName) =>
-        IpJson.ParseNamespaces(Read(NetworkHost.IpIn(namespaceName, new[] { "-json", "netns", "list-id" })));
+    public IReadOnlyList<string> PeerNamespaces(NetNamespace at) =>
+        IpJson.ParseNamespaces(Read(at.Ip(new[] { "-json", "netns", "list-id" })));
 
     /// <summary>Returns the IPv4 neighbours the host has seen on a link, read once per cmdlet call.</summary>
-    /// <param name="namespaceName">The namespace (null: the process's own).</param>
+    /// <param name="at">The namespace.</param>
     /// <param name="link">The link, usually a bridge.</param>
     /// <returns>The neighbours' addresses.</returns>
-    public IReadOnlyList<System.Net.IPAddress> Neighbors(string? namespaceName, string link)
+    public IReadOnlyList<System.Net.IPAddress> Neighbors(NetNamespace at, string link)
     {
-        var key = (namespaceName ?? string.Empty) + "/" + link;
+        var key = at.Text + "/" + link;
         if (!_neighbors.TryGetValue(key, out var neighbors))
         {
-            neighbors = RouteState.ParseNeighbors(Read(NetworkHost.IpIn(namespaceName, new[] { "-4", "-json", "neigh", "show", "dev", link })));
+            neighbors = RouteState.ParseNeighbors(Read(at.Ip(new[] { "-4", "-json", "neigh", "show", "dev", link })));
             _neighbors[key] = neighbors;
         }
 
@@ -189,16 +180,16 @@ public sealed class KernelState
     /// Returns the connection-tracking entries of a namespace, read once per cmdlet call with one
     /// <c>conntrack -L</c>; empty when the namespace does not exist or conntrack cannot list them.
     /// </summary>
-    /// <param name="namespaceName">The namespace.</param>
+    /// <param name="at">The namespace.</param>
     /// <returns>The flows, in their original direction.</returns>
-    public IReadOnlyList<ConntrackFlow> Flows(string namespaceName)
+    public IReadOnlyList<ConntrackFlow> Flows(NetNamespace at)
     {
-        if (!_flows.TryGetValue(namespaceName, out var flows))
+        if (!_flows.TryGetValue(at, out var flows))
         {
-            var command = NetworkHost.ExecIn(namespaceName, "conntrack", new[] { "-L" });
-            var result = Exists(namespaceName) ? _runner.Run(command, null, CancellationToken.None) : null;
+            var command = at.Exec("conntrack", new[] { "-L" });
+            var result = Exists(at) ? _runner.Run(command, null, CancellationToken.None) : null;
             flows = result is { Succeeded: true } ? ConntrackFlow.ParseAll(result.StandardOutput) : Array.Empty<ConntrackFlow>();
-            _flows[namespaceName] = flows;
+            _flows[at] = flows;
         }
 
         return flows;
@@ -208,10 +199,10 @@ public sealed class KernelState
     /// Tells whether a namespace exists: a name under /run/netns, or a path such as
     /// /proc/PID/ns/net (a container's namespace, which has no name).
     /// </summary>
-    /// <param name="namespaceName">The name or path.</param>
+    /// <param name="at">The namespace; the process's own always exists.</param>
     /// <returns>True when it exists.</returns>
-    public bool Exists(string namespaceName) =>
-        NetworkHost.IsPath(namespaceName) ? File.Exists(namespaceName) : NamespaceNames.Contains(namespaceName, StringComparer.Ordinal);
+    public bool Exists(NetNamespace at) =>
+        at.IsOwn || (at.IsPath ? File.Exists(at.Text) : NamespaceNames.Contains(at.Name!, StringComparer.Ordinal));
 
     /// <summary>
     /// Returns what a planner derived from this state (such as the list of forwards parsed from the
@@ -237,7 +228,6 @@ public sealed class KernelState
     /// <summary>Forgets what was read, so the next question reads the kernel again (after a plan was applied).</summary>
     public void Invalidate()
     {
-        _own = null;
         _namespaceNames = null;
         _namespaces.Clear();
         _firewalls.Clear();
@@ -250,15 +240,15 @@ public sealed class KernelState
         _derived.Clear();
     }
 
-    private NamespaceState ReadLinks(string? namespaceName)
+    private NamespaceState ReadLinks(NetNamespace at)
     {
-        if (namespaceName is not null && !Exists(namespaceName))
+        if (!Exists(at))
         {
-            return new NamespaceState(namespaceName, exists: false, Array.Empty<LinkState>());
+            return new NamespaceState(at, exists: false, Array.Empty<LinkState>());
         }
 
-        var json = Read(NetworkHost.IpIn(namespaceName, new[] { "-details", "-json", "addr", "show" }));
-        return new NamespaceState(namespaceName, exists: true, IpJson.ParseLinks(json));
+        var json = Read(at.Ip(new[] { "-details", "-json", "addr", "show" }));
+        return new NamespaceState(at, exists: true, IpJson.ParseLinks(json));
     }
 
     private IReadOnlyList<string> ReadNamespaceNames() =>

@@ -9,19 +9,19 @@ public sealed class NamespaceState
     private readonly Dictionary<string, LinkState> _byName;
 
     /// <summary>Initializes a new instance of the <see cref="NamespaceState"/> class.</summary>
-    /// <param name="namespaceName">The namespace, or null for the process's own.</param>
+    /// <param name="at">The namespace.</param>
     /// <param name="exists">Whether the namespace exists.</param>
     /// <param name="links">Its links.</param>
-    public NamespaceState(string? namespaceName, bool exists, IReadOnlyList<LinkState> links)
+    public NamespaceState(NetNamespace at, bool exists, IReadOnlyList<LinkState> links)
     {
-        Namespace = namespaceName;
+        Namespace = at;
         Exists = exists;
         Links = links;
         _byName = links.ToDictionary(l => l.Name, StringComparer.Ordinal);
     }
 
-    /// <summary>Gets the namespace, or null for the process's own.</summary>
-    public string? Namespace { get; }
+    /// <summary>Gets the namespace.</summary>
+    public NetNamespace Namespace { get; }
 
     /// <summary>Gets a value indicating whether the namespace exists.</summary>
     public bool Exists { get; }

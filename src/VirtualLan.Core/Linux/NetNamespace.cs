@@ -58,16 +58,32 @@ public readonly record struct NetNamespace
     public static NetNamespace From(string? text) =>
         text is null ? Own : text.StartsWith('/') ? AtPath(text) : Named(text);
 
-    /// <summary>Builds an <c>ip</c> command that acts in this namespace.</summary>
+    /// <summary>
+    /// Reads the stored form of a namespace (a record's name, the sandbox's name, a container's
+    /// /proc/PID/ns/net) where a namespace is asked for: the one decoder, <see cref="From"/>.
+    /// </summary>
+    /// <param name="text">Null, a name or a path.</param>
+    public static implicit operator NetNamespace(string? text) => From(text);
+
+    /// <summary>
+    /// Builds an <c>ip</c> command that acts in this namespace: <c>ip</c> for the own, <c>ip -n NAME</c>
+    /// for a name, and through nsenter for a path.
+    /// </summary>
     /// <param name="arguments">The arguments after <c>ip</c>.</param>
     /// <returns>The command line.</returns>
-    public CommandLine Ip(IEnumerable<string> arguments) => NetworkHost.IpIn(_value, arguments);
+    public CommandLine Ip(IEnumerable<string> arguments) =>
+        IsOwn ? new CommandLine("ip", arguments)
+        : IsPath ? new CommandLine("nsenter", new[] { "--net=" + _value, "ip" }.Concat(arguments))
+        : new CommandLine("ip", new[] { "-n", _value! }.Concat(arguments));
 
-    /// <summary>Builds a command that runs a program in this namespace.</summary>
+    /// <summary>Builds a command that runs a program in this namespace (<c>ip netns exec</c> for a name, nsenter for a path).</summary>
     /// <param name="program">The program.</param>
     /// <param name="arguments">Its arguments.</param>
     /// <returns>The command line.</returns>
-    public CommandLine Exec(string program, IEnumerable<string> arguments) => NetworkHost.ExecIn(_value, program, arguments);
+    public CommandLine Exec(string program, IEnumerable<string> arguments) =>
+        IsOwn ? new CommandLine(program, arguments)
+        : IsPath ? new CommandLine("nsenter", new[] { "--net=" + _value, program }.Concat(arguments))
+        : new CommandLine("ip", new[] { "netns", "exec", _value!, program }.Concat(arguments));
 
     /// <inheritdoc />
     public override string ToString() => _value ?? "(own)";

@@ -43,34 +43,23 @@ public sealed class NetworkHost
     /// <summary>Builds an <c>ip</c> command that acts on this host.</summary>
     /// <param name="arguments">The arguments after <c>ip</c>.</param>
     /// <returns>The command line.</returns>
-    public CommandLine Ip(params string[] arguments) => IpIn(Sandbox, arguments);
+    public CommandLine Ip(params string[] arguments) => Namespace.Ip(arguments);
 
-    /// <summary>Tells whether a namespace is given as a path (a container's /proc/PID/ns/net) rather than a name.</summary>
-    /// <param name="namespaceName">The name or path.</param>
-    /// <returns>True for a path.</returns>
-    public static bool IsPath(string? namespaceName) => namespaceName is not null && namespaceName.StartsWith('/');
+    /// <summary>Gets the namespace that plays the host: the sandbox's, or the process's own.</summary>
+    public NetNamespace Namespace => Sandbox is null ? NetNamespace.Own : NetNamespace.Named(Sandbox);
 
-    /// <summary>
-    /// Builds an <c>ip</c> command that acts on a given namespace: null for the process's own, a
-    /// name under /run/netns (<c>ip -n</c>), or a path such as /proc/PID/ns/net (through nsenter).
-    /// </summary>
-    /// <param name="namespaceName">The namespace.</param>
+    /// <summary>Builds an <c>ip</c> command that acts on a given namespace.</summary>
+    /// <param name="at">The namespace.</param>
     /// <param name="arguments">The arguments after <c>ip</c>.</param>
     /// <returns>The command line.</returns>
-    public static CommandLine IpIn(string? namespaceName, IEnumerable<string> arguments) =>
-        namespaceName is null ? new CommandLine("ip", arguments)
-        : IsPath(namespaceName) ? new CommandLine("nsenter", new[] { "--net=" + namespaceName, "ip" }.Concat(arguments))
-        : new CommandLine("ip", new[] { "-n", namespaceName }.Concat(arguments));
+    public static CommandLine IpIn(NetNamespace at, IEnumerable<string> arguments) => at.Ip(arguments);
 
-    /// <summary>Builds a command that runs a program inside a namespace (null: the process's own; a path: through nsenter).</summary>
-    /// <param name="namespaceName">The namespace.</param>
+    /// <summary>Builds a command that runs a program inside a namespace.</summary>
+    /// <param name="at">The namespace.</param>
     /// <param name="program">The program.</param>
     /// <param name="arguments">Its arguments.</param>
     /// <returns>The command line.</returns>
-    public static CommandLine ExecIn(string? namespaceName, string program, IEnumerable<string> arguments) =>
-        namespaceName is null ? new CommandLine(program, arguments)
-        : IsPath(namespaceName) ? new CommandLine("nsenter", new[] { "--net=" + namespaceName, program }.Concat(arguments))
-        : new CommandLine("ip", new[] { "netns", "exec", namespaceName, program }.Concat(arguments));
+    public static CommandLine ExecIn(NetNamespace at, string program, IEnumerable<string> arguments) => at.Exec(program, arguments);
 
     /// <inheritdoc />
     public override string ToString() => DisplayName;

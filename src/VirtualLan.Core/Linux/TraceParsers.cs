@@ -18,7 +18,7 @@ public static partial class TraceParsers
     /// <param name="namespaceName">The namespace the line came from.</param>
     /// <param name="time">When it was seen.</param>
     /// <returns>The entry, or null when the line holds no packet.</returns>
-    public static TraceEntry? ParseLogLine(string line, string? namespaceName, DateTimeOffset time)
+    public static TraceEntry? ParseLogLine(string line, NetNamespace namespaceName, DateTimeOffset time)
     {
         ArgumentNullException.ThrowIfNull(line);
         var start = line.IndexOf("IN=", StringComparison.Ordinal);
@@ -45,7 +45,7 @@ public static partial class TraceParsers
         return new TraceEntry
         {
             Time = time,
-            Namespace = namespaceName,
+            Namespace = namespaceName.Text,
             In = Text("IN"),
             Out = Text("OUT"),
             PhysIn = Text("PHYSIN"),
@@ -203,7 +203,7 @@ public static partial class TraceParsers
     /// <param name="namespaceName">The namespace it came from.</param>
     /// <param name="interfaceName">Names an interface index, or returns null.</param>
     /// <returns>The entry.</returns>
-    public static TraceEntry ToEntry(NflogRecord record, string? namespaceName, Func<int, string?> interfaceName)
+    public static TraceEntry ToEntry(NflogRecord record, NetNamespace namespaceName, Func<int, string?> interfaceName)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(interfaceName);
@@ -236,7 +236,7 @@ public static partial class TraceParsers
         return new TraceEntry
         {
             Time = record.Time,
-            Namespace = namespaceName,
+            Namespace = namespaceName.Text,
             In = Name(record.InDevice),
             Out = Name(record.OutDevice),
             PhysIn = Name(record.PhysInDevice),

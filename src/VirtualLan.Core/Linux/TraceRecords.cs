@@ -24,10 +24,10 @@ public sealed class TraceRecords
     /// <summary>Writes the record of a trace about to start, owned by this process.</summary>
     /// <param name="id">The trace id.</param>
     /// <param name="namespaceName">The namespace traced, or null.</param>
-    public void Begin(string id, string? namespaceName)
+    public void Begin(string id, NetNamespace namespaceName)
     {
         var owner = ProcessIdentity.Of(Environment.ProcessId) ?? throw new InvalidOperationException("This process cannot read its own /proc/PID/stat.");
-        Write(new TraceRecord(id, namespaceName, owner, null, null));
+        Write(new TraceRecord(id, namespaceName.Text, owner, null, null));
     }
 
     /// <summary>Adds the reader the trace started to its record.</summary>

@@ -15,7 +15,7 @@ public sealed record AddAddress(NetNamespace Namespace, string Link, Ipv4Cidr Ad
     public override IpOperation Undo => new DeleteAddress(Namespace, Link, Address);
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Link)?.Addresses.Contains(Address) == true;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Link)?.Addresses.Contains(Address) == true;
 }
 
 /// <summary>Takes an address off a link: <c>ip addr del CIDR dev LINK</c>.</summary>
@@ -31,5 +31,5 @@ public sealed record DeleteAddress(NetNamespace Namespace, string Link, Ipv4Cidr
     public override IpOperation Undo => new AddAddress(Namespace, Link, Address);
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Link)?.Addresses.Contains(Address) != true;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Link)?.Addresses.Contains(Address) != true;
 }

@@ -11,5 +11,5 @@ public sealed record FlushAddresses(NetNamespace Namespace, string Link) : IpOpe
     public override IReadOnlyList<string> Arguments => ["-4", "addr", "flush", "dev", Link];
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Link)?.Addresses.Count == 0;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Link)?.Addresses.Count == 0;
 }

@@ -33,7 +33,7 @@ public abstract record IpOperation(NetNamespace Namespace)
     {
         var undo = Undo;
         var sameNamespace = undo is null || undo.Namespace == Namespace;
-        var step = Step.Link(description, Namespace.Text, Arguments.ToArray(), sameNamespace ? undo?.Arguments.ToArray() : null, IsDone).Carrying(this);
+        var step = Step.Link(description, Namespace, Arguments.ToArray(), sameNamespace ? undo?.Arguments.ToArray() : null, IsDone).Carrying(this);
         return sameNamespace ? step : step.WithUndo(new[] { undo!.Command });
     }
 

@@ -18,7 +18,7 @@ public sealed record CreateBridge(NetNamespace Namespace, string Name, string? M
     public override IpOperation Undo => new DeleteLink(Namespace, Name);
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Name)?.IsBridge == true;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Name)?.IsBridge == true;
 }
 
 /// <summary>
@@ -41,7 +41,7 @@ public sealed record CreateVeth(NetNamespace Namespace, string Name, string Peer
     public override IpOperation Undo => new DeleteLink(Namespace, Name);
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Name) is not null;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Name) is not null;
 }
 
 /// <summary>Creates a tap for a VM: <c>ip tuntap add dev NAME mode tap [user OWNER]</c>.</summary>
@@ -57,7 +57,7 @@ public sealed record CreateTap(NetNamespace Namespace, string Name, string? Owne
     public override IpOperation Undo => new DeleteTap(Namespace, Name);
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Name) is not null;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Name) is not null;
 }
 
 /// <summary>Deletes a tap: <c>ip tuntap del dev NAME mode tap</c>. Its undo needs the state, so the planner attaches it.</summary>
@@ -69,7 +69,7 @@ public sealed record DeleteTap(NetNamespace Namespace, string Name) : IpOperatio
     public override IReadOnlyList<string> Arguments => ["tuntap", "del", "dev", Name, "mode", "tap"];
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Name) is null;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Name) is null;
 }
 
 /// <summary>
@@ -84,7 +84,7 @@ public sealed record DeleteLink(NetNamespace Namespace, string Name) : IpOperati
     public override IReadOnlyList<string> Arguments => ["link", "del", Name];
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Name) is null;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Name) is null;
 }
 
 /// <summary>Plugs a link into a bridge: <c>ip link set dev LINK master BRIDGE</c>.</summary>
@@ -101,7 +101,7 @@ public sealed record SetMaster(NetNamespace Namespace, string Link, string Maste
     public override IpOperation Undo => PreviousMaster is null ? new SetNoMaster(Namespace, Link, Master) : this with { Master = PreviousMaster, PreviousMaster = Master };
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Link)?.Master == Master;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Link)?.Master == Master;
 }
 
 /// <summary>Unplugs a link from its bridge: <c>ip link set dev LINK nomaster</c>.</summary>
@@ -117,7 +117,7 @@ public sealed record SetNoMaster(NetNamespace Namespace, string Link, string? Pr
     public override IpOperation? Undo => PreviousMaster is null ? null : new SetMaster(Namespace, Link, PreviousMaster);
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Link) is { Master: null };
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Link) is { Master: null };
 }
 
 /// <summary>Brings a link up or down: <c>ip link set dev LINK up|down</c>.</summary>
@@ -137,7 +137,7 @@ public sealed record SetLinkState(NetNamespace Namespace, string Link, bool Up =
     public override IpOperation? Undo => Revert ? this with { Up = !Up } : null;
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Link)?.IsUp == Up;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Link)?.IsUp == Up;
 }
 
 /// <summary>Sets a link's MTU: <c>ip link set dev LINK mtu N</c>.</summary>
@@ -154,7 +154,7 @@ public sealed record SetMtu(NetNamespace Namespace, string Link, int Mtu, int? P
     public override IpOperation? Undo => PreviousMtu is { } previous ? this with { Mtu = previous, PreviousMtu = Mtu } : null;
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Link)?.Mtu == Mtu;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Link)?.Mtu == Mtu;
 }
 
 /// <summary>Sets a link's alias, where the module keeps its records: <c>ip link set dev LINK alias TEXT</c>.</summary>
@@ -171,7 +171,7 @@ public sealed record SetAlias(NetNamespace Namespace, string Link, string Alias,
     public override IpOperation? Undo => PreviousAlias is null ? null : this with { Alias = PreviousAlias, PreviousAlias = Alias };
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => (state.Links(Namespace.Text).Link(Link)?.Alias ?? string.Empty) == Alias;
+    public override bool IsDone(KernelState state) => (state.Links(Namespace).Link(Link)?.Alias ?? string.Empty) == Alias;
 }
 
 /// <summary>Moves a link to another namespace: <c>ip link set dev LINK netns TARGET</c>.</summary>
@@ -189,7 +189,7 @@ public sealed record MoveLink(NetNamespace Namespace, string Link, NetNamespace 
     public override IpOperation? Undo => BackReference is null ? null : new MoveLink(To, Link, Namespace, BackReference, ToReference);
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Link) is null && state.Links(To.Text).Link(Link) is not null;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Link) is null && state.Links(To).Link(Link) is not null;
 }
 
 /// <summary>Helpers of the link operations.</summary>

@@ -20,5 +20,5 @@ public sealed record PlugLink(NetNamespace Namespace, string Link, string Bridge
     public override IpOperation? Undo => Unplug ? new SetNoMaster(Namespace, Link, null) : null;
 
     /// <inheritdoc />
-    public override bool IsDone(KernelState state) => state.Links(Namespace.Text).Link(Link) is { IsUp: true } link && link.Master == Bridge;
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Link) is { IsUp: true } link && link.Master == Bridge;
 }

@@ -68,5 +68,5 @@ internal static class Route
         ["route", verb, destination, .. Link.Optional("via", via?.ToString()), .. Link.Optional("dev", device), .. onLink ? ["onlink"] : Array.Empty<string>()];
 
     public static bool Exists(KernelState state, NetNamespace ns, string destination, IPAddress? via, string? device) =>
-        state.Routes(ns.Text).Any(r => r.Destination == destination && Equals(r.Gateway, via) && (device is null || r.Device == device));
+        state.Routes(ns).Any(r => r.Destination == destination && Equals(r.Gateway, via) && (device is null || r.Device == device));
 }

@@ -31,8 +31,8 @@ public abstract record RuleOperation(NetNamespace Namespace, string Table)
     /// <param name="description">What it does, or null for "Add the rule …" and the like.</param>
     /// <returns>The step, carrying the operation.</returns>
     public Step ToStep(string? description = null) =>
-        (Ipv6 ? Step.Firewall6(description ?? Describe(), Namespace.Text, Table, Arguments.ToArray(), UndoArguments?.ToArray(), IsDone)
-            : Step.Firewall(description ?? Describe(), Namespace.Text, Table, Arguments.ToArray(), UndoArguments?.ToArray(), IsDone)).Carrying(this);
+        (Ipv6 ? Step.Firewall6(description ?? Describe(), Namespace, Table, Arguments.ToArray(), UndoArguments?.ToArray(), IsDone)
+            : Step.Firewall(description ?? Describe(), Namespace, Table, Arguments.ToArray(), UndoArguments?.ToArray(), IsDone)).Carrying(this);
 
     /// <summary>Gets the rules of this operation's namespace, IPv4 or IPv6 as the operation is.</summary>
     /// <param name="state">The kernel's state.</param>
@@ -40,7 +40,7 @@ public abstract record RuleOperation(NetNamespace Namespace, string Table)
     protected FirewallState Rules(KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return Ipv6 ? state.Firewall6(Namespace.Text) : state.Firewall(Namespace.Text);
+        return Ipv6 ? state.Firewall6(Namespace) : state.Firewall(Namespace);
     }
 
     /// <summary>Says in words what the operation does.</summary>

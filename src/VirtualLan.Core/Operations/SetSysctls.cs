@@ -25,8 +25,8 @@ public sealed record SetSysctls(NetNamespace Namespace, IReadOnlyList<(string Ke
     {
         ArgumentNullException.ThrowIfNull(state);
         return Settings.Count == 1
-            ? state.Sysctl(Namespace.Text, Settings[0].Key) == Settings[0].Value
-            : state.Sysctls(Namespace.Text, Settings.Select(x => x.Key).ToArray())?.SequenceEqual(Settings.Select(x => x.Value)) == true;
+            ? state.Sysctl(Namespace, Settings[0].Key) == Settings[0].Value
+            : state.Sysctls(Namespace, Settings.Select(x => x.Key).ToArray())?.SequenceEqual(Settings.Select(x => x.Value)) == true;
     }
 
     /// <summary>Makes the plan step of this operation.</summary>

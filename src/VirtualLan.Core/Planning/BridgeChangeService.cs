@@ -43,8 +43,8 @@ public sealed class BridgeChangeService
 
         // The request checks the name, the address (a host address, /30 or shorter) and the MTU.
         var request = BridgeRequest.Create(name, address ?? BridgeRequest.DefaultAddress, mtu, force: false);
-        var ns = _host.Sandbox;
-        var at = NetNamespace.From(ns);
+        var ns = _host.Namespace;
+        var at = ns;
         var links = state.Links(ns);
         var bridge = new BridgeService(_host).Read(request.Name, state);
         var link = links.Link(request.Name)!;
@@ -75,8 +75,8 @@ public sealed class BridgeChangeService
 
     private IEnumerable<Step> PlanAddress(BridgeRequest request, Bridge bridge, LinkState link, KernelState state, List<string> notices)
     {
-        var ns = _host.Sandbox;
-        var at = NetNamespace.From(ns);
+        var ns = _host.Namespace;
+        var at = ns;
         var name = request.Name;
         var wanted = request.Address;
         var links = state.Links(ns);

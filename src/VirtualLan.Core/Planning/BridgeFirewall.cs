@@ -27,7 +27,7 @@ public static class BridgeFirewall
     /// <param name="bridge">The bridge.</param>
     /// <param name="state">The kernel's state.</param>
     /// <returns>The steps; none when bridge-nf-call-iptables is off.</returns>
-    public static IEnumerable<Step> PlanAccept(string? host, string bridge, KernelState state)
+    public static IEnumerable<Step> PlanAccept(NetNamespace host, string bridge, KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.Sysctl(host, "net.bridge.bridge-nf-call-iptables") != "1")
@@ -35,7 +35,7 @@ public static class BridgeFirewall
             yield break;
         }
 
-        var at = NetNamespace.From(host);
+        var at = host;
         yield return new CreateChain(at, "filter", Chain).ToStep($"Create the chain {Chain}");
         yield return new AppendRule(at, "filter", "FORWARD", HookSpec()).ToStep($"Send forwarded frames through {Chain}");
         yield return new AppendRule(at, "filter", Chain, RuleSpec(bridge)).ToStep($"Let frames between the ports of {bridge} through");
@@ -46,10 +46,10 @@ public static class BridgeFirewall
     /// <param name="bridge">The bridge.</param>
     /// <param name="state">The kernel's state.</param>
     /// <returns>The steps; none when the bridge has no rule.</returns>
-    public static IEnumerable<Step> PlanRemove(string? host, string bridge, KernelState state)
+    public static IEnumerable<Step> PlanRemove(NetNamespace host, string bridge, KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var at = NetNamespace.From(host);
+        var at = host;
         var firewall = state.Firewall(host);
         var rule = new DeleteRule(at, "filter", Chain, RuleSpec(bridge));
         if (rule.IsDone(state))

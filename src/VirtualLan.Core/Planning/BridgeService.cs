@@ -32,7 +32,7 @@ public sealed class BridgeService
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(state);
-        var ns = _host.Sandbox;
+        var ns = _host.Namespace;
         var links = state.Links(ns);
         var name = request.Name;
         var address = request.Address.ToString();
@@ -67,7 +67,7 @@ public sealed class BridgeService
                 $"The LAN {request.Address.Network} overlaps {overlap.Address.Network} of the link '{overlap.Link}' in {_host.DisplayName}. Choose an -Address on a subnet of its own, such as 172.25.0.1/16.");
         }
 
-        var at = NetNamespace.From(ns);
+        var at = ns;
         var steps = new List<Step>();
         if (existing is null)
         {
@@ -108,7 +108,7 @@ public sealed class BridgeService
     public Plan PlanRemove(string name, bool force, KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var ns = _host.Sandbox;
+        var ns = _host.Namespace;
         var link = state.Links(ns).Link(Names.Interface(name, "Name"));
         if (link is null)
         {
@@ -132,7 +132,7 @@ public sealed class BridgeService
         // Deleting the bridge removes its addresses and unplugs its ports in one kernel operation;
         // the ports themselves belong to the appliances and stay.
         // The undo makes it again with its MAC, MTU, alias, addresses and routes, and plugs the ports back in.
-        var step = new DeleteLink(NetNamespace.From(ns), name).ToStep($"Delete the bridge {name}")
+        var step = new DeleteLink(ns, name).ToStep($"Delete the bridge {name}")
             .WithUndo(() => (Restore.Bridge(state, ns, link), null));
         return new Plan($"Remove bridge {name}", $"{name} in {_host.DisplayName}", BridgeFirewall.PlanRemove(ns, name, state).Append(step));
     }
@@ -176,7 +176,7 @@ public sealed class BridgeService
 
     private IEnumerable<Step> Reconcile(LinkState existing, BridgeRequest request)
     {
-        var ns = _host.Sandbox;
+        var ns = _host.Namespace;
         var name = existing.Name;
         var others = existing.Addresses.Where(a => a != request.Address).ToArray();
         var mtuDiffers = request.Mtu is int wanted && wanted != existing.Mtu;
@@ -200,7 +200,7 @@ public sealed class BridgeService
                 $"The bridge '{name}' already exists in {_host.DisplayName} with other settings: {string.Join(" and ", differences)}. Add -Force to reconfigure it, or choose another -Name.");
         }
 
-        var at = NetNamespace.From(ns);
+        var at = ns;
         foreach (var other in others)
         {
             yield return new DeleteAddress(at, name, other).ToStep($"Remove the address {other} from {name}");

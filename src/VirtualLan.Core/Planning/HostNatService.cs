@@ -60,8 +60,8 @@ public sealed class HostNatService
     public Plan PlanEnable(string bridgeName, string uplink, KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var h = _host.Sandbox;
-        var at = NetNamespace.From(h);
+        var h = _host.Namespace;
+        var at = h;
         var bridge = _readers.Bridge(Names.Interface(bridgeName, "Bridge"), state);
         var lan = (bridge.Cidr ?? throw new VlanException(ErrorIds.AddressOutsideSubnet, VlanErrorKind.InvalidOperation, bridgeName, $"The bridge '{bridgeName}' has no address, so there is no LAN to masquerade. Give it one with New-VlanBridge -Force.")).Network;
         Names.Interface(uplink, "Uplink");
@@ -120,8 +120,8 @@ public sealed class HostNatService
     public Plan PlanDisable(string bridgeName, KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var h = _host.Sandbox;
-        var at = NetNamespace.From(h);
+        var h = _host.Namespace;
+        var at = h;
         var nat = Read(bridgeName, state) ?? throw new VlanException(ErrorIds.HostNatNotFound, VlanErrorKind.ObjectNotFound, bridgeName, $"Host NAT is not on for '{bridgeName}' in {_host.DisplayName}. Run Get-VlanHostNat to see where it is.");
         var firewall = state.Firewall(h);
         var steps = new List<Step>();

@@ -23,7 +23,7 @@ internal static class Restore
     /// <param name="peer">The other end, or null when it is not to be found (then only the name is known).</param>
     /// <param name="peerName">The other end's name.</param>
     /// <returns>The commands, in order.</returns>
-    public static IReadOnlyList<CommandLine> Veth(KernelState state, string? ns, LinkState end, string? peerNs, LinkState? peer, string peerName)
+    public static IReadOnlyList<CommandLine> Veth(KernelState state, NetNamespace ns, LinkState end, NetNamespace peerNs, LinkState? peer, string peerName)
     {
         var add = new List<string> { "link", "add", end.Name };
         add.AddRange(Identity(end));
@@ -35,7 +35,7 @@ internal static class Restore
 
         if (peerNs != ns)
         {
-            add.AddRange(new[] { "netns", peerNs ?? throw new InvalidOperationException("A peer in the process's own namespace cannot be named from a sandbox.") });
+            add.AddRange(new[] { "netns", peerNs.Text ?? throw new InvalidOperationException("A peer in the process's own namespace cannot be named from a sandbox.") });
         }
 
         var commands = new List<CommandLine> { NetworkHost.IpIn(ns, add) };
@@ -53,7 +53,7 @@ internal static class Restore
     /// <param name="ns">The bridge's namespace.</param>
     /// <param name="bridge">The bridge.</param>
     /// <returns>The commands, in order.</returns>
-    public static IReadOnlyList<CommandLine> Bridge(KernelState state, string? ns, LinkState bridge)
+    public static IReadOnlyList<CommandLine> Bridge(KernelState state, NetNamespace ns, LinkState bridge)
     {
         var add = new List<string> { "link", "add", "name", bridge.Name };
         add.AddRange(Identity(bridge));
@@ -70,7 +70,7 @@ internal static class Restore
     /// <param name="tap">The tap, as it will be just before the deletion.</param>
     /// <param name="master">Whether to plug it back into its master (false when an earlier step of the plan unplugs it).</param>
     /// <returns>The commands, in order.</returns>
-    public static IReadOnlyList<CommandLine> Tap(KernelState state, string? ns, LinkState tap, bool master)
+    public static IReadOnlyList<CommandLine> Tap(KernelState state, NetNamespace ns, LinkState tap, bool master)
     {
         var add = new List<string> { "tuntap", "add", "dev", tap.Name, "mode", "tap" };
         if (tap.TunOwner is not null)
@@ -98,7 +98,7 @@ internal static class Restore
     /// <param name="link">The link as it was.</param>
     /// <param name="master">Whether to plug it into its master.</param>
     /// <returns>The commands, in order.</returns>
-    public static IEnumerable<CommandLine> Settings(KernelState state, string? ns, LinkState link, bool master)
+    public static IEnumerable<CommandLine> Settings(KernelState state, NetNamespace ns, LinkState link, bool master)
     {
         if (!string.IsNullOrEmpty(link.Alias))
         {
@@ -131,7 +131,7 @@ internal static class Restore
     /// <param name="ns">The namespace.</param>
     /// <param name="link">The link.</param>
     /// <returns>The commands.</returns>
-    public static IEnumerable<CommandLine> Routes(KernelState state, string? ns, string link) =>
+    public static IEnumerable<CommandLine> Routes(KernelState state, NetNamespace ns, string link) =>
         state.Routes(ns).Where(r => r.Device == link && r.AddArguments is not null).Select(r => NetworkHost.IpIn(ns, r.AddArguments!));
 
     /// <summary>
@@ -193,14 +193,14 @@ internal static class Restore
     /// <param name="ns">The namespace.</param>
     /// <param name="firewall">The rule set.</param>
     /// <returns>The commands.</returns>
-    public static IEnumerable<CommandLine> Firewall(string? ns, FirewallState firewall) => Firewall(ns, firewall, "iptables");
+    public static IEnumerable<CommandLine> Firewall(NetNamespace ns, FirewallState firewall) => Firewall(ns, firewall, "iptables");
 
     /// <summary>The commands that rebuild a rule set in an empty namespace with iptables or ip6tables.</summary>
     /// <param name="ns">The namespace.</param>
     /// <param name="firewall">The rule set.</param>
     /// <param name="program">iptables or ip6tables.</param>
     /// <returns>The commands.</returns>
-    public static IEnumerable<CommandLine> Firewall(string? ns, FirewallState firewall, string program)
+    public static IEnumerable<CommandLine> Firewall(NetNamespace ns, FirewallState firewall, string program)
     {
         ArgumentNullException.ThrowIfNull(firewall);
         foreach (var table in firewall.Tables)
@@ -257,15 +257,15 @@ internal static class RuleRemoval
     /// <param name="table">The table.</param>
     /// <param name="rule">The rule as appended (<c>-A CHAIN …</c>).</param>
     /// <returns>The step.</returns>
-    public static Step Delete(string? ns, string description, string table, string[] rule) =>
-        Delete(new DeleteRule(NetNamespace.From(ns), table, rule[1], rule[2..]), description);
+    public static Step Delete(NetNamespace ns, string description, string table, string[] rule) =>
+        Delete(new DeleteRule(ns, table, rule[1], rule[2..]), description);
 
     /// <summary>Plans a rule deletion, undone by inserting the rule back where it was.</summary>
     /// <param name="rule">The deletion.</param>
     /// <param name="description">What the step does.</param>
     /// <returns>The step, carrying the operation; it always runs (a rule found gone fails it).</returns>
     public static Step Delete(DeleteRule rule, string description) =>
-        Step.Firewall(description, rule.Namespace.Text, rule.Table, rule.Arguments.ToArray(), rule.UndoArguments.ToArray(), null).Carrying(rule);
+        Step.Firewall(description, rule.Namespace, rule.Table, rule.Arguments.ToArray(), rule.UndoArguments.ToArray(), null).Carrying(rule);
 
     /// <summary>Plans deleting an empty user chain, undone by creating it again.</summary>
     /// <param name="ns">The namespace.</param>
@@ -273,9 +273,9 @@ internal static class RuleRemoval
     /// <param name="table">The table.</param>
     /// <param name="chain">The chain.</param>
     /// <returns>The step.</returns>
-    public static Step DeleteChain(string? ns, string description, string table, string chain)
+    public static Step DeleteChain(NetNamespace ns, string description, string table, string chain)
     {
-        var delete = new DeleteChain(NetNamespace.From(ns), table, chain);
+        var delete = new DeleteChain(ns, table, chain);
         return Step.Firewall(description, ns, table, delete.Arguments.ToArray(), delete.UndoArguments.ToArray(), null).Carrying(delete);
     }
 }

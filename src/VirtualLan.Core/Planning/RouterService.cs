@@ -109,9 +109,9 @@ public sealed class RouterService
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(state);
-        var h = _host.Sandbox;
+        var h = _host.Namespace;
         var r = _host.NamespaceFor(request.Name);
-        var atHost = NetNamespace.From(h);
+        var atHost = h;
         var atRouter = NetNamespace.Named(r);
         var hostLinks = state.Links(h);
         var routerLinks = state.Links(r);
@@ -361,9 +361,9 @@ public sealed class RouterService
     {
         ArgumentNullException.ThrowIfNull(state);
         var router = _readers.Routers.Read(Names.Interface(name, "Name"), state);
-        var h = _host.Sandbox;
+        var h = _host.Namespace;
         var r = router.Namespace;
-        var atHost = NetNamespace.From(h);
+        var atHost = h;
         var atRouter = NetNamespace.Named(r);
         var pids = state.Pids(r);
         var steps = new List<Step>();
@@ -586,7 +586,7 @@ public sealed class RouterService
 
     private IReadOnlyList<CommandLine> RestoreUplinkCommands(NetNamespace r, string uplink, IReadOnlyList<Ipv4Cidr> addresses, IPAddress? gateway, bool wasUp, string alias)
     {
-        var h = NetNamespace.From(_host.Sandbox);
+        var h = _host.Namespace;
         var operations = new List<IpOperation>
         {
             new MoveLink(r, uplink, h, HostReference),

@@ -138,7 +138,7 @@ public sealed class SandboxService
         }
 
         var all = sandbox.Namespaces.Append(name).ToArray();
-        var pids = all.SelectMany(state.Pids).Distinct().ToArray();
+        var pids = all.SelectMany(n => state.Pids(n)).Distinct().ToArray();
 
         // The module's own processes (the DHCP clients of its routers) go with the sandbox; any other blocks it, unless forced.
         var own = all.SelectMany(inner => _processes.Own(inner, state.Pids(inner))).ToHashSet(StringComparer.Ordinal);

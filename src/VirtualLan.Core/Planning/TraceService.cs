@@ -85,13 +85,13 @@ public sealed record TraceMatch(string? Protocol, string? Source, string? Destin
 /// </summary>
 public sealed class TraceService
 {
-    private readonly string? _namespace;
+    private readonly NetNamespace _namespace;
     private readonly string _id;
 
     /// <summary>Initializes a new instance of the <see cref="TraceService"/> class.</summary>
     /// <param name="namespaceName">The namespace to trace (null: the process's own).</param>
     /// <param name="id">A short unique id for this trace.</param>
-    public TraceService(string? namespaceName, string id)
+    public TraceService(NetNamespace namespaceName, string id)
     {
         _namespace = namespaceName;
         _id = id;
@@ -114,7 +114,7 @@ public sealed class TraceService
         return chains.Select(tc =>
         {
             var (table, chain) = Split(tc);
-            var log = new AppendRule(NetNamespace.From(_namespace), table, chain, [.. match.Arguments, "-m", "limit", "--limit", "50/sec", "-m", "comment", "--comment", Owner, "-j", "NFLOG", "--nflog-group", Group.ToString(CultureInfo.InvariantCulture), "--nflog-prefix", $"vlan {table}:{chain}"]);
+            var log = new AppendRule(_namespace, table, chain, [.. match.Arguments, "-m", "limit", "--limit", "50/sec", "-m", "comment", "--comment", Owner, "-j", "NFLOG", "--nflog-group", Group.ToString(CultureInfo.InvariantCulture), "--nflog-prefix", $"vlan {table}:{chain}"]);
             return log.ToStep($"Log what reaches the end of {table}:{chain}");
         }).ToArray();
     }
@@ -127,7 +127,7 @@ public sealed class TraceService
         ArgumentNullException.ThrowIfNull(match);
         return new[] { "PREROUTING", "OUTPUT" }.Select(chain =>
         {
-            var trace = new AppendRule(NetNamespace.From(_namespace), "raw", chain, [.. match.Arguments, "-m", "comment", "--comment", Owner, "-j", "TRACE"]);
+            var trace = new AppendRule(_namespace, "raw", chain, [.. match.Arguments, "-m", "comment", "--comment", Owner, "-j", "TRACE"]);
             return trace.ToStep($"Trace the flow in raw:{chain}");
         }).ToArray();
     }
@@ -159,7 +159,7 @@ public sealed class TraceService
     /// <param name="state">The kernel's state.</param>
     /// <param name="isOver">Tells whether the trace of an id is over (no live process runs it).</param>
     /// <returns>The steps, one per rule.</returns>
-    public static IReadOnlyList<Step> Leftovers(string? namespaceName, KernelState state, Func<string, bool> isOver)
+    public static IReadOnlyList<Step> Leftovers(NetNamespace namespaceName, KernelState state, Func<string, bool> isOver)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(isOver);
@@ -242,14 +242,14 @@ public sealed class TraceService
 /// </summary>
 public sealed class TraceFollower
 {
-    private readonly string? _namespace;
+    private readonly NetNamespace _namespace;
     private readonly string? _protocol;
     private readonly Dictionary<string, (TraceEntry Packet, List<string> Path)> _open = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a new instance of the <see cref="TraceFollower"/> class.</summary>
     /// <param name="namespaceName">The namespace traced.</param>
     /// <param name="protocol">The protocol the trace matched, used when the PACKET line does not name one.</param>
-    public TraceFollower(string? namespaceName, string? protocol)
+    public TraceFollower(NetNamespace namespaceName, string? protocol)
     {
         _namespace = namespaceName;
         _protocol = protocol;

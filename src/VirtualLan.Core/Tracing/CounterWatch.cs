@@ -17,7 +17,7 @@ public static class CounterWatch
     /// <param name="traffic">Makes the traffic, or waits while it happens.</param>
     /// <returns>One counter per rule or policy that moved, with the deltas, verdict and owner.</returns>
     /// <exception cref="CommandFailedException">iptables-save failed.</exception>
-    public static IReadOnlyList<RuleCounter> Around(ICommandRunner runner, string? ns, TraceMatch match, Action traffic)
+    public static IReadOnlyList<RuleCounter> Around(ICommandRunner runner, NetNamespace ns, TraceMatch match, Action traffic)
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(match);
@@ -35,7 +35,7 @@ public static class CounterWatch
             {
                 moved.Add(new RuleCounter
                 {
-                    Namespace = ns, Table = key.Table, Chain = key.Chain, Rule = key.Rule, Packets = packets - p0, Bytes = bytes - b0,
+                    Namespace = ns.Text, Table = key.Table, Chain = key.Chain, Rule = key.Rule, Packets = packets - p0, Bytes = bytes - b0,
                     Owner = TraceParsers.OwnerOf(key.Rule),
                     Verdict = isPolicy ? key.Rule[7..] : TraceParsers.TargetOf(key.Rule),
                 });

@@ -16,7 +16,7 @@ namespace VirtualLan.Tracing;
 public sealed class PacketTrace : IDisposable
 {
     private readonly VlanSystem _system;
-    private readonly string? _namespace;
+    private readonly NetNamespace _namespace;
     private readonly TraceMode _mode;
     private readonly string? _protocol;
     private readonly Action<string> _log;
@@ -40,7 +40,7 @@ public sealed class PacketTrace : IDisposable
     /// <param name="protocol">The flow's protocol, which the trace follower needs, or null.</param>
     /// <param name="log">Receives each command line as it runs.</param>
     /// <param name="stop">Ctrl+C: ends the wait for packets (the cleanup still runs).</param>
-    public PacketTrace(VlanSystem system, string? namespaceName, string displayName, TraceMode mode, IEnumerable<string> chains, TraceMatch match, string? protocol, Action<string> log, CancellationToken stop)
+    public PacketTrace(VlanSystem system, NetNamespace namespaceName, string displayName, TraceMode mode, IEnumerable<string> chains, TraceMatch match, string? protocol, Action<string> log, CancellationToken stop)
     {
         ArgumentNullException.ThrowIfNull(system);
         if (mode == TraceMode.Counters)
@@ -57,7 +57,7 @@ public sealed class PacketTrace : IDisposable
         _reading = CancellationTokenSource.CreateLinkedTokenSource(stop);
         _trace = new TraceService(namespaceName, _id);
         var rules = mode == TraceMode.Log ? _trace.LogRules(chains, match) : _trace.TraceRules(match);
-        Plan = new Plan($"Add the temporary {mode.ToString().ToLowerInvariant()} rules {_trace.Owner}", namespaceName ?? displayName, rules);
+        Plan = new Plan($"Add the temporary {mode.ToString().ToLowerInvariant()} rules {_trace.Owner}", namespaceName.Text ?? displayName, rules);
     }
 
     /// <summary>Gets the plan of the temporary rules, to be confirmed and applied by the caller.</summary>
@@ -210,7 +210,7 @@ public sealed class PacketTrace : IDisposable
     private void RemoveTemporaryRules()
     {
         var state = _system.ReadState();
-        var cleanup = new Plan($"Remove the temporary rules {_trace.Owner}", _namespace ?? "host", _trace.Cleanup(state));
+        var cleanup = new Plan($"Remove the temporary rules {_trace.Owner}", _namespace.Text ?? "host", _trace.Cleanup(state));
         try
         {
             _system.Executor.Apply(cleanup, state, _log, CancellationToken.None);
@@ -269,7 +269,7 @@ public sealed class PacketTrace : IDisposable
         {
             try
             {
-                _system.Executor.Apply(new Plan("Remove the rules of cut-off traces", _namespace ?? "host", steps), state, _log, CancellationToken.None);
+                _system.Executor.Apply(new Plan("Remove the rules of cut-off traces", _namespace.Text ?? "host", steps), state, _log, CancellationToken.None);
             }
             catch (CommandFailedException)
             {
@@ -288,7 +288,7 @@ public sealed class PacketTrace : IDisposable
         }
     }
 
-    private static TraceEntry LogEntry(NflogRecord record, string? ns, IReadOnlyDictionary<int, string> links, FirewallState firewall)
+    private static TraceEntry LogEntry(NflogRecord record, NetNamespace ns, IReadOnlyDictionary<int, string> links, FirewallState firewall)
     {
         var entry = TraceParsers.ToEntry(record, ns, i => links.GetValueOrDefault(i));
         var where = (entry.Prefix ?? string.Empty).Replace("vlan ", string.Empty, StringComparison.Ordinal).Split(':');
