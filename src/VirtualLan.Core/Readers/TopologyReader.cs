@@ -23,6 +23,16 @@ public sealed class TopologyReader
         _appliances = appliances;
     }
 
+    /// <summary>The reader of a host's topology, with each appliance's live address (Get-VlanAppliance's reading).</summary>
+    /// <param name="host">The namespace that plays the host.</param>
+    /// <param name="docker">Docker, for the containers and Docker networks.</param>
+    /// <returns>The reader.</returns>
+    public static TopologyReader For(NetworkHost host, Docker docker)
+    {
+        var appliances = new ApplianceService(host, docker);
+        return new TopologyReader(HostReaders.For(host, docker), state => appliances.List(state));
+    }
+
     /// <summary>The node identifier of a bridge, a router or an appliance.</summary>
     /// <param name="kind">The node's kind.</param>
     /// <param name="name">Its name.</param>
