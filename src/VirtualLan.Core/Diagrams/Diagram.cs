@@ -98,7 +98,11 @@ public static class Diagram
         }
         finally
         {
-            File.Delete(temporary);
+            // File.Delete throws when the folder is missing, which would hide the error above.
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
         }
     }
 }
