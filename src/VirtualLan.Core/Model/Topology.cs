@@ -129,6 +129,12 @@ public sealed class TopologyEdge
     /// <summary>Gets or initializes the interface at the far end, or null when none (the internet's side, or a port that is the link itself).</summary>
     public TopologyInterface? ToInterface { get; init; }
 
+    /// <summary>Gets the address at the starting end (an appliance's or router's), with its prefix, or null.</summary>
+    public Ipv4Cidr? Cidr => FromInterface?.Cidr;
+
+    /// <summary>Gets the MAC address at the starting end, or null.</summary>
+    public string? MacAddress => FromInterface?.MacAddress;
+
     /// <summary>Gets the MTU of the link: the first end's that is known, or null.</summary>
     public int? Mtu => FromInterface?.Mtu ?? ToInterface?.Mtu;
 
