@@ -32,6 +32,8 @@
         'Get-VlanPortForward'
         'Remove-VlanPortForward'
         'Get-VlanIptablesTrace'
+        'Get-VlanTopology'
+        'Export-VlanDiagram'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -2,7 +2,8 @@
 .SYNOPSIS
 Seed 000's unified LAN, rehearsed in a sandbox: virtualnet0, a PAT router that takes the uplink,
 namespaces, a QEMU tap (and a Docker container when an engine runs), a port forward reached from
-the internet and by NAT loopback, and a dropped packet named by Get-VlanIptablesTrace.
+the internet and by NAT loopback, a dropped packet named by Get-VlanIptablesTrace, and the
+picture of the LAN it built (Export-VlanDiagram).
 
 .DESCRIPTION
 Safe by default: everything happens inside a sandbox namespace that is deleted at the end, also
@@ -100,6 +101,12 @@ try {
     Get-VlanIptablesTrace Counters -Protocol icmp -Destination $web.Address -ScriptBlock {
         Write-Host "internet -> web $($web.Address):  $(Test-Ping $inet $web.Address)"
     } | Format-Table Table, Chain, Packets, Verdict, Owner -AutoSize
+
+    Write-Step 'The LAN it built, as one object (Get-VlanTopology) and as a picture (Export-VlanDiagram):'
+    $topology = Get-VlanTopology virtualnet0
+    $topology | Out-Host
+    Write-Host 'Mermaid, to paste into Markdown (-Path lan.svg or lan.png draws it with Graphviz):'
+    $topology | Export-VlanDiagram -Format Mermaid | Write-Host
 
     Write-Step 'Look further with:'
     Write-Host '  Get-VlanAppliance | Format-List        Get-VlanPortForward        Get-VlanRouterNamespace'

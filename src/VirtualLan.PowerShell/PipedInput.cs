@@ -36,6 +36,31 @@ internal static class PipedInput
         return value is not null and not T && (IsModuleObject(value) || value is ValueType) ? Mismatch(value, cmdlet, takes, instead) : null;
     }
 
+    /// <summary>
+    /// The bridge a piped object means, for the cmdlets that act on a whole LAN (Get-VlanTopology,
+    /// Export-VlanDiagram): a bridge, the LAN of a router, appliance, host NAT or port forward, or a
+    /// bridge's name.
+    /// </summary>
+    /// <param name="value">The piped object.</param>
+    /// <param name="routerBridge">Reads the bridge of a router, by its name.</param>
+    /// <param name="cmdlet">The cmdlet, for the error.</param>
+    /// <returns>The bridge's name.</returns>
+    /// <exception cref="VlanException">The object means no LAN (PipelineInputMismatch).</exception>
+    public static string BridgeOf(object value, Func<string, string> routerBridge, string cmdlet)
+    {
+        ArgumentNullException.ThrowIfNull(routerBridge);
+        return value switch
+        {
+            Bridge b => b.Name,
+            Router r => r.Bridge,
+            Appliance a => a.Bridge,
+            HostNat n => n.Bridge,
+            PortForward f => routerBridge(f.Router),
+            string s => s,
+            _ => throw Mismatch(value, cmdlet, "bridges, routers, appliances, host NATs, port forwards and bridge names"),
+        };
+    }
+
     /// <summary>The error for a piped object the cmdlet cannot take.</summary>
     /// <param name="value">The piped object.</param>
     /// <param name="cmdlet">The cmdlet, such as Remove-VlanBridge.</param>

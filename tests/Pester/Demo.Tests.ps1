@@ -79,6 +79,11 @@ Describe 'The unified-LAN demo' -Skip:$notRoot {
         # The trace names the verdict that dropped the attacker's ping.
         $run.Output | Should -Match 'filter\s+FORWARD\s+1\s+DROP'
         $run.Output | Should -Match 'qemutap0\s+Tap'
+        # It ends with the LAN it built: the topology at a glance, then its picture in Mermaid.
+        $run.Output | Should -Match 'LAN virtualnet0 172\.24\.0\.0/16 \(vld-\w+\): 3 appliance\(s\), 1 forward\(s\)'
+        $run.Output | Should -Match 'internet\s+Forward web\s+tcp/8080 → 172\.24\.4\.2:80'
+        $run.Output | Should -Match 'flowchart LR'
+        $run.Output | Should -Match 'internet -\.->\|"tcp/8080 → 172\.24\.4\.2:80"\| namespace_web'
         $run.Output | Should -Match "Done: the sandbox $sandbox and everything in it are gone"
         $run.Seconds | Should -BeLessThan 30
         Get-Leftover $sandbox | Should -BeNullOrEmpty

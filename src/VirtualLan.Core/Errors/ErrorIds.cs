@@ -197,4 +197,10 @@ public static class ErrorIds
 
     /// <summary>A namespace a plan deletes could not be held open while the plan runs, so its deletion could not be undone; nothing was changed.</summary>
     public const string NamespaceNotHeld = "NamespaceNotHeld";
+
+    /// <summary>Export-VlanDiagram could not draw the diagram: Graphviz's dot failed, or the file could not be written.</summary>
+    public const string DiagramRenderFailed = "DiagramRenderFailed";
+
+    /// <summary>Export-VlanDiagram was asked for an image (SVG, PNG) without -Path: images go to a file, not the pipeline.</summary>
+    public const string DiagramNeedsPath = "DiagramNeedsPath";
 }

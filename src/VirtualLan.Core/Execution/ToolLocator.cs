@@ -24,6 +24,7 @@ public sealed class ToolLocator
         ["udhcpc"] = "udhcpc",
         ["dhclient"] = "isc-dhcp-client",
         ["dhcpcd"] = "dhcpcd-base",
+        ["dot"] = "graphviz",
     };
 
     private static readonly string[] ExtraFolders = { "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/local/bin", "/usr/bin", "/bin" };
