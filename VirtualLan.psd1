@@ -32,6 +32,11 @@
         'Get-VlanPortForward'
         'Remove-VlanPortForward'
         'Get-VlanIptablesTrace'
+        'Export-VlanConfiguration'
+        'Test-VlanConfiguration'
+        'Sync-VlanConfiguration'
+        'Register-VlanConfiguration'
+        'Unregister-VlanConfiguration'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
