@@ -84,11 +84,11 @@ public static class LanDocumentJson
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(text);
+            node = JsonSerializer.Deserialize<JsonNode>(text);
         }
         catch (JsonException e)
         {
-            var path = string.IsNullOrEmpty(e.Path) ? "$" : e.Path;
+            var path = PathAtError(text);
             var line = (e.LineNumber ?? 0) + 1;
             var column = (e.BytePositionInLine ?? 0) + 1;
             throw new VlanException(
@@ -130,6 +130,54 @@ public static class LanDocumentJson
         }
 
         return path.ToString();
+    }
+
+    /// <summary>Reads the text as far as it is JSON, keeping the path of the value being read, and returns it where reading stops.</summary>
+    private static string PathAtError(string text)
+    {
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text));
+        var stack = new List<(bool IsArray, int Index, string? Property)>();
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName when stack.Count > 0:
+                        stack[^1] = (false, 0, reader.GetString());
+                        break;
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        Next(stack);
+                        stack.Add((reader.TokenType == JsonTokenType.StartArray, -1, null));
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        stack.RemoveAt(stack.Count - 1);
+                        break;
+                    default:
+                        Next(stack);
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        var path = new StringBuilder("$");
+        foreach (var (isArray, index, property) in stack)
+        {
+            path.Append(isArray ? (index < 0 ? string.Empty : $"[{index.ToString(CultureInfo.InvariantCulture)}]") : property is null ? string.Empty : "." + property);
+        }
+
+        return path.ToString();
+
+        static void Next(List<(bool IsArray, int Index, string? Property)> stack)
+        {
+            if (stack.Count > 0 && stack[^1].IsArray)
+            {
+                stack[^1] = (true, stack[^1].Index + 1, null);
+            }
+        }
     }
 
     private static (string Path, string Message) FirstError(EvaluationResults results)

@@ -70,7 +70,7 @@ public sealed class LanDocumentReader
                     Address = a.Kind == ApplianceKind.DockerNetwork ? null : a.Address?.ToString(),
                     Gateway = a.Gateway is null || a.Gateway.Equals(defaultGateway) ? null : a.Gateway.ToString(),
                     InterfaceName = a.Interface is null or "eth0" ? null : a.Interface,
-                    Create = a.Created == true,
+                    Create = a.Kind == ApplianceKind.Namespace && a.Created == true,
                     ReaddressContainers = a.Kind == ApplianceKind.DockerNetwork && a.ContainerAddresses is not null,
                 };
             }).ToArray(),
