@@ -34,6 +34,11 @@
         'Get-VlanIptablesTrace'
         'Get-VlanTopology'
         'Export-VlanDiagram'
+        'Export-VlanConfiguration'
+        'Test-VlanConfiguration'
+        'Sync-VlanConfiguration'
+        'Register-VlanConfiguration'
+        'Unregister-VlanConfiguration'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -29,6 +29,7 @@ internal static class ErrorRecords
         VlanErrorKind.CommandFailed => ErrorCategory.InvalidResult,
         VlanErrorKind.RollbackFailed => ErrorCategory.InvalidResult,
         VlanErrorKind.Stopped => ErrorCategory.OperationStopped,
+        VlanErrorKind.InvalidData => ErrorCategory.InvalidData,
         _ => ErrorCategory.NotSpecified,
     };
 }

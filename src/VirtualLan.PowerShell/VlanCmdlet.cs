@@ -12,6 +12,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Func<KernelState, PlannedInput>> _queued = new();
+    private readonly List<ExecutionReport> _reports = new();
 
     /// <summary>Gets the namespace that plays the host: the sandbox of this session, or the machine's own.</summary>
     internal static NetworkHost LanHost => ModuleSession.Host;
@@ -29,6 +30,9 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
         _stopping.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Gets what each plan applied by this cmdlet ran, in order (a staged sync undoes the earlier stages from it).</summary>
+    internal IReadOnlyList<ExecutionReport> Reports => _reports;
 
     /// <summary>Gets the token that Ctrl+C (StopProcessing) cancels.</summary>
     protected CancellationToken StopToken => _stopping.Token;
@@ -102,6 +106,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
 
         var plan = PlanExecutor.Combine(title, scope, confirmed, state);
         var report = Runtime.Executor.Apply(plan, state, WriteVerbose, _stopping.Token);
+        _reports.Add(report);
         foreach (var warning in report.Warnings)
         {
             WriteWarning(warning);

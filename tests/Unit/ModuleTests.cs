@@ -79,8 +79,9 @@ public class ModuleTests
             .SelectMany(t => t.GetCustomAttributes<OutputTypeAttribute>())
             .SelectMany(a => a.Type)
             .Select(t => t.Type)
-            // Lines of text (Invoke-VlanAppliance's output) and files (Export-VlanDiagram -PassThru) are PowerShell's own to show.
-            .Where(t => t is not null && t != typeof(void) && t != typeof(string) && t != typeof(FileInfo))
+            // Lines of text (Invoke-VlanAppliance's output), Test-VlanConfiguration -Quiet's bool and
+            // Register-VlanConfiguration's files are PowerShell's own to show.
+            .Where(t => t is not null && t != typeof(void) && t != typeof(string) && t != typeof(bool) && t != typeof(FileInfo))
             .Select(t => t!.FullName!)
             .ToHashSet();
         Assert.NotEmpty(outputTypes);

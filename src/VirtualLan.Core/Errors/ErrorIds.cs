@@ -203,4 +203,19 @@ public static class ErrorIds
 
     /// <summary>Export-VlanDiagram was asked for an image (SVG, PNG) without -Path: images go to a file, not the pipeline.</summary>
     public const string DiagramNeedsPath = "DiagramNeedsPath";
+
+    /// <summary>A configuration document is not JSON (Sync-, Test-VlanConfiguration); the error names the line and JSON path.</summary>
+    public const string ConfigurationNotJson = "ConfigurationNotJson";
+
+    /// <summary>A configuration document breaks its JSON Schema (a missing field, an unknown kind or field, a malformed address); the error names the JSON path.</summary>
+    public const string ConfigurationSchemaViolation = "ConfigurationSchemaViolation";
+
+    /// <summary>A configuration document is well formed but cannot be built (an address outside its LAN, two appliances with one address, a bridge nobody declared); the error names the JSON path.</summary>
+    public const string ConfigurationInvalid = "ConfigurationInvalid";
+
+    /// <summary>A configuration document, or the module, could not be read from or written to the path given.</summary>
+    public const string ConfigurationPathInvalid = "ConfigurationPathInvalid";
+
+    /// <summary>The systemd units of Register-VlanConfiguration cannot hold the path given (a character systemd or the command line would read otherwise), or their folder is unusable.</summary>
+    public const string UnitPathInvalid = "UnitPathInvalid";
 }

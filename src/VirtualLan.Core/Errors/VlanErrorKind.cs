@@ -32,4 +32,7 @@ public enum VlanErrorKind
 
     /// <summary>The user stopped the operation.</summary>
     Stopped,
+
+    /// <summary>Data given (a configuration document) is malformed or inconsistent.</summary>
+    InvalidData,
 }

@@ -1,0 +1,200 @@
+using System.Net;
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+using VirtualLan.Planning;
+using VirtualLan.Readers;
+
+namespace VirtualLan.Configuration;
+
+/// <summary>
+/// Plans converging the live LAN to a <see cref="LanDocument"/> through the module's own planners
+/// (the same requests the cmdlets make, so their "already done" tests make a LAN in place cost no
+/// command). The work comes in three stages — undeclared objects removed (with -Prune) and
+/// bridges; routers and host NAT; appliances and port forwards — because a router is planned
+/// from its bridge and an appliance from its router: a stage that makes a missing object is
+/// applied before the next is planned, and otherwise every stage goes into one plan.
+/// </summary>
+public sealed class LanSync
+{
+    /// <summary>The number of stages.</summary>
+    public const int StageCount = 3;
+
+    private static readonly HashSet<string> Absent = new(StringComparer.Ordinal)
+    {
+        ErrorIds.ContainerNotFound, ErrorIds.ContainerNotRunning, ErrorIds.NamespaceNotFound, ErrorIds.InterfaceNotFound, ErrorIds.DockerNetworkNotFound,
+    };
+
+    private readonly NetworkHost _host;
+    private readonly Func<string, string?> _locate;
+    private readonly Func<string, bool> _exists;
+    private readonly Docker _docker;
+
+    /// <summary>Initializes a new instance of the <see cref="LanSync"/> class.</summary>
+    /// <param name="host">The namespace that plays the host.</param>
+    /// <param name="locate">Finds a program on the PATH (the routers' DHCP clients).</param>
+    /// <param name="exists">Tells whether a file exists.</param>
+    /// <param name="docker">Reads containers and Docker networks.</param>
+    public LanSync(NetworkHost host, Func<string, string?> locate, Func<string, bool> exists, Docker docker)
+    {
+        _host = host;
+        _locate = locate;
+        _exists = exists;
+        _docker = docker;
+    }
+
+    /// <summary>
+    /// Plans one stage from the state. A plan that cannot be made is returned as the item's error:
+    /// the caller decides whether it is fatal (Sync), drift (Test), or the sign of an appliance
+    /// whose process is gone (<see cref="SyncItem.Absent"/>).
+    /// </summary>
+    /// <param name="stage">0: prune and bridges; 1: routers and host NAT; 2: appliances and port forwards.</param>
+    /// <param name="document">The document.</param>
+    /// <param name="prune">True to remove what the module owns and the document does not name.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>One item per object.</returns>
+    public IReadOnlyList<SyncItem> PlanStage(int stage, LanDocument document, bool prune, KernelState state)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(state);
+        var readers = HostReaders.For(_host, _docker);
+        var live = new LanDocumentReader(_host, readers).Read(state);
+        return stage switch
+        {
+            0 => (prune ? Prune(document, live, readers, state) : Enumerable.Empty<SyncItem>()).Concat(Bridges(document, live, state)).ToArray(),
+            1 => Routers(document, live, readers, state).ToArray(),
+            _ => Appliances(document, live, state).Concat(Forwards(document, live, readers, state)).ToArray(),
+        };
+    }
+
+    private IEnumerable<SyncItem> Prune(LanDocument document, LanDocument live, HostReaders readers, KernelState state)
+    {
+        var bridges = document.Bridges.Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
+        var teardown = new TeardownService(_host, _locate, _exists, _docker);
+        foreach (var bridge in live.Bridges.Where(b => !bridges.Contains(b.Name)))
+        {
+            yield return Item("bridge", bridge.Name, true, () => teardown.PlanRemoveBridge(bridge.Name, recurse: true, force: false, state).Plan);
+        }
+
+        var routers = document.Routers.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        var routerService = new RouterService(readers, _locate, _exists);
+        var removedRouters = live.Routers.Where(r => bridges.Contains(r.Bridge) && !routers.Contains(r.Name)).ToArray();
+        foreach (var router in removedRouters)
+        {
+            yield return Item("router", router.Name, true, () => routerService.PlanRemove(router.Name, state));
+        }
+
+        var nats = document.HostNat.Select(n => n.Bridge).ToHashSet(StringComparer.Ordinal);
+        foreach (var nat in live.HostNat.Where(n => bridges.Contains(n.Bridge) && !nats.Contains(n.Bridge)))
+        {
+            yield return Item("host NAT", nat.Bridge, true, () => new HostNatService(readers).PlanDisable(nat.Bridge, state));
+        }
+
+        var appliances = document.Appliances.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        var leaving = live.Appliances.Where(a => bridges.Contains(a.Bridge) && !appliances.Contains(a.Name)).ToArray();
+        var applianceService = new ApplianceService(_host, _docker);
+        foreach (var appliance in leaving)
+        {
+            yield return Item("appliance", appliance.Name, true, () => applianceService.PlanDisconnect(appliance.Name, state, leaving.Select(a => a.Name).ToArray(), withForwards: false));
+        }
+
+        var forwardService = new PortForwardService(readers);
+        var liveRouters = live.Routers.Where(r => bridges.Contains(r.Bridge) && routers.Contains(r.Name)).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var forward in live.PortForwards.Where(f => liveRouters.Contains(f.Router) && !document.PortForwards.Any(d => LanDrift.SameForward(d, f))))
+        {
+            yield return Item("port forward", LanDrift.NameOf(forward), true, () => forwardService.PlanRemove(forward.Router, Protocol(forward.Protocol), forward.ExternalPort, state));
+        }
+    }
+
+    private IEnumerable<SyncItem> Bridges(LanDocument document, LanDocument live, KernelState state)
+    {
+        var service = new BridgeService(_host);
+        foreach (var bridge in document.Bridges)
+        {
+            yield return Item("bridge", bridge.Name, live.Bridges.All(b => b.Name != bridge.Name), () => service.PlanNew(BridgeRequest.Create(bridge.Name, bridge.Address, bridge.Mtu, force: true), state));
+        }
+    }
+
+    private IEnumerable<SyncItem> Routers(LanDocument document, LanDocument live, HostReaders readers, KernelState state)
+    {
+        var service = new RouterService(readers, _locate, _exists);
+        foreach (var router in document.Routers)
+        {
+            yield return Item("router", router.Name, live.Routers.All(r => r.Name != router.Name), () => service.PlanAdd(
+                RouterRequest.Create(router.Name, router.Bridge, router.Gateway, router.Uplink, router.UplinkMode == "dhcp", router.UplinkAddress, router.UplinkGateway, router.HostLink, router.RouteHostTraffic), state));
+        }
+
+        var hostNat = new HostNatService(readers);
+        foreach (var nat in document.HostNat)
+        {
+            yield return Item("host NAT", nat.Bridge, live.HostNat.All(n => n.Bridge != nat.Bridge), () => hostNat.PlanEnable(nat.Bridge, nat.Uplink, state));
+        }
+    }
+
+    private IEnumerable<SyncItem> Appliances(LanDocument document, LanDocument live, KernelState state)
+    {
+        var service = new ApplianceService(_host, _docker);
+        var reserved = new HashSet<IPAddress>();
+        foreach (var appliance in document.Appliances)
+        {
+            yield return Item("appliance", appliance.Name, live.Appliances.All(a => a.Name != appliance.Name), () =>
+            {
+                var request = ApplianceRequest.Create(
+                    LanDocumentRules.KindOf(appliance.Kind), appliance.Name, appliance.Bridge, appliance.Address, appliance.Gateway, appliance.InterfaceName, appliance.TapOwner, appliance.ReaddressContainers, appliance.Create, appliance.ReplaceDefaultRoute);
+                return service.PlanConnect(request, state, reserved).Plan;
+            });
+        }
+    }
+
+    private static IEnumerable<SyncItem> Forwards(LanDocument document, LanDocument live, HostReaders readers, KernelState state)
+    {
+        var service = new PortForwardService(readers);
+        var planned = new List<PortForward>();
+        foreach (var forward in document.PortForwards)
+        {
+            yield return Item("port forward", LanDrift.NameOf(forward), !live.PortForwards.Any(f => LanDrift.SameForward(forward, f)), () =>
+            {
+                var (plan, made) = service.PlanAdd(
+                    forward.Router,
+                    Protocol(forward.Protocol),
+                    forward.ExternalPort,
+                    forward.InternalPort,
+                    IPAddress.Parse(forward.InternalAddress),
+                    forward.ExternalAddress is null ? null : IPAddress.Parse(forward.ExternalAddress),
+                    null,
+                    state,
+                    planned);
+                planned.Add(made);
+                return plan;
+            });
+        }
+    }
+
+    private static ForwardProtocol Protocol(string protocol) => protocol == "udp" ? ForwardProtocol.Udp : ForwardProtocol.Tcp;
+
+    private static SyncItem Item(string kind, string name, bool missing, Func<Plan> plan)
+    {
+        try
+        {
+            return new SyncItem(kind, name, missing, plan(), null);
+        }
+        catch (VlanException e)
+        {
+            return new SyncItem(kind, name, missing, null, e) { Absent = Absent.Contains(e.ErrorId) };
+        }
+    }
+}
+
+/// <summary>One object of a sync: its plan, or why none could be made.</summary>
+/// <param name="Kind">What it is: bridge, router, host NAT, appliance, port forward.</param>
+/// <param name="Name">Its name (a forward: ROUTER/PROTO/PORTS).</param>
+/// <param name="Missing">True when it does not exist yet (or, for a removal, when it exists and goes).</param>
+/// <param name="Plan">The plan, or null.</param>
+/// <param name="Error">Why no plan could be made, or null.</param>
+public sealed record SyncItem(string Kind, string Name, bool Missing, Plan? Plan, VlanException? Error)
+{
+    /// <summary>Gets a value indicating whether no plan was made because the appliance's process or object is gone (a stopped container, a VM not running): reported, not an error.</summary>
+    public bool Absent { get; init; }
+
+    /// <summary>Gets what the item is, as a user reads it: "appliance c1".</summary>
+    public string What => $"{Kind} {Name}";
+}

@@ -1,0 +1,38 @@
+using VirtualLan.Execution;
+
+namespace VirtualLan.Configuration;
+
+/// <summary>
+/// Undoes the stages of a sync applied before the one that failed (the executor has undone that
+/// one already): every applied step's undo, the latest first, so a failure half-way leaves the LAN
+/// as it was before the run.
+/// </summary>
+public static class StagedUndo
+{
+    /// <summary>Runs the undos.</summary>
+    /// <param name="reports">The earlier stages' reports, in the order they ran.</param>
+    /// <param name="runner">Runs the commands.</param>
+    /// <param name="log">Receives each command before it runs.</param>
+    /// <returns>What failed, one text each; empty when all was undone.</returns>
+    public static IReadOnlyList<string> Run(IEnumerable<ExecutionReport> reports, ICommandRunner runner, Action<string> log)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(log);
+        var failures = new List<string>();
+        foreach (var step in reports.Reverse().SelectMany(r => r.Applied.Reverse()))
+        {
+            foreach (var undo in step.Undo)
+            {
+                log("undo: " + undo);
+                var result = runner.Run(undo, null, CancellationToken.None);
+                if (!result.Succeeded)
+                {
+                    failures.Add($"'{undo}' failed with exit code {result.ExitCode}: {result.StandardError.Trim()}");
+                }
+            }
+        }
+
+        return failures;
+    }
+}

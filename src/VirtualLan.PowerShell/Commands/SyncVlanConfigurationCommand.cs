@@ -1,0 +1,102 @@
+using System.Management.Automation;
+using VirtualLan.Configuration;
+using VirtualLan.Execution;
+using VirtualLan.Linux;
+
+namespace VirtualLan.Commands;
+
+/// <summary>
+/// Converges the live LAN to a configuration document through the module's planners, as one
+/// combined plan: what is in place costs no command, a failure undoes the whole run, and with
+/// -Prune what the module owns and the document does not name is removed.
+/// </summary>
+[Cmdlet(VerbsData.Sync, "VlanConfiguration", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(void))]
+public sealed class SyncVlanConfigurationCommand : VlanCmdlet
+{
+    /// <summary>Gets or sets the document.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets a value indicating whether what the module owns and the document does not name is removed.</summary>
+    [Parameter]
+    public SwitchParameter Prune { get; set; }
+
+    /// <inheritdoc />
+    protected override void BeginProcessing() => DemandPrivilegesUnlessWhatIf("Sync-VlanConfiguration");
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        LanDocument? document = null;
+        if (!Guard(() => document = ConfigurationFile.Read(this, Path).Document))
+        {
+            return;
+        }
+
+        var sync = new LanSync(LanHost, Runtime.Tools.Find, Runtime.Exists, new Docker(Runtime.Runner));
+        GuardLocked(() =>
+        {
+            var before = Reports.Count;
+            try
+            {
+                Converge(sync, document!);
+            }
+            catch (Exception) when (Reports.Count - before > 1)
+            {
+                // The executor undid the stage that failed; the stages before it are undone here.
+                var earlier = Reports.Skip(before).ToArray();
+                var failures = StagedUndo.Run(earlier, Runtime.Runner, WriteVerbose);
+                foreach (var failure in failures)
+                {
+                    WriteWarning("Undoing an earlier stage of the sync failed: " + failure);
+                }
+
+                throw;
+            }
+        });
+    }
+
+    private void Converge(LanSync sync, LanDocument document)
+    {
+        var state = Runtime.ReadState();
+        var plans = new List<Plan>();
+        for (var stage = 0; stage < LanSync.StageCount; stage++)
+        {
+            var items = sync.PlanStage(stage, document, Prune, state);
+            foreach (var absent in items.Where(i => i.Absent))
+            {
+                WriteWarning($"The {absent.What} is not synced: {absent.Error!.Message} Start it and run Sync-VlanConfiguration again.");
+            }
+
+            if (items.FirstOrDefault(i => i.Error is not null && !i.Absent) is { } failed)
+            {
+                throw failed.Error!;
+            }
+
+            plans.AddRange(items.Where(i => i.Plan is not null).Select(i => i.Plan!));
+
+            // A router is planned from its bridge, an appliance from its router: what this stage
+            // makes must be in place before the next stage can be planned.
+            var makes = items.Where(i => i.Missing && i.Plan is not null && PlanExecutor.Pending(i.Plan, state).Count > 0).ToArray();
+            if (stage + 1 < LanSync.StageCount && makes.Length > 0)
+            {
+                var inPlace = Apply(plans, state);
+                if (IsWhatIf || !inPlace)
+                {
+                    WriteWarning($"The rest of {Path} is planned once {string.Join(", ", makes.Select(m => m.What))} exist{(makes.Length == 1 ? "s" : string.Empty)}; -WhatIf cannot list its commands before that.");
+                    return;
+                }
+
+                plans.Clear();
+                state = Runtime.ReadState();
+            }
+        }
+
+        Apply(plans, state);
+    }
+
+    private bool Apply(IReadOnlyList<Plan> plans, KernelState state) =>
+        plans.Count == 0 || ApplyAll(plans, state, $"Sync the LAN to {Path}", LanHost.DisplayName).All(x => x);
+}
