@@ -22,6 +22,13 @@ public static class StagedUndo
         var failures = new List<string>();
         foreach (var step in reports.Reverse().SelectMany(r => r.Applied.Reverse()))
         {
+            if (step.Operation is Operations.DeleteNamespace deleted)
+            {
+                // Its undo mounted the namespace its stage held open; the hold closed with the stage, and the kernel freed it.
+                failures.Add($"the namespace {deleted.Name}, deleted by an earlier stage, is gone and cannot be made again");
+                continue;
+            }
+
             foreach (var undo in step.Undo)
             {
                 log("undo: " + undo);
