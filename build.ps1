@@ -133,6 +133,8 @@ function Read-TrxCounter {
 
 function Test-Module {
     Install-OsPackage
+    # The kernel tier runs the published module in a pwsh of its own (the systemd units' command line), as Pester does.
+    Build-Module
     $pesterModule = Get-PesterModulePath
     $results = Join-Path $out 'TestResults'
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
