@@ -78,6 +78,17 @@ public class TopologyTests
         var folder = Directory.CreateTempSubdirectory("vlan-topology-");
         try
         {
+            // The document of this LAN, drawn without the kernel, has the same nodes, addresses and links.
+            session.Invoke($"Export-VlanConfiguration -Path '{folder.FullName}/lan.json'");
+            var read = session.Invoke($"Get-VlanTopology -ConfigurationPath '{folder.FullName}/lan.json'");
+            Assert.True(session.Errors.Count == 0, string.Join("\n", session.Errors));
+            var declared = (Topology)Assert.Single(read).BaseObject;
+            Assert.Equal(Nodes(topology), Nodes(declared));
+            Assert.Equal(Links(topology), Links(declared));
+            var drawn = (string)Assert.Single(session.Invoke($"Export-VlanDiagram -ConfigurationPath '{folder.FullName}/lan.json'")).BaseObject;
+            Assert.All(topology.Appliances, a => Assert.Contains($"{a.Name}<br/>{a.Cidr}", drawn, StringComparison.Ordinal));
+            File.Delete($"{folder.FullName}/lan.json");
+
             session.Invoke($"Export-VlanDiagram -Path '{folder.FullName}/lan.svg' -WhatIf");
             Assert.Empty(folder.GetFiles());
             var written = Assert.Single(session.Invoke($"Get-VlanAppliance c1 | Export-VlanDiagram -Path '{folder.FullName}/lan.png' -PassThru")).BaseObject;
@@ -90,6 +101,12 @@ public class TopologyTests
             folder.Delete(recursive: true);
         }
     }
+
+    private static string[] Nodes(Topology topology) =>
+        topology.Nodes.Select(n => $"{n.Id} {n.Kind} {n.Cidr}").Order(StringComparer.Ordinal).ToArray();
+
+    private static string[] Links(Topology topology) =>
+        topology.Edges.Select(e => $"{e.From} -{e.Kind}-> {e.To} {e.FromInterface?.Name} {e.ToInterface?.Name} {e.Forward?.ExternalPortFirst}").Order(StringComparer.Ordinal).ToArray();
 
     private static string Mac(string ns, string link) =>
         System.Text.Json.JsonDocument.Parse(Kernel.Must("ip", "-n", ns, "-json", "link", "show", link)).RootElement[0].GetProperty("address").GetString()!;

@@ -56,6 +56,36 @@ public class UnifiedLanTests
             using var vm = new QemuVm(world.Sandbox.Name, "qemutap0", vmPort.MacAddress!, vmPort.Cidr!.Value.ToString(), vmPort.Gateway!.ToString(), probe: World.InternetHost);
             Assert.Contains("VLAN-PROBE-OK", vm.Console, StringComparison.Ordinal);
 
+            // The topology of seed 000's LAN: exactly its appliances, each linked to the bridge the
+            // way its kind is, the router between the LAN, the host and the internet; and the
+            // document of the LAN, drawn without the kernel, declares the same nodes and links.
+            var topology = (Topology)Assert.Single(world.Session.Invoke("Get-VlanTopology")).BaseObject;
+            Assert.Equal(
+                new[] { "container:solo 172.24.1.3/16", $"dockernetwork:docker_custom {network.Cidr}", "interface:vboxnet0 " + vboxPort.Cidr, "namespace:c1 172.24.4.2/16", "namespace:c2 172.24.4.3/16", "tap:qemutap0 172.24.2.2/16" },
+                topology.Appliances.Select(a => $"{a.Id} {a.Cidr}").Order(StringComparer.Ordinal));
+            Assert.Equal(
+                new[]
+                {
+                    "container:solo -Veth-> bridge:virtualnet0", "dockernetwork:docker_custom -Veth-> bridge:virtualnet0", "host -Local-> bridge:virtualnet0",
+                    "interface:vboxnet0 -Port-> bridge:virtualnet0", "namespace:c1 -Veth-> bridge:virtualnet0", "namespace:c2 -Veth-> bridge:virtualnet0",
+                    "router:router -Uplink-> internet", "router:router -Veth-> bridge:virtualnet0", "router:router -Veth-> host", "tap:qemutap0 -Tap-> bridge:virtualnet0",
+                },
+                topology.Edges.Select(e => $"{e.From} -{e.Kind}-> {e.To}").Order(StringComparer.Ordinal));
+            Assert.Equal(vmPort.MacAddress, topology.Node("tap:qemutap0")!.Interfaces[0].MacAddress);
+            var document = Path.Combine(Path.GetTempPath(), $"vlan-unified-{Environment.ProcessId}.json");
+            try
+            {
+                world.Session.Invoke($"Export-VlanConfiguration -Path '{document}'");
+                var declared = (Topology)Assert.Single(world.Session.Invoke($"Get-VlanTopology -ConfigurationPath '{document}'")).BaseObject;
+                Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+                Assert.Equal(topology.Nodes.Select(n => $"{n.Id} {n.Cidr}").Order(StringComparer.Ordinal), declared.Nodes.Select(n => $"{n.Id} {n.Cidr}").Order(StringComparer.Ordinal));
+                Assert.Equal(topology.Edges.Select(e => $"{e.From} -{e.Kind}-> {e.To}").Order(StringComparer.Ordinal), declared.Edges.Select(e => $"{e.From} -{e.Kind}-> {e.To}").Order(StringComparer.Ordinal));
+            }
+            finally
+            {
+                File.Delete(document);
+            }
+
             var members = new (string Name, string Ns, string Address)[]
             {
                 ("c1", c1.Namespace!, "172.24.4.2"),

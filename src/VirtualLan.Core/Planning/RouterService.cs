@@ -666,7 +666,7 @@ public sealed class RouterService
         }
     }
 
-    private static IPAddress GatewayFor(RouterRequest request, Ipv4Cidr lan)
+    internal static IPAddress GatewayFor(RouterRequest request, Ipv4Cidr lan)
     {
         if (request.GatewayAddress is not null)
         {

@@ -40,6 +40,11 @@ public sealed class ExportVlanDiagramCommand : VlanCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Gets or sets a configuration document (Export-VlanConfiguration) to draw instead of the live LAN: a LAN not built yet.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ConfigurationPath { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -62,7 +67,9 @@ public sealed class ExportVlanDiagramCommand : VlanCmdlet
                     throw new VlanException(ErrorIds.DiagramNeedsPath, VlanErrorKind.InvalidArgument, format, $"A {format} diagram is an image, written to a file: give -Path, such as -Path lan.{format.ToString().ToLowerInvariant()}. Mermaid and DOT text go to the pipeline without it.");
                 }
 
-                var topology = _topologies.Count > 0 && _piped.Count == 0 && Bridge is null ? Topology.Join(_topologies) : Read();
+                var topology = ConfigurationPath is not null
+                    ? Configuration.DocumentTopology.From(ConfigurationFile.Read(this, ConfigurationPath).Document, LanHost, Bridge)
+                    : _topologies.Count > 0 && _piped.Count == 0 && Bridge is null ? Topology.Join(_topologies) : Read();
                 if (Path is null)
                 {
                     WriteObject(Diagram.Text(topology, format));

@@ -21,6 +21,11 @@ public sealed class GetVlanTopologyCommand : VlanCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Bridge { get; set; }
 
+    /// <summary>Gets or sets a configuration document (Export-VlanConfiguration) to take the topology from instead of the live LAN: a LAN not built yet.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ConfigurationPath { get; set; }
+
     /// <summary>Gets or sets an object from the pipeline: a bridge, or a router, appliance, host NAT or port forward (its LAN), or a bridge's name.</summary>
     [Parameter(ValueFromPipeline = true)]
     public PSObject? InputObject { get; set; }
@@ -40,6 +45,12 @@ public sealed class GetVlanTopologyCommand : VlanCmdlet
         Guard(
             () =>
             {
+                if (ConfigurationPath is not null)
+                {
+                    WriteObject(Configuration.DocumentTopology.From(ConfigurationFile.Read(this, ConfigurationPath).Document, LanHost, Bridge));
+                    return;
+                }
+
                 var state = Runtime.ReadState();
                 var bridges = TopologyBridges.Of(_piped, Bridge, state, "Get-VlanTopology");
                 WriteObject(TopologyReader.For(LanHost, new Docker(Runtime.Runner)).Read(state, bridges));

@@ -1,0 +1,123 @@
+using System.Net;
+using VirtualLan.Appliances;
+using VirtualLan.Linux;
+using VirtualLan.Planning;
+using VirtualLan.Readers;
+
+namespace VirtualLan.Configuration;
+
+/// <summary>
+/// The topology a configuration document declares, for a LAN that is not built yet: the same
+/// objects the readers return for a live LAN, made from the document's entries with the names and
+/// addresses the planners would give them, joined by <see cref="TopologyReader.Build"/>. What only
+/// the kernel or Docker decides (MACs, MTUs left to the kernel, a container's port name, addresses
+/// allocated at sync) is left out.
+/// </summary>
+public static class DocumentTopology
+{
+    /// <summary>The port name shown for a container or Docker network, whose real name comes from its Docker id.</summary>
+    public const string DockerPort = "vl-…";
+
+    /// <summary>Makes the topology of a document, as it would be built on a host.</summary>
+    /// <param name="document">The document, checked (<see cref="LanDocumentRules"/>).</param>
+    /// <param name="host">The host it would be built on (names of namespaces are prefixed in a sandbox).</param>
+    /// <param name="bridges">The bridges whose LANs to take; null or empty for all.</param>
+    /// <returns>The topology.</returns>
+    public static Topology From(LanDocument document, NetworkHost host, IReadOnlyCollection<string>? bridges = null)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(host);
+        var lans = document.Bridges
+            .Where(b => bridges is not { Count: > 0 } || bridges.Contains(b.Name))
+            .Select(b => new Bridge(b.Name, Ipv4Cidr.Parse(b.Address), null, b.Mtu ?? 1500, "UP", host.Sandbox, Array.Empty<string>(), isManaged: true))
+            .ToArray();
+        var routers = document.Routers.Select(r => Router(r, lans, host)).OfType<Router>().ToArray();
+        var appliances = document.Appliances.Select(a => Appliance(a, lans, host)).ToArray();
+        var forwards = document.PortForwards.Select(f => Forward(f, routers, appliances, host)).OfType<PortForward>().ToArray();
+        var nats = document.HostNat
+            .Select(n => (Entry: n, Lan: lans.FirstOrDefault(b => b.Name == n.Bridge)))
+            .Where(n => n.Lan?.Cidr is not null)
+            .Select(n => new HostNat { Bridge = n.Entry.Bridge, Subnet = n.Lan!.Cidr!.Value.Network, Uplink = n.Entry.Uplink, IpForward = "1", PreviousIpForward = "0", Sandbox = host.Sandbox })
+            .ToArray();
+        return TopologyReader.Build(host, lans, routers, appliances, forwards, nats, (_, _) => null);
+    }
+
+    private static Router? Router(RouterEntry entry, IReadOnlyList<Bridge> lans, NetworkHost host)
+    {
+        if (lans.FirstOrDefault(b => b.Name == entry.Bridge)?.Cidr is not { } lan)
+        {
+            return null;
+        }
+
+        var request = RouterRequest.Create(entry.Name, entry.Bridge, entry.Gateway, entry.Uplink, entry.UplinkMode == "dhcp", entry.UplinkAddress, entry.UplinkGateway, entry.HostLink, entry.RouteHostTraffic);
+        return new Router
+        {
+            Name = request.Name,
+            Namespace = host.NamespaceFor(request.Name),
+            Bridge = request.Bridge,
+            GatewayAddress = RouterService.GatewayFor(request, lan),
+            PrefixLength = lan.PrefixLength,
+            Uplink = request.Uplink,
+            UplinkCidr = request.UplinkAddress,
+            UplinkGateway = request.UplinkGateway,
+            UplinkMode = request.Mode,
+            LanInterface = RouterService.LanInterface,
+            BridgePort = request.BridgePort,
+            HostInterface = request.HostInterface,
+            HostLinkCidr = request.HostLink,
+            HostLinkPeer = RouterReader.HostLinkPeer(request.HostLink),
+            RoutesHostTraffic = request.RouteHostTraffic,
+            ForwardPolicy = "DROP",
+            Sandbox = host.Sandbox,
+        };
+    }
+
+    private static Appliance Appliance(ApplianceEntry entry, IReadOnlyList<Bridge> lans, NetworkHost host)
+    {
+        var kind = LanDocumentRules.KindOf(entry.Kind);
+        var prefix = lans.FirstOrDefault(b => b.Name == entry.Bridge)?.PrefixLength ?? 32;
+        return new Appliance
+        {
+            Name = entry.Name,
+            Kind = kind,
+            Bridge = entry.Bridge,
+            HostInterface = kind switch
+            {
+                ApplianceKind.Namespace => ApplianceNaming.PortName(entry.Name),
+                ApplianceKind.Tap or ApplianceKind.Interface => entry.Name,
+                _ => DockerPort,
+            },
+            Interface = kind == ApplianceKind.Interface ? null : entry.InterfaceName ?? "eth0",
+            Cidr = entry.Address is not { } address ? null : Ipv4Cidr.Parse(address.Contains('/', StringComparison.Ordinal) ? address : FormattableString.Invariant($"{address}/{prefix}")),
+            Gateway = entry.Gateway is { } gateway ? IPAddress.Parse(gateway) : null,
+            Namespace = kind == ApplianceKind.Namespace ? host.NamespaceFor(entry.Name) : null,
+            Sandbox = host.Sandbox,
+        };
+    }
+
+    private static PortForward? Forward(PortForwardEntry entry, IReadOnlyList<Router> routers, IReadOnlyList<Appliance> appliances, NetworkHost host)
+    {
+        var router = routers.FirstOrDefault(r => r.Name == entry.Router);
+        if (router is null)
+        {
+            return null;
+        }
+
+        var external = PortForwardService.ParsePorts(entry.ExternalPort, "ExternalPort");
+        var internalPort = PortForwardService.ParsePorts(entry.InternalPort ?? entry.ExternalPort, "InternalPort");
+        var address = IPAddress.Parse(entry.InternalAddress);
+        return new PortForward
+        {
+            Router = router.Name,
+            Protocol = Enum.Parse<ForwardProtocol>(entry.Protocol, ignoreCase: true),
+            ExternalAddress = entry.ExternalAddress is { } outside ? IPAddress.Parse(outside) : router.UplinkCidr?.Address ?? IPAddress.Any,
+            ExternalPortFirst = external.First,
+            ExternalPortLast = external.Last,
+            InternalAddress = address,
+            InternalPortFirst = internalPort.First,
+            Appliance = appliances.FirstOrDefault(a => Equals(a.Address, address))?.Name,
+            NatLoopback = true,
+            Sandbox = host.Sandbox,
+        };
+    }
+}
