@@ -89,6 +89,27 @@ public class SetAndDisconnectTests
     }
 
     [KernelFact]
+    public void Set_VlanAppliance_moves_an_appliance_back_to_the_address_the_host_still_remembers_it_at_but_no_other_one_there()
+    {
+        using var world = new World();
+        world.Session.Invoke("New-VlanBridge | Connect-VlanAppliance -Namespace c1, c2 -Create | Out-Null");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        var (c1, c2) = (world.Sandbox.Inner("c1"), world.Sandbox.Inner("c2"));
+
+        // The host has just seen c1 answer at 172.24.4.2: a confirmed neighbour with c1's own MAC.
+        Assert.True(Kernel.Ping(world.Sandbox.Name, "172.24.4.2"));
+        world.Session.Invoke("Set-VlanAppliance c1 -Address 172.24.4.20");
+        world.Session.Invoke("Set-VlanAppliance c1 -Address 172.24.4.2");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        Assert.Contains("172.24.4.2/16", Addresses(c1), StringComparison.Ordinal);
+        Assert.True(Kernel.Ping(c2, "172.24.4.2"));
+
+        // An address the host has seen another appliance answer at stays taken.
+        Assert.True(Kernel.Ping(world.Sandbox.Name, "172.24.4.3"));
+        Assert.Equal("AddressNotFree,VirtualLan.Commands.SetVlanApplianceCommand", world.Session.InvokeFailing("Set-VlanAppliance c1 -Address 172.24.4.3").FullyQualifiedErrorId);
+    }
+
+    [KernelFact]
     public void Set_VlanBridge_moves_the_host_within_its_LAN_with_the_appliances_that_route_through_it_and_refuses_another_subnet()
     {
         using var world = new World();

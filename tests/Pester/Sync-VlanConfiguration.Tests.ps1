@@ -149,6 +149,27 @@ Describe 'Export-, Test-, Sync-VlanConfiguration' -Skip:$notRoot {
         Export-VlanConfiguration | Should -BeExactly $exported
     }
 
+    It 'moves an appliance to the address the document now names, in place, and back' {
+        $old = ((Get-Content -Raw $document | ConvertFrom-Json).appliances | Where-Object name -EQ c3).address
+        $moved = Join-Path $work 'moved.json'
+        (Get-Content -Raw $document).Replace("`"$old`"", '"172.24.4.50/16"') | Set-Content -NoNewline $moved
+
+        (Test-VlanConfiguration $moved).Drift.What | Should -Contain 'appliance c3 address'
+        $whatIf = Get-WhatIfText { Sync-VlanConfiguration $moved -WhatIf }
+        $whatIf | Should -Match 'addr add 172\.24\.4\.50/16 dev eth0'
+        $whatIf | Should -Not -Match 'link add'
+        Sync-VlanConfiguration $moved
+        (Get-VlanAppliance c3).Address | Should -Be '172.24.4.50'
+        ip netns exec "$sandbox.desk" busybox ping -c1 -W2 172.24.4.50 *> $null
+        $LASTEXITCODE | Should -Be 0
+        (Test-VlanConfiguration $moved).InDesiredState | Should -BeTrue
+
+        # Back to the address the host still remembers c3 at (its own MAC there is no other holder).
+        Sync-VlanConfiguration $document
+        Export-VlanConfiguration | Should -BeExactly $exported
+        Remove-Item $moved
+    }
+
     It 'refuses <Case> before anything runs, naming <Path>' -ForEach @(
         @{ Case = 'text that is not JSON'; Id = 'ConfigurationNotJson'; Path = '$.bridges'; Edit = { param($t) $t -replace '"bridges": \[', '"bridges": [,' } }
         @{ Case = 'an unknown kind'; Id = 'ConfigurationSchemaViolation'; Path = '$.appliances[0].kind'; Edit = { param($t) $t -replace '"kind": "interface"', '"kind": "vm"' } }

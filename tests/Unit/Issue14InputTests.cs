@@ -77,6 +77,6 @@ public class Issue14InputTests
              {"dst":"172.24.1.3","lladdr":"52:54:00:00:00:03","state":["PERMANENT"]},
              {"dst":"172.24.1.4","lladdr":"52:54:00:00:00:04","state":["DELAY"]}]
             """;
-        Assert.Equal(new[] { "172.24.1.2", "172.24.1.3", "172.24.1.4" }, RouteState.ParseNeighbors(json).Select(a => a.ToString()));
+        Assert.Equal(new[] { "172.24.1.2", "172.24.1.3", "172.24.1.4" }, RouteState.ParseNeighbors(json).Select(a => a.Address.ToString()));
     }
 }

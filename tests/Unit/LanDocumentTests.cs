@@ -38,6 +38,7 @@ public class LanDocumentTests
     [InlineData("{ \"version\": 1, \"appliances\": [ { \"kind\": \"tap\", \"name\": \"x\", \"bridge\": \"nope\" } ] }", ErrorIds.ConfigurationInvalid, "$.appliances[0].bridge")]
     [InlineData("{ \"version\": 1, \"bridges\": [ { \"name\": \"b\", \"address\": \"10.0.0.1/8\" } ], \"appliances\": [ { \"kind\": \"tap\", \"name\": \"x\", \"bridge\": \"b\", \"create\": true } ] }", ErrorIds.ConfigurationInvalid, "$.appliances[0].create")]
     [InlineData("{ \"version\": 1, \"routers\": [ { \"name\": \"r\", \"bridge\": \"b\", \"uplink\": \"u\", \"uplinkGateway\": \"1.2.3.4\" } ] }", ErrorIds.ConfigurationSchemaViolation, "$.routers[0]")]
+    [InlineData("{ \"version\": 1, \"bridges\": [ { \"name\": \"b\", \"address\": \"10.0.0.1/8\" } ], \"routers\": [ { \"name\": \"r\", \"bridge\": \"b\", \"uplink\": \"u\", \"uplinkMode\": \"keep\" } ], \"appliances\": [ { \"kind\": \"tap\", \"name\": \"x\", \"bridge\": \"b\", \"address\": \"10.0.0.2\" } ] }", ErrorIds.ConfigurationSchemaViolation, "$.appliances[0].address")]
     public void A_bad_document_is_refused_with_the_json_path_of_the_problem(string text, string id, string path)
     {
         var error = Assert.Throws<VlanException>(() => LanDocumentJson.Read(text, "lan.json"));

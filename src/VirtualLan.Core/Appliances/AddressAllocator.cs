@@ -60,8 +60,9 @@ internal sealed class AddressAllocator
     /// <param name="lan">The LAN.</param>
     /// <param name="router">Its router, or null.</param>
     /// <param name="state">The kernel's state.</param>
+    /// <param name="ownMac">The MAC of the appliance being given an address: a neighbour seen with it is that appliance itself (an address it held before), not another holder.</param>
     /// <returns>The addresses.</returns>
-    public HashSet<IPAddress> Used(string bridge, Ipv4Cidr lan, Router? router, KernelState state)
+    public HashSet<IPAddress> Used(string bridge, Ipv4Cidr lan, Router? router, KernelState state, string? ownMac = null)
     {
         var h = _host.Sandbox;
         var used = new HashSet<IPAddress>();
@@ -86,9 +87,9 @@ internal sealed class AddressAllocator
             used.Add(router.GatewayAddress);
         }
 
-        foreach (var neighbor in state.Neighbors(h, bridge))
+        foreach (var neighbor in state.Neighbors(h, bridge).Where(n => ownMac is null || !string.Equals(n.MacAddress, ownMac, StringComparison.OrdinalIgnoreCase)))
         {
-            used.Add(neighbor);
+            used.Add(neighbor.Address);
         }
 
         return used;

@@ -185,6 +185,7 @@ public static class LanDocumentJson
         // The deepest failing location is the most precise one; a failed "else"/"not" names its own.
         var failures = (results.Details.Count == 0 ? new[] { results } : results.Details.ToArray())
             .Where(d => !d.IsValid && d.Errors is { Count: > 0 })
+            .Where(d => !IsCondition(d.EvaluationPath.ToString())) // an "if" that does not hold is no error
             .OrderByDescending(d => d.InstanceLocation.Count)
             .ToArray();
         if (failures.Length == 0)
@@ -208,6 +209,9 @@ public static class LanDocumentJson
 
         return (PathOf(first.InstanceLocation.ToString()), message);
     }
+
+    private static bool IsCondition(string evaluationPath) =>
+        evaluationPath.EndsWith("/if", StringComparison.Ordinal) || evaluationPath.Contains("/if/", StringComparison.Ordinal);
 
     private static string Describe(EvaluationResults result) =>
         result.InstanceLocation.Count == 0 ? string.Empty : $"'{result.InstanceLocation.ToString().Split('/')[^1]}' ";

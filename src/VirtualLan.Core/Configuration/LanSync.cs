@@ -134,7 +134,19 @@ public sealed class LanSync
     {
         var service = new ApplianceService(_host, _docker);
         var reserved = new HashSet<IPAddress>();
-        foreach (var appliance in document.Appliances)
+        // Appliances connected with other settings are changed in place first, as Set-VlanAppliance
+        // does: the addresses they move to are then reserved for the rest (whose plans reserve
+        // every address in use, the host's memory of the old ones included).
+        var changed = document.Appliances
+            .Where(d => live.Appliances.Any(a => a.Name == d.Name && a.Kind == d.Kind && (Differs(d.Address, a.Address) || Differs(d.Gateway, a.Gateway))))
+            .ToArray();
+        foreach (var appliance in changed)
+        {
+            yield return Item("appliance", appliance.Name, false, () => service.PlanSet(
+                appliance.Name, appliance.Address, appliance.Gateway is null ? null : IPAddress.Parse(appliance.Gateway), state, reserved).Plan);
+        }
+
+        foreach (var appliance in document.Appliances.Except(changed))
         {
             yield return Item("appliance", appliance.Name, live.Appliances.All(a => a.Name != appliance.Name), () =>
             {
@@ -168,6 +180,10 @@ public sealed class LanSync
             });
         }
     }
+
+    /// <summary>Tells whether the document names an address other than the live one (an address without its prefix is the same address).</summary>
+    private static bool Differs(string? declared, string? live) =>
+        declared is not null && (live is null || !string.Equals(declared.Split('/')[0], live.Split('/')[0], StringComparison.Ordinal));
 
     private static ForwardProtocol Protocol(string protocol) => protocol == "udp" ? ForwardProtocol.Udp : ForwardProtocol.Tcp;
 

@@ -14,7 +14,7 @@ public sealed class KernelState
     private readonly Dictionary<NetNamespace, FirewallState> _firewalls6 = new();
     private readonly Dictionary<NetNamespace, IReadOnlyList<RouteState>> _routes = new();
     private readonly Dictionary<string, string> _sysctls = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyList<System.Net.IPAddress>> _neighbors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<Neighbor>> _neighbors = new(StringComparer.Ordinal);
     private readonly Dictionary<NetNamespace, IReadOnlyList<ConntrackFlow>> _flows = new();
     private readonly Dictionary<string, object> _derived = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, IReadOnlyList<string>>? _processes;
@@ -164,7 +164,7 @@ public sealed class KernelState
     /// <param name="at">The namespace.</param>
     /// <param name="link">The link, usually a bridge.</param>
     /// <returns>The neighbours' addresses.</returns>
-    public IReadOnlyList<System.Net.IPAddress> Neighbors(NetNamespace at, string link)
+    public IReadOnlyList<Neighbor> Neighbors(NetNamespace at, string link)
     {
         var key = at.Text + "/" + link;
         if (!_neighbors.TryGetValue(key, out var neighbors))

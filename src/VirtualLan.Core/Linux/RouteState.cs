@@ -109,18 +109,20 @@ public sealed record RouteState(string Destination, IPAddress? Gateway, string? 
     /// </summary>
     /// <param name="json">The output.</param>
     /// <returns>The addresses.</returns>
-    public static IReadOnlyList<IPAddress> ParseNeighbors(string json)
+    public static IReadOnlyList<Neighbor> ParseNeighbors(string json)
     {
         if (string.IsNullOrWhiteSpace(json))
         {
-            return Array.Empty<IPAddress>();
+            return Array.Empty<Neighbor>();
         }
 
         using var document = JsonDocument.Parse(json);
         return document.RootElement.EnumerateArray()
             .Where(Confirmed)
-            .Select(n => n.TryGetProperty("dst", out var dst) && IPAddress.TryParse(dst.GetString(), out var a) ? a : null)
-            .OfType<IPAddress>()
+            .Select(n => n.TryGetProperty("dst", out var dst) && IPAddress.TryParse(dst.GetString(), out var a)
+                ? new Neighbor(a, n.TryGetProperty("lladdr", out var mac) ? mac.GetString() : null)
+                : null)
+            .OfType<Neighbor>()
             .ToArray();
     }
 
@@ -129,3 +131,8 @@ public sealed record RouteState(string Destination, IPAddress? Gateway, string? 
         && states.ValueKind == JsonValueKind.Array
         && states.EnumerateArray().Any(s => s.GetString() is "REACHABLE" or "DELAY" or "PROBE" or "PERMANENT" or "NOARP");
 }
+
+/// <summary>A confirmed neighbour: an address the host has seen answer on a link, and the MAC it answered from.</summary>
+/// <param name="Address">The address.</param>
+/// <param name="MacAddress">The MAC, or null when the entry has none.</param>
+public sealed record Neighbor(IPAddress Address, string? MacAddress);

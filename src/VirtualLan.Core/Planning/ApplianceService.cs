@@ -157,7 +157,9 @@ public sealed class ApplianceService
         if (address is not null)
         {
             var routers = new Readers.RouterReader(_host).Routers(state);
-            var used = _addresses.Used(record.Bridge, lan, routers.FirstOrDefault(r => r.Bridge == record.Bridge), state);
+            // The host may still remember the appliance at an address it held before: that is no other holder.
+            var ownMac = kind.Describe(port, record, state, readLive: true).MacAddress;
+            var used = _addresses.Used(record.Bridge, lan, routers.FirstOrDefault(r => r.Bridge == record.Bridge), state, ownMac);
             used.UnionWith(reserved ?? new HashSet<IPAddress>());
             var request = ApplianceRequest.Create(record.Kind, record.Name, record.Bridge, address, null, null, null, false);
             newAddress = AddressAllocator.Choose(request, lan, existing, used);
