@@ -13,6 +13,85 @@ namespace VirtualLan.Tests.Integration;
 public class ConfigurationDockerTests
 {
     [KernelFact]
+    public void Seed_000s_LAN_with_every_kind_comes_back_from_its_document_after_Remove_VlanBridge_Recurse()
+    {
+        using var world = new World();
+        using var docker = new DockerEngine(world.Sandbox.Name, "--live-restore");
+        var image = docker.ImportBusyboxImage();
+        docker.Docker("network", "create", "--internal", "docker_custom");
+        docker.Docker("run", "-d", "--name", "dockernet_tester", "--network", "docker_custom", "--cap-add", "NET_ADMIN", image, "sleep", "3600");
+        docker.Docker("run", "-d", "--name", "solo", "--network", "none", image, "sleep", "3600");
+        var vbox = world.Sandbox.Inner("vbox");
+        Kernel.Must("ip", "netns", "add", vbox);
+        Kernel.Must("ip", "-n", world.Sandbox.Name, "link", "add", "vboxnet0", "type", "veth", "peer", "name", "eth0", "netns", vbox);
+        var work = Directory.CreateTempSubdirectory("vlan-config-");
+        Environment.SetEnvironmentVariable("DOCKER_HOST", docker.Host);
+        try
+        {
+            world.Session.Invoke("$router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false");
+            world.Session.Invoke("$null = $router | Connect-VlanAppliance -Namespace c1, c2 -Create");
+            world.Session.Invoke("$null = $router | Connect-VlanAppliance -DockerNetwork docker_custom -ReaddressContainers");
+            world.Session.Invoke("$null = $router | Connect-VlanAppliance -Container solo");
+            world.Session.Invoke("$null = $router | Connect-VlanAppliance -Tap qemutap0");
+            world.Session.Invoke("$null = $router | Connect-VlanAppliance -Interface vboxnet0");
+            world.Session.Invoke("$null = Get-VlanAppliance c1 | Add-VlanPortForward -ExternalPort 4000");
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+            var document = Path.Combine(work.FullName, "lan.json");
+            world.Session.Invoke($"Export-VlanConfiguration -Path '{document}'");
+            var exported = File.ReadAllText(document);
+            foreach (var kind in new[] { "namespace", "container", "dockerNetwork", "tap", "interface" })
+            {
+                Assert.Contains($"\"kind\": \"{kind}\"", exported, StringComparison.Ordinal);
+            }
+
+            world.Session.Invoke("Remove-VlanBridge virtualnet0 -Recurse -Confirm:$false");
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+            Assert.Empty(world.Session.Invoke("Get-VlanAppliance"));
+
+            world.Session.Invoke($"Sync-VlanConfiguration -Path '{document}'");
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+            Assert.True((bool)world.Session.Invoke($"(Test-VlanConfiguration '{document}').InDesiredState").Single().BaseObject, "Test-VlanConfiguration finds drift after the sync.");
+            Assert.Equal(exported, (string)world.Session.Invoke("Export-VlanConfiguration").Single().BaseObject, StringComparer.Ordinal);
+
+            // Every kind back on one LAN: the VM boots on the tap the sync made; the full mesh and the internet answer.
+            var appliances = world.Session.Invoke("Get-VlanAppliance").Select(o => (Appliance)o.BaseObject).ToDictionary(a => a.Name);
+            var tap = appliances["qemutap0"];
+            var vboxPort = appliances["vboxnet0"];
+            Kernel.Must("ip", "-n", vbox, "addr", "add", vboxPort.Cidr!.Value.ToString(), "dev", "eth0");
+            Kernel.Must("ip", "-n", vbox, "link", "set", "eth0", "up");
+            Kernel.Must("ip", "-n", vbox, "link", "set", "lo", "up");
+            Kernel.Must("ip", "-n", vbox, "route", "add", "default", "via", vboxPort.Gateway!.ToString());
+            using var vm = new QemuVm(world.Sandbox.Name, "qemutap0", tap.MacAddress!, tap.Cidr!.Value.ToString(), tap.Gateway!.ToString(), probe: World.InternetHost);
+            Assert.Contains("VLAN-PROBE-OK", vm.Console, StringComparison.Ordinal);
+            var tester = $"/proc/{docker.Docker("inspect", "-f", "{{.State.Pid}}", "dockernet_tester").Trim()}/ns/net";
+            var members = new (string Name, string Ns)[] { ("c1", appliances["c1"].Namespace!), ("c2", appliances["c2"].Namespace!), ("solo", appliances["solo"].Namespace!), ("dockernet_tester", tester), ("vbox", vbox) };
+            var addresses = new[] { "c1", "c2", "solo", "vboxnet0", "qemutap0" }.Select(n => appliances[n].Address!.ToString()).Append("172.24.1.2").ToArray();
+            foreach (var from in members)
+            {
+                foreach (var to in addresses.Append(World.InternetHost))
+                {
+                    Assert.True(Kernel.Ping(from.Ns, to), $"After the sync {from.Name} could not reach {to}.");
+                }
+            }
+
+            // The forward, from the internet and by NAT loopback.
+            world.Serve(appliances["c1"].Namespace!, "tcp", 4000, count: 2);
+            Assert.StartsWith("peer=198.51.100.1:", World.Send(world.Internet, "tcp", "198.51.100.2", 4000, "from the internet"), StringComparison.Ordinal);
+            Assert.StartsWith("peer=172.24.0.254:", World.Send(appliances["c2"].Namespace!, "tcp", "198.51.100.2", 4000, "from c2"), StringComparison.Ordinal);
+
+            vm.Dispose();
+            world.Session.Invoke("Remove-VlanBridge virtualnet0 -Recurse -Confirm:$false");
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DOCKER_HOST", null);
+            work.Delete(recursive: true);
+            Kernel.Run(new[] { "ip", "netns", "delete", vbox });
+        }
+    }
+
+    [KernelFact]
     public void The_docker_units_command_line_repairs_the_LAN_after_a_live_restore_restart()
     {
         using var world = new World();
