@@ -85,7 +85,7 @@ public sealed class LanTrace : IDisposable
             var any = false;
             foreach (var (where, trace) in _sessions)
             {
-                while (trace.TryTake(out var entry, 0))
+                while ((count is null || written < count) && trace.TryTake(out var entry, 0))
                 {
                     any = true;
                     written++;
