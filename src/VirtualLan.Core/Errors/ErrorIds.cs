@@ -99,6 +99,12 @@ public static class ErrorIds
     /// <summary>No router of that name exists.</summary>
     public const string RouterNotFound = "RouterNotFound";
 
+    /// <summary>Get-VlanIptablesTrace was given more than one of -Router, -Namespace and -Lan.</summary>
+    public const string TraceScopeConflict = "TraceScopeConflict";
+
+    /// <summary>The Drops mode could not use the kernel's tracing (tracefs, the skb:kfree_skb event).</summary>
+    public const string TracingUnavailable = "TracingUnavailable";
+
     /// <summary>The uplink could not be given back to the host; the message says how to recover.</summary>
     public const string UplinkNotRestored = "UplinkNotRestored";
 

@@ -6,7 +6,9 @@ namespace VirtualLan.Linux;
 /// <param name="Owner">The process that runs the trace (pwsh).</param>
 /// <param name="Reader">The reader it started (tcpdump, xtables-monitor), once started.</param>
 /// <param name="ReaderProgram">The reader's program name, checked against its command line before it is stopped.</param>
-public sealed record TraceRecord(string Id, string? Namespace, ProcessIdentity Owner, ProcessIdentity? Reader, string? ReaderProgram)
+/// <param name="TracefsInstance">The tracefs instance a Drops trace made (its folder), or null.</param>
+/// <param name="TracefsMount">The private tracefs mount point a Drops trace made, or null when it used the mounted one.</param>
+public sealed record TraceRecord(string Id, string? Namespace, ProcessIdentity Owner, ProcessIdentity? Reader, string? ReaderProgram, string? TracefsInstance = null, string? TracefsMount = null)
 {
     /// <summary>Gets a value indicating whether the trace was cut off: the process that ran it is gone.</summary>
     public bool IsStale => !Owner.IsAlive;

@@ -42,6 +42,18 @@ public sealed class TraceRecords
         }
     }
 
+    /// <summary>Adds the tracefs instance (and the private mount) a Drops trace is about to make to its record.</summary>
+    /// <param name="id">The trace id.</param>
+    /// <param name="instance">The instance's folder.</param>
+    /// <param name="mount">The private mount point, or null.</param>
+    public void AddTracefs(string id, string instance, string? mount)
+    {
+        if (Read().FirstOrDefault(r => r.Id == id) is { } record)
+        {
+            Write(record with { TracefsInstance = instance, TracefsMount = mount });
+        }
+    }
+
     /// <summary>Deletes the record of a trace whose rules are gone.</summary>
     /// <param name="id">The trace id.</param>
     public void End(string id)
@@ -93,7 +105,9 @@ public sealed class TraceRecords
                     values.GetValueOrDefault("namespace") is { Length: > 0 } ns ? ns : null,
                     owner,
                     ProcessIdentity.Parse(values.GetValueOrDefault("reader")),
-                    values.GetValueOrDefault("program")));
+                    values.GetValueOrDefault("program"),
+                    values.GetValueOrDefault("tracefs") is { Length: > 0 } instance ? instance : null,
+                    values.GetValueOrDefault("mount") is { Length: > 0 } mount ? mount : null));
             }
         }
 
@@ -114,6 +128,8 @@ public sealed class TraceRecords
             "namespace=" + (record.Namespace ?? string.Empty),
             "reader=" + (record.Reader?.ToString() ?? string.Empty),
             "program=" + (record.ReaderProgram ?? string.Empty),
+            "tracefs=" + (record.TracefsInstance ?? string.Empty),
+            "mount=" + (record.TracefsMount ?? string.Empty),
         }) + "\n";
         var temporary = PathOf(record.Id) + ".new";
         for (var attempt = 0; ; attempt++)

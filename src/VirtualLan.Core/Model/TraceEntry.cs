@@ -42,6 +42,18 @@ public sealed class TraceEntry
     /// <summary>Gets or initializes the protocol: ICMP, TCP, UDP or a number.</summary>
     public string? Protocol { get; init; }
 
+    /// <summary>Gets or initializes the source address the packet had when the namespace first saw it, before its NAT (trace mode); null when the same.</summary>
+    public IPAddress? ArrivedSource { get; init; }
+
+    /// <summary>Gets or initializes the destination address the packet had when the namespace first saw it, before its NAT (trace mode); null when the same.</summary>
+    public IPAddress? ArrivedDestination { get; init; }
+
+    /// <summary>Gets or initializes the source port the packet had when the namespace first saw it (trace mode); null when the same.</summary>
+    public int? ArrivedSourcePort { get; init; }
+
+    /// <summary>Gets or initializes the destination port the packet had when the namespace first saw it (trace mode); null when the same.</summary>
+    public int? ArrivedDestinationPort { get; init; }
+
     /// <summary>Gets or initializes the source port (TCP, UDP).</summary>
     public int? SourcePort { get; init; }
 
@@ -81,6 +93,10 @@ public sealed class TraceEntry
     /// <summary>Gets the packet in one line, such as "TCP 203.0.113.10:40000 > 198.51.100.2:4000".</summary>
     public string Packet => FormattableString.Invariant(
         $"{Protocol} {Source}{(SourcePort is { } s ? ":" + s : string.Empty)} > {Destination}{(DestinationPort is { } d ? ":" + d : string.Empty)}");
+
+    /// <summary>Gets the packet as the namespace first saw it, before its NAT, in the form of <see cref="Packet"/>.</summary>
+    public string ArrivedPacket => FormattableString.Invariant(
+        $"{Protocol} {ArrivedSource ?? Source}{((ArrivedSourcePort ?? SourcePort) is { } s ? ":" + s : string.Empty)} > {ArrivedDestination ?? Destination}{((ArrivedDestinationPort ?? DestinationPort) is { } d ? ":" + d : string.Empty)}");
 
     /// <inheritdoc />
     public override string ToString() => $"{Protocol} {Source} > {Destination} {Table}:{Chain} {Verdict}";

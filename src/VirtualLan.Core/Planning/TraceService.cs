@@ -244,7 +244,7 @@ public sealed class TraceFollower
 {
     private readonly NetNamespace _namespace;
     private readonly string? _protocol;
-    private readonly Dictionary<string, (TraceEntry Packet, List<string> Path)> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (TraceEntry Packet, List<string> Path, TraceEntry First)> _open = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a new instance of the <see cref="TraceFollower"/> class.</summary>
     /// <param name="namespaceName">The namespace traced.</param>
@@ -253,6 +253,30 @@ public sealed class TraceFollower
     {
         _namespace = namespaceName;
         _protocol = protocol;
+    }
+
+    /// <summary>
+    /// Ends the packets still open when the trace ends: those no final verdict closed, as in a
+    /// namespace without a filter table, where nothing decides and the packet is let through.
+    /// </summary>
+    /// <returns>The packets, each accepted by the last chain it met.</returns>
+    public IReadOnlyList<TraceEntry> Flush()
+    {
+        var ended = _open.Values.Where(o => o.Path.Count > 0).Select(o =>
+        {
+            var last = o.Path[^1].Split(':');
+            var p = o.Packet;
+            return new TraceEntry
+            {
+                Time = p.Time, Namespace = p.Namespace, Table = last[0], Chain = last.Length > 1 ? last[1] : null, In = p.In, Out = p.Out, PhysIn = p.PhysIn, PhysOut = p.PhysOut,
+                Source = p.Source, Destination = p.Destination, Protocol = p.Protocol ?? _protocol?.ToUpperInvariant(), SourcePort = p.SourcePort,
+                DestinationPort = p.DestinationPort, Length = p.Length, Ttl = p.Ttl, Mac = p.Mac, Verdict = "ACCEPT", Path = o.Path,
+                ArrivedSource = Equals(o.First.Source, p.Source) ? null : o.First.Source,
+                ArrivedDestination = Equals(o.First.Destination, p.Destination) ? null : o.First.Destination,
+            };
+        }).ToArray();
+        _open.Clear();
+        return ended;
     }
 
     /// <summary>Takes one line; returns the entry it completes, if any.</summary>
@@ -270,7 +294,7 @@ public sealed class TraceFollower
             {
                 // The same packet is announced again at each hook, with what is known by then (OUT=
                 // once routed); the path goes on.
-                _open[words[2]] = (packet, _open.TryGetValue(words[2], out var earlier) ? earlier.Path : new List<string>());
+                _open[words[2]] = _open.TryGetValue(words[2], out var earlier) ? (packet, earlier.Path, earlier.First) : (packet, new List<string>(), packet);
             }
 
             return null;
@@ -317,12 +341,17 @@ public sealed class TraceFollower
 
         _open.Remove(parts[2]);
         var p = open.Packet;
+        var first = open.First;
         return new TraceEntry
         {
             Time = p.Time, Namespace = p.Namespace, Table = table, Chain = chain, In = p.In, Out = p.Out, PhysIn = p.PhysIn, PhysOut = p.PhysOut,
             Source = p.Source, Destination = p.Destination, Protocol = p.Protocol ?? _protocol?.ToUpperInvariant(), SourcePort = p.SourcePort,
             DestinationPort = p.DestinationPort, IcmpType = p.IcmpType, IcmpCode = p.IcmpCode, Length = p.Length, Ttl = p.Ttl, Mac = p.Mac,
             Verdict = verdict, Rule = kind == "policy" ? "policy " + verdict : rule, Owner = TraceParsers.OwnerOf(rule), Path = open.Path,
+            ArrivedSource = Equals(first.Source, p.Source) ? null : first.Source,
+            ArrivedDestination = Equals(first.Destination, p.Destination) ? null : first.Destination,
+            ArrivedSourcePort = first.SourcePort == p.SourcePort ? null : first.SourcePort,
+            ArrivedDestinationPort = first.DestinationPort == p.DestinationPort ? null : first.DestinationPort,
         };
     }
 }

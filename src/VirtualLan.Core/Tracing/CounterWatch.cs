@@ -17,15 +17,40 @@ public static class CounterWatch
     /// <param name="traffic">Makes the traffic, or waits while it happens.</param>
     /// <returns>One counter per rule or policy that moved, with the deltas, verdict and owner.</returns>
     /// <exception cref="CommandFailedException">iptables-save failed.</exception>
-    public static IReadOnlyList<RuleCounter> Around(ICommandRunner runner, NetNamespace ns, TraceMatch match, Action traffic)
+    public static IReadOnlyList<RuleCounter> Around(ICommandRunner runner, NetNamespace ns, TraceMatch match, Action traffic) =>
+        Around(runner, [ns], match, traffic);
+
+    /// <summary>Reads the counters of several namespaces around the same traffic and returns the rules that moved, namespace by namespace.</summary>
+    /// <param name="runner">Runs iptables-save.</param>
+    /// <param name="namespaces">The namespaces to watch.</param>
+    /// <param name="match">The flow.</param>
+    /// <param name="traffic">Makes the traffic, or waits while it happens.</param>
+    /// <returns>One counter per rule or policy that moved.</returns>
+    /// <exception cref="CommandFailedException">iptables-save failed.</exception>
+    public static IReadOnlyList<RuleCounter> Around(ICommandRunner runner, IReadOnlyList<NetNamespace> namespaces, TraceMatch match, Action traffic)
     {
         ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(namespaces);
         ArgumentNullException.ThrowIfNull(match);
         ArgumentNullException.ThrowIfNull(traffic);
-        var save = NetworkHost.ExecIn(ns, "iptables-save", ["-c"]);
-        var before = TraceParsers.ParseCounters(Read(runner, save));
+        var saves = namespaces.Select(ns => NetworkHost.ExecIn(ns, "iptables-save", ["-c"])).ToArray();
+        var before = saves.Select(save => TraceParsers.ParseCounters(Read(runner, save))).ToArray();
         traffic();
-        var after = TraceParsers.ParseCounters(Read(runner, save));
+        var moved = new List<RuleCounter>();
+        for (var i = 0; i < saves.Length; i++)
+        {
+            moved.AddRange(Moved(namespaces[i], match, before[i], TraceParsers.ParseCounters(Read(runner, saves[i]))));
+        }
+
+        return moved;
+    }
+
+    private static List<RuleCounter> Moved(
+        NetNamespace ns,
+        TraceMatch match,
+        IReadOnlyDictionary<(string Table, string Chain, string Rule), (long Packets, long Bytes)> before,
+        IReadOnlyDictionary<(string Table, string Chain, string Rule), (long Packets, long Bytes)> after)
+    {
         var moved = new List<RuleCounter>();
         foreach (var (key, (packets, bytes)) in after)
         {

@@ -9,7 +9,7 @@ namespace VirtualLan.Tracing;
 /// <summary>
 /// One Log or Trace session of Get-VlanIptablesTrace, from the temporary rules to their removal:
 /// <see cref="Begin"/> cleans up after traces a crash cut off and records this one, the caller
-/// applies <see cref="Plan"/> (after confirmation), <see cref="Start"/> starts the reader
+/// applies <see cref="Plan"/> (after confirmation), <see cref="Start()"/> starts the reader
 /// (tcpdump on the NFLOG group, or xtables-monitor), <see cref="Entries"/> yields what it sees,
 /// and <see cref="Dispose"/> stops the reader, removes the rules and the record, whatever happened.
 /// </summary>
@@ -26,7 +26,9 @@ public sealed class PacketTrace : IDisposable
     private readonly TraceRecords _records = new();
     private readonly BlockingCollection<TraceEntry> _entries = new();
     private readonly CancellationTokenSource _reading;
+    private readonly object _gate = new();
     private Task? _reader;
+    private Action? _flush;
     private bool _begun;
     private bool _applied;
 
@@ -43,9 +45,9 @@ public sealed class PacketTrace : IDisposable
     public PacketTrace(VlanSystem system, NetNamespace namespaceName, string displayName, TraceMode mode, IEnumerable<string> chains, TraceMatch match, string? protocol, Action<string> log, CancellationToken stop)
     {
         ArgumentNullException.ThrowIfNull(system);
-        if (mode == TraceMode.Counters)
+        if (mode is TraceMode.Counters or TraceMode.Drops)
         {
-            throw new ArgumentException("A packet trace logs or traces; counters need no session.", nameof(mode));
+            throw new ArgumentException("A packet trace logs or traces; counters and drops need no rule.", nameof(mode));
         }
 
         _system = system;
@@ -89,7 +91,11 @@ public sealed class PacketTrace : IDisposable
     }
 
     /// <summary>Starts the reader and waits until it can see packets.</summary>
-    public void Start()
+    public void Start() => Start(wait: true);
+
+    /// <summary>Starts the reader.</summary>
+    /// <param name="wait">Whether to wait until it can see packets (a caller starting several waits once).</param>
+    public void Start(bool wait)
     {
         var now = _system.ReadState();
         var links = now.Links(_namespace).Links.ToDictionary(l => l.Index, l => l.Name);
@@ -118,7 +124,17 @@ public sealed class PacketTrace : IDisposable
         }
 
         var follower = new TraceFollower(_namespace, _protocol);
-        var gate = new object();
+        var gate = _gate;
+        _flush = () =>
+        {
+            lock (gate)
+            {
+                foreach (var entry in follower.Flush())
+                {
+                    _entries.Add(entry);
+                }
+            }
+        };
         _log(_trace.TraceReader().ToString());
         _reader = streamer.Lines(
             _trace.TraceReader(),
@@ -136,7 +152,10 @@ public sealed class PacketTrace : IDisposable
             pid => _records.AddReader(_id, pid, "xtables-monitor"));
 
         // xtables-monitor says nothing when it has subscribed; a second has always been enough.
-        _stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+        if (wait)
+        {
+            _stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+        }
     }
 
     /// <summary>Yields the packets seen, as they come, until the count, the duration or Ctrl+C.</summary>
@@ -152,12 +171,7 @@ public sealed class PacketTrace : IDisposable
         var written = 0;
         while (!_stop.IsCancellationRequested && (count is null || written < count) && DateTime.UtcNow < deadline)
         {
-            if (_reader is { IsFaulted: true })
-            {
-                throw new VlanException(ErrorIds.CommandFailed, VlanErrorKind.CommandFailed, null, "The trace reader stopped: " + _reader.Exception?.GetBaseException().Message, _reader.Exception);
-            }
-
-            if (_entries.TryTake(out var entry, 100))
+            if (TryTake(out var entry, 100))
             {
                 written++;
                 yield return entry;
@@ -169,6 +183,24 @@ public sealed class PacketTrace : IDisposable
             }
         }
     }
+
+    /// <summary>Takes the next packet seen, waiting a while for one.</summary>
+    /// <param name="entry">The packet.</param>
+    /// <param name="milliseconds">How long to wait.</param>
+    /// <returns>True when there was one.</returns>
+    /// <exception cref="VlanException">The reader stopped on its own.</exception>
+    public bool TryTake(out TraceEntry entry, int milliseconds)
+    {
+        if (_reader is { IsFaulted: true })
+        {
+            throw new VlanException(ErrorIds.CommandFailed, VlanErrorKind.CommandFailed, null, "The trace reader stopped: " + _reader.Exception?.GetBaseException().Message, _reader.Exception);
+        }
+
+        return _entries.TryTake(out entry!, milliseconds);
+    }
+
+    /// <summary>Ends the packets no final verdict closed yet (Trace mode), so that <see cref="TryTake"/> yields them.</summary>
+    public void Flush() => _flush?.Invoke();
 
     /// <summary>Stops the reader, removes the temporary rules and the trace's record.</summary>
     /// <exception cref="VlanException">Some rules could not be removed (<see cref="ErrorIds.RollbackIncomplete"/>); the message names them.</exception>
@@ -246,6 +278,9 @@ public sealed class PacketTrace : IDisposable
     /// </summary>
     private void RemoveLeftovers()
     {
+        // A killed Drops trace left a tracefs instance rather than rules.
+        DropWatch.RemoveLeftovers(_records, _system, _log);
+
         // The rules are read before the records: a rule seen now was added after its trace's record was written.
         var state = _system.ReadState();
         _ = state.Firewall(_namespace);

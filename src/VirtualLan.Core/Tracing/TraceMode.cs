@@ -11,4 +11,7 @@ public enum TraceMode
 
     /// <summary>Follow each matching packet through every table and chain to its verdict (TRACE, xtables-monitor).</summary>
     Trace,
+
+    /// <summary>Report the packets the kernel drops, with its reason (skb:kfree_skb), the dropping function, the namespace and interface, and for netfilter drops the rule.</summary>
+    Drops,
 }

@@ -12,7 +12,7 @@ namespace VirtualLan.Commands;
 /// which VirtualLan object owns that rule. Everything it adds is removed when it ends.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "VlanIptablesTrace", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(RuleCounter), typeof(TraceEntry))]
+[OutputType(typeof(RuleCounter), typeof(TraceEntry), typeof(PacketPath), typeof(PacketDrop))]
 public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
 {
     /// <summary>Gets or sets how to watch.</summary>
@@ -24,6 +24,15 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
     [ArgumentCompleter(typeof(Completers.RouterCompleter))]
     [Alias("Name")]
     public string? Router { get; set; }
+
+    /// <summary>Gets or sets the namespace to watch, by what the LAN calls it: host, a router's name or a namespace or container appliance's name.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(Completers.TraceNamespaceCompleter))]
+    public string[]? Namespace { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether to watch every namespace of the LAN at once: the host, the routers and the namespace and container appliances.</summary>
+    [Parameter]
+    public SwitchParameter Lan { get; set; }
 
     /// <summary>Gets or sets the chains whose end to log, as table:chain (log mode).</summary>
     [Parameter]
@@ -72,7 +81,7 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
             () =>
             {
                 var state = Runtime.ReadState();
-                var ns = Namespace(state);
+                var scope = Scope(state);
                 var match = new TraceMatch(Protocol, Source, Destination, DestinationPort);
                 if (DestinationPort is not null && Protocol is not ("tcp" or "udp"))
                 {
@@ -81,32 +90,80 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
 
                 if (Mode == TraceMode.Counters)
                 {
-                    WatchCounters(ns, match);
+                    WatchCounters(scope, match);
+                }
+                else if (Mode == TraceMode.Drops)
+                {
+                    WatchDrops(scope, match);
                 }
                 else
                 {
-                    WatchPackets(ns, match, state);
+                    WatchPackets(scope, match, state);
                 }
             },
             terminating: true);
     }
 
-    private string? Namespace(KernelState state)
+    private IReadOnlyList<TracedNamespace> Scope(KernelState state)
     {
+        var given = (Router is null ? 0 : 1) + (Namespace is null ? 0 : 1) + (Lan ? 1 : 0);
+        if (given > 1)
+        {
+            throw new VlanException(ErrorIds.TraceScopeConflict, VlanErrorKind.InvalidArgument, null, "Give one of -Router, -Namespace and -Lan: -Lan watches every namespace, -Namespace those named.");
+        }
+
+        var scope = new TraceScope(LanHost, new Docker(Runtime.Runner));
+        if (Lan)
+        {
+            return scope.Lan(state);
+        }
+
+        if (Namespace is not null)
+        {
+            return Namespace.Select(n => scope.Find(n, state)).Distinct().ToArray();
+        }
+
         var routers = new RouterReader(LanHost).Routers(state);
         if (Router is not null)
         {
-            return routers.FirstOrDefault(r => r.Name == Router)?.Namespace
+            var router = routers.FirstOrDefault(r => r.Name == Router)
                 ?? throw new VlanException(ErrorIds.RouterNotFound, VlanErrorKind.ObjectNotFound, Router, $"There is no router named '{Router}' in {LanHost.DisplayName}. Run Get-VlanRouterNamespace to see them.");
+            return [new TracedNamespace(router.Name, "router", router.Namespace)];
         }
 
-        return routers.Count > 0 ? routers[0].Namespace : LanHost.Sandbox;
+        return routers.Count > 0 ? [new TracedNamespace(routers[0].Name, "router", routers[0].Namespace)] : [new TracedNamespace("host", "host", LanHost.Namespace)];
     }
 
-    private void WatchCounters(string? ns, TraceMatch match) =>
-        WriteObject(CounterWatch.Around(Runtime.Runner, ns, match, Generate), enumerateCollection: true);
+    private void WatchCounters(IReadOnlyList<TracedNamespace> scope, TraceMatch match) =>
+        WriteObject(CounterWatch.Around(Runtime.Runner, scope.Select(n => n.Namespace).ToArray(), match, Generate), enumerateCollection: true);
 
-    private void WatchPackets(string? ns, TraceMatch match, KernelState state)
+    private void WatchDrops(IReadOnlyList<TracedNamespace> scope, TraceMatch match)
+    {
+        void Log(string line)
+        {
+            if (!StopToken.IsCancellationRequested)
+            {
+                WriteVerbose(line);
+            }
+        }
+
+        using var watch = new DropWatch(Runtime, scope, Log, StopToken);
+        if (!ShouldProcess(watch.Description, watch.Description + "?", "Confirm"))
+        {
+            return;
+        }
+
+        var drops = new List<PacketDrop>();
+        var counters = CounterWatch.Around(Runtime.Runner, scope.Select(n => n.Namespace).ToArray(), match, () =>
+        {
+            watch.Start();
+            Generate();
+            drops.AddRange(watch.Drops(Count, TimeSpan.FromSeconds(Duration)));
+        });
+        WriteObject(DropRules.Name(drops, scope, counters, RuleOwners.For(new Docker(Runtime.Runner))), enumerateCollection: true);
+    }
+
+    private void WatchPackets(IReadOnlyList<TracedNamespace> scope, TraceMatch match, KernelState state)
     {
         // After Ctrl+C the pipeline refuses output, but the rules must go all the same.
         void Log(string line)
@@ -117,33 +174,43 @@ public sealed class GetVlanIptablesTraceCommand : VlanCmdlet
             }
         }
 
-        using var session = new PacketTrace(Runtime, ns, LanHost.DisplayName, Mode, Chain, match, Protocol, Log, StopToken);
-        var applied = false;
+        using var session = new LanTrace(Runtime, scope, Mode, Chain, match, Protocol, Log, StopToken);
+        bool[]? applied = null;
         try
         {
-            applied = Apply(session.Plan, IsWhatIf ? state : session.Begin());
+            var plans = session.Plans;
+            applied = ApplyAll(plans, IsWhatIf ? state : session.Begin(), plans.Count == 1 ? plans[0].Title : $"Add the temporary {Mode.ToString().ToLowerInvariant()} rules in {plans.Count} namespaces", LanHost.DisplayName);
         }
         finally
         {
             session.Applied(applied);
         }
 
-        if (applied)
+        if (applied is null || !applied.Any(a => a))
         {
-            session.Start();
-            Generate();
-            var duration = TimeSpan.FromSeconds(Duration);
-            var progress = new ProgressRecord(2, $"Get-VlanIptablesTrace -Mode {Mode}", "Waiting for packets");
-            foreach (var entry in session.Entries(Count, duration, left => Progress(progress, duration, left)))
+            return;
+        }
+
+        session.Start();
+        Generate();
+        var duration = TimeSpan.FromSeconds(Duration);
+        var progress = new ProgressRecord(2, $"Get-VlanIptablesTrace -Mode {Mode}", "Waiting for packets");
+        if (Mode == TraceMode.Trace && scope.Count > 1)
+        {
+            WriteObject(session.Paths(Count, duration, RuleOwners.For(new Docker(Runtime.Runner)), left => Progress(progress, duration, left)), enumerateCollection: true);
+        }
+        else
+        {
+            foreach (var (_, entry) in session.Entries(Count, duration, left => Progress(progress, duration, left)))
             {
                 WriteObject(entry);
             }
+        }
 
-            if (duration > TimeSpan.FromSeconds(1))
-            {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
-            }
+        if (duration > TimeSpan.FromSeconds(1))
+        {
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
         }
     }
 
