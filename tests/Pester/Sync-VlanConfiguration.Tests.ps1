@@ -80,7 +80,7 @@ Describe 'Export-, Test-, Sync-VlanConfiguration' -Skip:$notRoot {
         ip -n $sandbox link set vboxnet0 up
         $script:router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -RouteHostTraffic -Confirm:$false
         $null = $router | Connect-VlanAppliance -Namespace web, desk, c3 -Create
-        $null = $router | Connect-VlanAppliance -Tap qemutap0
+        $null = $router | Connect-VlanAppliance -Tap qemutap0 -TapOwner nobody
         $null = $router | Connect-VlanAppliance -Interface vboxnet0 -WarningAction SilentlyContinue
         $null = Get-VlanAppliance web | Add-VlanPortForward -ExternalPort 4000
         Export-VlanConfiguration -Path $document
@@ -98,6 +98,7 @@ Describe 'Export-, Test-, Sync-VlanConfiguration' -Skip:$notRoot {
         $json.version | Should -Be 1
         $json.appliances.kind | Sort-Object -Unique | Should -Be @('interface', 'namespace', 'tap')
         $json.portForwards[0].externalPort | Should -Be '4000'
+        ($json.appliances | Where-Object kind -EQ tap).tapOwner | Should -Be 'nobody'
         $exported | Should -Not -Match '52:54:00|ifindex|"pid"'
         Test-VlanConfiguration $document -Quiet | Should -BeTrue
     }
@@ -108,6 +109,7 @@ Describe 'Export-, Test-, Sync-VlanConfiguration' -Skip:$notRoot {
         Sync-VlanConfiguration $document
         Test-FullMesh | Should -Be 'all'
         Test-Forward | Should -Be 'web via internet|web via loopback'
+        (ip -n $sandbox -details -json link show qemutap0 | ConvertFrom-Json).linkinfo.info_data.user | Should -Be 'nobody'
         (Test-VlanConfiguration $document).InDesiredState | Should -BeTrue
         Export-VlanConfiguration | Should -BeExactly $exported
         $verbose = Sync-VlanConfiguration $document -Verbose 4>&1 | ForEach-Object { "$_" }

@@ -39,7 +39,6 @@ public sealed class LanDocumentReader
         var appliances = state.Links(_host.Sandbox).Links
             .Select(port => (Port: port, Record: Records.ApplianceRecord.Parse(port.Alias)))
             .Where(p => p.Record is not null && p.Port.Master == p.Record.Bridge)
-            .Select(p => p.Record!)
             .ToArray();
 
         return LanDocumentJson.Sorted(new LanDocument
@@ -58,8 +57,9 @@ public sealed class LanDocumentReader
                 RouteHostTraffic = r.RoutesHostTraffic,
             }).ToArray(),
             HostNat = hostNat.Select(n => new HostNatEntry { Bridge = n.Bridge, Uplink = n.Uplink }).ToArray(),
-            Appliances = appliances.Select(a =>
+            Appliances = appliances.Select(p =>
             {
+                var a = p.Record!;
                 var defaultGateway = routers.FirstOrDefault(r => r.Bridge == a.Bridge)?.GatewayAddress
                     ?? bridges.FirstOrDefault(b => b.Name == a.Bridge)?.Address;
                 return new ApplianceEntry
@@ -72,6 +72,9 @@ public sealed class LanDocumentReader
                     InterfaceName = a.Interface is null or "eth0" ? null : a.Interface,
                     Create = a.Kind == ApplianceKind.Namespace && a.Created == true,
                     ReaddressContainers = a.Kind == ApplianceKind.DockerNetwork && a.ContainerAddresses is not null,
+
+                    // A tap the module made is made again for the user who owned it (QEMU runs as them).
+                    TapOwner = a.Kind == ApplianceKind.Tap && a.Created == true ? p.Port.TunOwner : null,
                 };
             }).ToArray(),
             PortForwards = forwards.Select(f => new PortForwardEntry
