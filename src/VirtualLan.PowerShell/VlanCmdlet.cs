@@ -34,6 +34,9 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
     /// <summary>Gets what each plan applied by this cmdlet ran, in order (a staged sync undoes the earlier stages from it).</summary>
     internal IReadOnlyList<ExecutionReport> Reports => _reports;
 
+    /// <summary>Gets or sets the namespaces this cmdlet holds open across the plans it applies (a staged sync), or null.</summary>
+    internal NamespaceHold? HeldNamespaces { get; set; }
+
     /// <summary>Gets the token that Ctrl+C (StopProcessing) cancels.</summary>
     protected CancellationToken StopToken => _stopping.Token;
 
@@ -105,7 +108,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
         }
 
         var plan = PlanExecutor.Combine(title, scope, confirmed, state);
-        var report = Runtime.Executor.Apply(plan, state, WriteVerbose, _stopping.Token);
+        var report = Runtime.Executor.Apply(plan, state, WriteVerbose, HeldNamespaces, _stopping.Token);
         _reports.Add(report);
         foreach (var warning in report.Warnings)
         {

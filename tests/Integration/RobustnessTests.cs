@@ -253,6 +253,34 @@ public class RobustnessTests
     }
 
     [KernelFact]
+    public void A_failure_at_every_step_of_a_staged_Sync_with_Prune_gives_back_the_namespaces_an_earlier_stage_deleted()
+    {
+        // Stage 0 prunes the appliance extra (its namespace made with -Create goes) and makes br0, so it
+        // is applied on its own before stage 2 connects c1 to br0: a failure there undoes stage 0 too.
+        using var world = new World();
+        var document = Path.Combine(Path.GetTempPath(), $"vlan-staged-{Guid.NewGuid():N}.json");
+        File.WriteAllText(document, """
+            { "version": 1,
+              "bridges": [ { "name": "virtualnet0", "address": "172.24.0.1/16" }, { "name": "br0", "address": "10.0.0.1/24" } ],
+              "appliances": [ { "kind": "namespace", "name": "c1", "bridge": "br0", "create": true } ] }
+            """);
+        try
+        {
+            world.Session.Invoke("New-VlanBridge | Connect-VlanAppliance -Namespace extra -Create | Out-Null");
+            Kernel.Must("ip", "-n", world.Sandbox.Inner("extra"), "route", "add", "10.9.0.0/16", "via", "172.24.0.1");
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+            var failed = AssertRollbackAtEveryStep(world, "staged sync", $"Sync-VlanConfiguration -Path '{document}' -Prune", () => Snapshot(world));
+            _output.WriteLine($"staged sync: {failed} step(s) failed in turn, each rolled back");
+            Assert.Contains(world.Sandbox.Inner("c1"), Kernel.Namespaces());
+            Assert.DoesNotContain(world.Sandbox.Inner("extra"), Kernel.Namespaces());
+        }
+        finally
+        {
+            File.Delete(document);
+        }
+    }
+
+    [KernelFact]
     public void A_failure_at_every_step_of_Exit_VlanSandbox_gives_back_every_namespace_and_keeps_the_session_inside()
     {
         using var world = new World();

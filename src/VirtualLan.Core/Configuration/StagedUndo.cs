@@ -13,29 +13,34 @@ public static class StagedUndo
     /// <param name="reports">The earlier stages' reports, in the order they ran.</param>
     /// <param name="runner">Runs the commands.</param>
     /// <param name="log">Receives each command before it runs.</param>
+    /// <param name="held">The namespaces the sync holds open across its stages (a deletion of one is mounted back), or null.</param>
     /// <returns>What failed, one text each; empty when all was undone.</returns>
-    public static IReadOnlyList<string> Run(IEnumerable<ExecutionReport> reports, ICommandRunner runner, Action<string> log)
+    public static IReadOnlyList<string> Run(IEnumerable<ExecutionReport> reports, ICommandRunner runner, Action<string> log, Linux.NamespaceHold? held = null)
     {
         ArgumentNullException.ThrowIfNull(reports);
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(log);
         var failures = new List<string>();
-        foreach (var step in reports.Reverse().SelectMany(r => r.Applied.Reverse()))
+        var applied = reports.Reverse().SelectMany(r => r.Applied.Reverse()).ToArray();
+
+        // As the executor does: deleted namespaces come back first, then everything else, latest first.
+        foreach (var step in applied.Where(s => s.Operation is Operations.DeleteNamespace).Concat(applied.Where(s => s.Operation is not Operations.DeleteNamespace)))
         {
-            if (step.Operation is Operations.DeleteNamespace deleted)
+            var undo = step.Undo;
+            if (step.Operation is Operations.DeleteNamespace deleted && held?.PathOf(deleted.Name) is null)
             {
-                // Its undo mounted the namespace its stage held open; the hold closed with the stage, and the kernel freed it.
+                // Its undo mounted the namespace its stage held open; that hold closed with the stage, and the kernel freed it.
                 failures.Add($"the namespace {deleted.Name}, deleted by an earlier stage, is gone and cannot be made again");
                 continue;
             }
 
-            foreach (var undo in step.Undo)
+            foreach (var command in undo)
             {
-                log("undo: " + undo);
-                var result = runner.Run(undo, null, CancellationToken.None);
+                log("undo: " + command);
+                var result = runner.Run(command, null, CancellationToken.None);
                 if (!result.Succeeded)
                 {
-                    failures.Add($"'{undo}' failed with exit code {result.ExitCode}: {result.StandardError.Trim()}");
+                    failures.Add($"'{command}' failed with exit code {result.ExitCode}: {result.StandardError.Trim()}");
                 }
             }
         }

@@ -185,7 +185,23 @@ public sealed class PlanExecutor
     /// <returns>What ran and what was skipped.</returns>
     /// <exception cref="CommandFailedException">A step failed; the exception says what the rollback did.</exception>
     /// <exception cref="VlanException">The operation was stopped (<see cref="ErrorIds.OperationStopped"/>) and rolled back.</exception>
-    public ExecutionReport Apply(Plan plan, KernelState state, Action<string> log, CancellationToken cancellationToken)
+    public ExecutionReport Apply(Plan plan, KernelState state, Action<string> log, CancellationToken cancellationToken) =>
+        Apply(plan, state, log, null, cancellationToken);
+
+    /// <summary>Applies the pending steps of a plan, with namespaces the caller holds open across several plans.</summary>
+    /// <param name="plan">The plan.</param>
+    /// <param name="state">The kernel's state the plan was made from.</param>
+    /// <param name="log">Receives each command line just before it runs.</param>
+    /// <param name="held">
+    /// Namespaces the caller keeps open until after a later plan (a staged sync): a deletion of one of
+    /// them stays undoable, by the commands in the report, for as long as the caller holds it. Null:
+    /// the executor holds what the plan deletes for the plan's own run.
+    /// </param>
+    /// <param name="cancellationToken">Checked between commands; when set, what was done is undone.</param>
+    /// <returns>What ran and what was skipped.</returns>
+    /// <exception cref="CommandFailedException">A step failed; the exception says what the rollback did.</exception>
+    /// <exception cref="VlanException">The operation was stopped (<see cref="ErrorIds.OperationStopped"/>) and rolled back.</exception>
+    public ExecutionReport Apply(Plan plan, KernelState state, Action<string> log, NamespaceHold? held, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(log);
@@ -196,15 +212,16 @@ public sealed class PlanExecutor
         // The namespaces the plan deletes stay alive, held by this process, until it ends: a
         // deletion is undone by mounting the namespace back on its name, and a planner may delete a
         // name before the links in it (their undo then never needs to read them).
-        using var hold = NamespaceHold.Open(pending.Select(s => s.Operation).OfType<Operations.DeleteNamespace>().Select(d => d.Name).Distinct(StringComparer.Ordinal));
-        pending = pending.Select(s => s.Operation is Operations.DeleteNamespace d ? s.WithUndo(hold.Remount(d.Name) ?? throw NotHeld(plan, d.Name)) : s).ToArray();
+        using var hold = NamespaceHold.Open(pending.Select(s => s.Operation).OfType<Operations.DeleteNamespace>().Select(d => d.Name).Where(n => held?.PathOf(n) is null).Distinct(StringComparer.Ordinal));
+        pending = pending.Select(s => s.Operation is Operations.DeleteNamespace d ? s.WithUndo(held?.Remount(d.Name) ?? hold.Remount(d.Name) ?? throw NotHeld(plan, d.Name)) : s).ToArray();
 
         var applied = new List<Step>();
         var warnings = new List<string>();
         var processes = 0;
 
         var groups = Group(pending).ToArray();
-        var lastDeletions = AtomicLastDeletions(groups);
+        // A caller that holds namespaces across plans may undo this one after it succeeded: then every undo is worked out.
+        var lastDeletions = held is null ? AtomicLastDeletions(groups) : new HashSet<Step>();
         foreach (var group in groups)
         {
             if (cancellationToken.IsCancellationRequested)

@@ -39,21 +39,30 @@ public sealed class SyncVlanConfigurationCommand : VlanCmdlet
         GuardLocked(() =>
         {
             var before = Reports.Count;
+
+            // -Prune may delete namespaces in an early stage: they are held open until the whole run
+            // is over, so that a later stage's failure can still mount them back.
+            using var hold = Prune && !IsWhatIf ? NamespaceHold.Open(Runtime.ReadState().NamespaceNames.Where(n => LanHost.Sandbox is not { } s || n.StartsWith(s + ".", StringComparison.Ordinal))) : null;
+            HeldNamespaces = hold;
             try
             {
                 Converge(sync, document!);
             }
-            catch (Exception) when (Reports.Count - before > 1)
+            catch (Exception) when (Reports.Count > before)
             {
                 // The executor undid the stage that failed; the stages before it are undone here.
                 var earlier = Reports.Skip(before).ToArray();
-                var failures = StagedUndo.Run(earlier, Runtime.Runner, WriteVerbose);
+                var failures = StagedUndo.Run(earlier, Runtime.Runner, WriteVerbose, hold);
                 foreach (var failure in failures)
                 {
                     WriteWarning("Undoing an earlier stage of the sync failed: " + failure);
                 }
 
                 throw;
+            }
+            finally
+            {
+                HeldNamespaces = null;
             }
         });
     }
