@@ -160,7 +160,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
     protected void ApplyQueuedUpdatingDhcp(string verb, string what)
     {
         ApplyQueued(verb, what);
-        if (IsWhatIf || _queued.Count == 0)
+        if (IsWhatIf || _queued.Count == 0 || !Dnsmasq.AnyFor(LanHost.Sandbox))
         {
             return;
         }

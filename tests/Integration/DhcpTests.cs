@@ -113,6 +113,21 @@ public class DhcpTests
     }
 
     [KernelFact]
+    public void Exit_VlanSandbox_stops_the_LANs_dnsmasq_and_deletes_its_folder()
+    {
+        using var world = new World();
+        world.Session.Invoke(Router + "; Enable-VlanDhcp | Out-Null; New-VlanBridge -Name br0 -Address 10.0.0.1/24 | Enable-VlanDhcp | Out-Null");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        var folders = Directory.EnumerateDirectories("/run", $"virtuallan-{world.Sandbox.Name}*-dnsmasq.*").ToArray();
+        Assert.Equal(2, folders.Length);
+
+        world.Session.Invoke("Exit-VlanSandbox -Confirm:$false");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        Assert.All(folders, f => Assert.False(Directory.Exists(f), f + " is still there."));
+        Assert.DoesNotContain(world.Sandbox.Name, string.Join('\n', Kernel.Must("ps", "-eo", "args").Split('\n').Where(l => l.StartsWith("dnsmasq", StringComparison.Ordinal))), StringComparison.Ordinal);
+    }
+
+    [KernelFact]
     public void Bad_ranges_and_a_taken_port_are_refused_and_leave_nothing()
     {
         using var world = new World();

@@ -38,6 +38,21 @@ public static class Dnsmasq
         }
     }
 
+    /// <summary>Tells, without reading the kernel, whether a DHCP server may run for a host: a folder of one exists.</summary>
+    /// <param name="sandbox">The sandbox, or null for the machine.</param>
+    /// <returns>True when one may.</returns>
+    public static bool AnyFor(string? sandbox)
+    {
+        try
+        {
+            return Directory.EnumerateDirectories("/run", sandbox is null ? "virtuallan-*dnsmasq.*" : $"virtuallan-{sandbox}*-dnsmasq.*").Any();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The configuration file, the only one dnsmasq reads.</summary>
     /// <param name="folder">The folder.</param>
     /// <returns>The path.</returns>
