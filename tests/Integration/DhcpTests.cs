@@ -87,6 +87,26 @@ public class DhcpTests
     }
 
     [KernelFact]
+    public void A_QEMU_guest_gets_its_taps_address_by_DHCP_and_resolves_a_namespace_appliance_by_name()
+    {
+        using var world = new World();
+        world.Session.Invoke(Router);
+        var tap = (Appliance)Assert.Single(world.Session.Invoke("$router | Connect-VlanAppliance -Tap qemutap0")).BaseObject;
+        world.Session.Invoke("$router | Enable-VlanDhcp | Out-Null");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+
+        // The guest's init runs udhcpc with the MAC the tap's QemuArguments carry, then nslookup c1.lan at the DNS server it got, and pings the answer.
+        using var guest = new QemuVm(world.Sandbox.Name, "qemutap0", tap.MacAddress!, "dhcp", null, resolve: "c1.lan");
+        Assert.Equal(tap.Address!.ToString(), guest.Address);
+        Assert.Contains($"VLAN-DHCP ip={tap.Address} router=172.24.0.254 dns=172.24.0.254 domain=lan", guest.Console, StringComparison.Ordinal);
+        Assert.True(guest.Console.Contains("VLAN-RESOLVE-OK c1.lan 172.24.4.2", StringComparison.Ordinal), "The guest did not resolve and ping c1.lan:\n" + guest.Console[^Math.Min(1500, guest.Console.Length)..]);
+
+        // And the LAN finds the VM by its appliance's name.
+        Assert.Contains(tap.Address.ToString(), Resolve(world, "c1", "qemutap0.lan"), StringComparison.Ordinal);
+        Assert.True(Kernel.Ping(world.Sandbox.Inner("c1"), tap.Address.ToString()), "c1 could not ping the VM.");
+    }
+
+    [KernelFact]
     public void With_host_NAT_dnsmasq_listens_on_the_bridge_only()
     {
         using var world = new World();
