@@ -29,7 +29,7 @@ public class DhcpTests
         var preview = string.Join("\n", world.Session.Host.Lines);
         Assert.Contains("bind-interfaces", preview, StringComparison.Ordinal);
         Assert.Contains("--conf-file=/run/virtuallan-" + world.Sandbox.Name + ".router-dnsmasq.virtualnet0/dnsmasq.conf", preview, StringComparison.Ordinal);
-        Assert.DoesNotContain("dnsmasq", Kernel.Must("ps", "-eo", "args"), StringComparison.Ordinal);
+        Assert.DoesNotContain(Kernel.Must("ps", "-eo", "args").Split('\n'), l => l.StartsWith("dnsmasq", StringComparison.Ordinal) && l.Contains(world.Sandbox.Name, StringComparison.Ordinal));
 
         var server = (DhcpServer)Assert.Single(world.Session.Invoke("$router | Enable-VlanDhcp -LeaseTime 00:10:00")).BaseObject;
         Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
@@ -126,7 +126,14 @@ public class DhcpTests
         Assert.NotEmpty(ours);
         Assert.All(ours, l => Assert.Matches(@"\s(172\.24\.0\.1:53|\[fe80::[0-9a-f:]+\]%virtualnet0:53|0\.0\.0\.0%virtualnet0:67)\s", l));
 
+        // The bridge is in use by its DHCP server; -Recurse takes the server with it.
+        var inUse = world.Session.InvokeFailing("Remove-VlanBridge virtualnet0 -Confirm:$false");
+        Assert.True(inUse.FullyQualifiedErrorId == "BridgeInUse,VirtualLan.Commands.RemoveVlanBridgeCommand", inUse.Exception.ToString());
+        Assert.Contains("its DHCP server", inUse.Exception.Message, StringComparison.Ordinal);
         world.Session.Invoke("Disable-VlanDhcp");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        Assert.False(Directory.Exists(server.Folder));
+        world.Session.Invoke("Enable-VlanDhcp | Out-Null; Remove-VlanBridge virtualnet0 -Recurse -Confirm:$false");
         Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
         Assert.False(Directory.Exists(server.Folder));
         Assert.DoesNotContain("dnsmasq", Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "ss", "-lntupH"), StringComparison.Ordinal);
@@ -188,8 +195,15 @@ public class DhcpTests
         Kernel.Must("ip", "-n", world.Sandbox.Name, "link", "set", "v" + name, "master", "virtualnet0", "up");
         Kernel.Must("ip", "-n", ns, "link", "set", "eth0", "address", mac, "up");
         Kernel.Must("ip", "-n", ns, "link", "set", "lo", "up");
-        var (code, output, error) = Kernel.Run(Kernel.In(ns, Kernel.Busybox, "udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "5", "-T", "1", "-x", "hostname:" + name, "-s", script.Path));
-        Assert.True(code == 0, $"udhcpc in {name} got no lease: {output} {error}\n" + string.Join('\n', Directory.EnumerateFiles("/run", "dnsmasq.log", SearchOption.AllDirectories).Where(f => f.Contains(world.Sandbox.Name, StringComparison.Ordinal)).Select(File.ReadAllText)) + Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "iptables-save"));
+        // Packets sent before the kernel has activated the link (linkwatch) are dropped: wait until both ends are up and the port forwards.
+        for (var i = 0; i < 40 && !(Kernel.Must("ip", "-n", ns, "link", "show", "eth0").Contains("state UP", StringComparison.Ordinal)
+            && Kernel.Must("bridge", "-n", world.Sandbox.Name, "link", "show", "dev", "v" + name).Contains("state forwarding", StringComparison.Ordinal)); i++)
+        {
+            Thread.Sleep(50);
+        }
+
+        var (code, output, error) = Kernel.Run(Kernel.In(ns, Kernel.Busybox, "udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "8", "-T", "1", "-x", "hostname:" + name, "-s", script.Path));
+        Assert.True(code == 0, $"udhcpc in {name} got no lease: {output} {error}\n" + string.Join('\n', Directory.EnumerateFiles("/run", "dnsmasq.log", SearchOption.AllDirectories).Where(f => f.Contains(world.Sandbox.Name, StringComparison.Ordinal)).Select(File.ReadAllText)) + Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "iptables-save") + Kernel.Must("bridge", "-n", world.Sandbox.Name, "link", "show") + Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "sysctl", "-a", "--pattern", "bridge|rp_filter"));
         return output.Split('\n').Single(l => l.StartsWith("ip=", StringComparison.Ordinal));
     }
 
