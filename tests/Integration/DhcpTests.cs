@@ -155,6 +155,38 @@ public class DhcpTests
     }
 
     [KernelFact]
+    public void The_configuration_document_carries_the_DHCP_server_and_Sync_starts_it_again()
+    {
+        using var world = new World();
+        var path = Path.Combine(Path.GetTempPath(), $"vlan-dhcp-{Guid.NewGuid():N}.json");
+        try
+        {
+            world.Session.Invoke(Router + "; Enable-VlanDhcp -Domain lab -LeaseTime 00:30:00 | Out-Null; Export-VlanConfiguration -Path $args[0]", path);
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+            var json = File.ReadAllText(path);
+            Assert.Contains("\"dhcp\"", json, StringComparison.Ordinal);
+            Assert.Contains("\"domain\": \"lab\"", json, StringComparison.Ordinal);
+            Assert.Contains("\"leaseSeconds\": 1800", json, StringComparison.Ordinal);
+            Assert.True(((ConfigurationTestResult)Assert.Single(world.Session.Invoke("Test-VlanConfiguration $args[0]", path)).BaseObject).InDesiredState);
+
+            world.Session.Invoke("Disable-VlanDhcp");
+            var drift = (ConfigurationTestResult)Assert.Single(world.Session.Invoke("Test-VlanConfiguration $args[0]", path)).BaseObject;
+            Assert.Contains(drift.Drift, d => d.Kind == "DHCP" && d.Name == "virtualnet0");
+
+            world.Session.Invoke("Sync-VlanConfiguration $args[0] -Confirm:$false | Out-Null", path);
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+            var server = (DhcpServer)Assert.Single(world.Session.Invoke("Get-VlanDhcp")).BaseObject;
+            Assert.Equal(("lab", TimeSpan.FromMinutes(30), true), (server.Domain, server.LeaseTime, server.Running));
+            Assert.Contains("172.24.4.2", Kernel.Run(Kernel.In(world.Sandbox.Inner("c1"), Kernel.Busybox, "nslookup", "c1.lab", "172.24.0.254")).Output, StringComparison.Ordinal);
+            Assert.True(((ConfigurationTestResult)Assert.Single(world.Session.Invoke("Test-VlanConfiguration $args[0]", path)).BaseObject).InDesiredState);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [KernelFact]
     public void Bad_ranges_and_a_taken_port_are_refused_and_leave_nothing()
     {
         using var world = new World();
