@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
+using VirtualLan.Planning;
+using VirtualLan.Readers;
 
 namespace VirtualLan;
 
@@ -93,7 +95,7 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
                 WriteWarning(warning);
             }
 
-            var commands = string.Join(Environment.NewLine, pending.Select(s => "  " + s.Command));
+            var commands = string.Join(Environment.NewLine, pending.Select(s => "  " + s.Shown));
             var description = $"{plans[i].Title} in {LanHost.DisplayName} by running {pending.Count} command(s):{Environment.NewLine}{commands}";
             if (ShouldProcess(description, $"{plans[i].Title}?{Environment.NewLine}{commands}", "Confirm"))
             {
@@ -145,6 +147,41 @@ public abstract class VlanCmdlet : PSCmdlet, IDisposable
     /// <param name="verb">What is done to them, for the combined title, such as "Remove".</param>
     /// <param name="what">What the inputs are, plural, such as "port forwards".</param>
     protected void ApplyQueued(string verb, string what) => ApplyInputs(_queued, verb, what, null);
+
+    /// <summary>Makes the DHCP planner of the host.</summary>
+    /// <returns>The planner.</returns>
+    internal static DhcpService DhcpPlanner() =>
+        new(HostReaders.For(LanHost, new Docker(Runtime.Runner)), Runtime.Tools.Find, Runtime.Exists, Dnsmasq.ReadOrNull);
+
+    /// <summary>
+    /// Applies the queued inputs (<see cref="ApplyQueued"/>), then brings the names and static leases of
+    /// the LANs' DHCP servers up to date with the appliances (Connect, Disconnect, Set): files written
+    /// again and dnsmasq told with SIGHUP, never restarted. Its failures are warnings.
+    /// </summary>
+    /// <param name="verb">What is done to them.</param>
+    /// <param name="what">What the inputs are, plural.</param>
+    protected void ApplyQueuedUpdatingDhcp(string verb, string what)
+    {
+        ApplyQueued(verb, what);
+        if (IsWhatIf || _queued.Count == 0 || !Dnsmasq.AnyFor(LanHost.Sandbox))
+        {
+            return;
+        }
+
+        GuardLocked(() =>
+        {
+            var state = Runtime.ReadState();
+            var plan = DhcpPlanner().PlanRefresh(() => new ApplianceService(LanHost, new Docker(Runtime.Runner)).List(state), state);
+            if (plan.Steps.Count > 0)
+            {
+                var report = Runtime.Executor.Apply(plan, state, WriteVerbose, StopToken);
+                foreach (var warning in report.Warnings)
+                {
+                    WriteWarning(warning);
+                }
+            }
+        });
+    }
 
     private void ApplyInputs(IReadOnlyList<Func<KernelState, PlannedInput>> planners, string verb, string what, Func<CommandFailedException, VlanException?>? failed)
     {

@@ -39,7 +39,7 @@ public class RobustnessTests
     /// Fails the command at its first change, then its second, and so on until it succeeds; after every
     /// failure the error must be CommandFailed and the sandbox as it was. Returns how many steps failed.
     /// </summary>
-    internal static int AssertRollbackAtEveryStep(World world, string what, string command, Func<string> snapshot, int minimumFailed = 2)
+    internal static int AssertRollbackAtEveryStep(World world, string what, string command, Func<string> snapshot, int minimumFailed = 2, string failedId = "CommandFailed")
     {
         var before = snapshot();
 
@@ -58,7 +58,7 @@ public class RobustnessTests
 
             var error = world.Session.Errors[0];
             Assert.True(
-                error.FullyQualifiedErrorId.Split(',')[0].EndsWith("CommandFailed", StringComparison.Ordinal),
+                error.FullyQualifiedErrorId.Split(',')[0].EndsWith("CommandFailed", StringComparison.Ordinal) || error.FullyQualifiedErrorId.Split(',')[0] == failedId,
                 $"{what}: at step {step}: {error.FullyQualifiedErrorId}: {error}");
             var after = snapshot();
             Assert.True(

@@ -55,5 +55,11 @@ internal sealed class TestSandbox : IDisposable
                 Directory.Delete("/etc/netns/" + ns, recursive: true);
             }
         }
+
+        // A LAN's dnsmasq keeps its files in /run, named after the namespace it ran in (Dnsmasq.Folder).
+        foreach (var folder in Directory.EnumerateDirectories("/run", $"virtuallan-{Name}*-dnsmasq.*"))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

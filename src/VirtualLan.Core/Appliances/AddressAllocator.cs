@@ -92,6 +92,9 @@ internal sealed class AddressAllocator
             used.Add(neighbor.Address);
         }
 
+        // An address the LAN's DHCP server leased is never handed out again, even while its guest is off.
+        used.UnionWith(Dnsmasq.Leased(router?.Namespace ?? _host.Sandbox, bridge, Dnsmasq.ReadOrNull));
+
         return used;
     }
 }

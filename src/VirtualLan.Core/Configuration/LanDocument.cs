@@ -29,6 +29,9 @@ public sealed class LanDocument
     /// <summary>Gets host NAT, one entry per bridge that uses it.</summary>
     public IReadOnlyList<HostNatEntry> HostNat { get; init; } = Array.Empty<HostNatEntry>();
 
+    /// <summary>Gets or initializes the LANs' DHCP and DNS servers.</summary>
+    public IReadOnlyList<DhcpEntry> Dhcp { get; init; } = Array.Empty<DhcpEntry>();
+
     /// <summary>Gets the appliances.</summary>
     public IReadOnlyList<ApplianceEntry> Appliances { get; init; } = Array.Empty<ApplianceEntry>();
 
@@ -78,6 +81,33 @@ public sealed record RouterEntry
 
     /// <summary>Gets a value indicating whether the host's default route goes through the router.</summary>
     public bool RouteHostTraffic { get; init; }
+}
+
+/// <summary>The DHCP and DNS server of one LAN: Enable-VlanDhcp's parameters; null ones take their defaults.</summary>
+public sealed record DhcpEntry
+{
+    /// <summary>Gets or initializes the bridge.</summary>
+    public required string Bridge { get; init; }
+
+    /// <summary>Gets or initializes the DNS domain, or null for lan.</summary>
+    public string? Domain { get; init; }
+
+    /// <summary>Gets or initializes the general range as FIRST-LAST, or null for the default.</summary>
+    public string? Range { get; init; }
+
+    /// <summary>Gets or initializes the lease time in seconds, or null for an hour.</summary>
+    public int? LeaseSeconds { get; init; }
+
+    /// <summary>Gets or initializes the DNS search domains, or null for the domain alone.</summary>
+    public IReadOnlyList<string>? SearchDomains { get; init; }
+
+    /// <inheritdoc />
+    public bool Equals(DhcpEntry? other) =>
+        other is not null && Bridge == other.Bridge && Domain == other.Domain && Range == other.Range && LeaseSeconds == other.LeaseSeconds
+        && (SearchDomains ?? Array.Empty<string>()).SequenceEqual(other.SearchDomains ?? Array.Empty<string>());
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Bridge, Domain, Range, LeaseSeconds);
 }
 
 /// <summary>Host NAT for one bridge: Enable-VlanHostNat's parameters.</summary>

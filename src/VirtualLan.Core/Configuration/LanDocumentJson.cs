@@ -62,6 +62,7 @@ public static class LanDocumentJson
             Bridges = document.Bridges.OrderBy(b => b.Name, StringComparer.Ordinal).ToArray(),
             Routers = document.Routers.OrderBy(r => r.Name, StringComparer.Ordinal).ToArray(),
             HostNat = document.HostNat.OrderBy(h => h.Bridge, StringComparer.Ordinal).ToArray(),
+            Dhcp = document.Dhcp.OrderBy(d => d.Bridge, StringComparer.Ordinal).ToArray(),
             Appliances = document.Appliances.OrderBy(a => a.Bridge, StringComparer.Ordinal).ThenBy(a => a.Kind, StringComparer.Ordinal).ThenBy(a => a.Name, StringComparer.Ordinal).ToArray(),
             PortForwards = document.PortForwards.OrderBy(f => f.Router, StringComparer.Ordinal).ThenBy(f => f.Protocol, StringComparer.Ordinal).ThenBy(f => FirstPort(f.ExternalPort)).ToArray(),
         };

@@ -57,6 +57,14 @@ public sealed class LanDocumentReader
                 RouteHostTraffic = r.RoutesHostTraffic,
             }).ToArray(),
             HostNat = hostNat.Select(n => new HostNatEntry { Bridge = n.Bridge, Uplink = n.Uplink }).ToArray(),
+            Dhcp = new DhcpService(_readers, _ => null, p => Directory.Exists(p) || File.Exists(p), Dnsmasq.ReadOrNull).List(state).Select(d => new DhcpEntry
+            {
+                Bridge = d.Bridge,
+                Domain = d.Domain == DhcpService.DefaultDomain ? null : d.Domain,
+                Range = bridges.FirstOrDefault(b => b.Name == d.Bridge)?.Cidr is { } lan && (d.Ranges[^1].First, d.Ranges[^1].Last).Equals(DhcpService.DefaultRange(lan)) ? null : $"{d.Ranges[^1].First}-{d.Ranges[^1].Last}",
+                LeaseSeconds = d.LeaseTime == DhcpService.DefaultLeaseTime ? null : (int)d.LeaseTime.TotalSeconds,
+                SearchDomains = d.SearchDomains.SequenceEqual(new[] { d.Domain }) ? null : d.SearchDomains,
+            }).ToArray(),
             Appliances = appliances.Select(p =>
             {
                 var a = p.Record!;

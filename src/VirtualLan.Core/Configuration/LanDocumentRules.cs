@@ -74,6 +74,15 @@ public static class LanDocumentRules
             }
         }
 
+        var served = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < document.Dhcp.Count; i++)
+        {
+            var dhcp = document.Dhcp[i];
+            var path = $"$.dhcp[{Index(i)}]";
+            LanOf(lans, dhcp.Bridge, source, path + ".bridge");
+            Unique(!served.Add(dhcp.Bridge), source, path + ".bridge", $"DHCP for '{dhcp.Bridge}' is declared twice");
+        }
+
         var appliances = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < document.Appliances.Count; i++)
         {

@@ -17,7 +17,7 @@ namespace VirtualLan.Configuration;
 public sealed class LanSync
 {
     /// <summary>The number of stages.</summary>
-    public const int StageCount = 3;
+    public const int StageCount = 4;
 
     private static readonly HashSet<string> Absent = new(StringComparer.Ordinal)
     {
@@ -62,7 +62,10 @@ public sealed class LanSync
         {
             0 => (prune ? Prune(document, live, readers, state) : Enumerable.Empty<SyncItem>()).Concat(Bridges(document, live, state)).ToArray(),
             1 => Routers(document, live, readers, state).ToArray(),
-            _ => Appliances(document, live, state).Concat(Forwards(document, live, readers, state)).ToArray(),
+            2 => Appliances(document, live, state).Concat(Forwards(document, live, readers, state)).ToArray(),
+
+            // Last, so that the static leases and names cover the appliances the stages before made.
+            _ => Dhcp(document, live, readers, state).ToArray(),
         };
     }
 
@@ -87,6 +90,12 @@ public sealed class LanSync
         foreach (var nat in live.HostNat.Where(n => bridges.Contains(n.Bridge) && !nats.Contains(n.Bridge)))
         {
             yield return Item("host NAT", nat.Bridge, true, () => new HostNatService(readers).PlanDisable(nat.Bridge, state));
+        }
+
+        var servers = document.Dhcp.Select(d => d.Bridge).ToHashSet(StringComparer.Ordinal);
+        foreach (var server in live.Dhcp.Where(d => bridges.Contains(d.Bridge) && !servers.Contains(d.Bridge)))
+        {
+            yield return Item("DHCP", server.Bridge, true, () => DhcpPlanner(readers).PlanDisable(server.Bridge, state));
         }
 
         var appliances = document.Appliances.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
@@ -184,6 +193,19 @@ public sealed class LanSync
     /// <summary>Tells whether the document names an address other than the live one (an address without its prefix is the same address).</summary>
     private static bool Differs(string? declared, string? live) =>
         declared is not null && (live is null || !string.Equals(declared.Split('/')[0], live.Split('/')[0], StringComparison.Ordinal));
+
+    private IEnumerable<SyncItem> Dhcp(LanDocument document, LanDocument live, HostReaders readers, KernelState state)
+    {
+        var service = DhcpPlanner(readers);
+        var appliances = new Lazy<IReadOnlyList<Appliance>>(() => new ApplianceService(_host, _docker).List(state));
+        foreach (var server in document.Dhcp)
+        {
+            yield return Item("DHCP", server.Bridge, live.Dhcp.All(d => d.Bridge != server.Bridge), () => service.PlanEnable(
+                server.Bridge, server.Domain, server.LeaseSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null, server.Range, server.SearchDomains, appliances.Value, state));
+        }
+    }
+
+    private DhcpService DhcpPlanner(HostReaders readers) => new(readers, _locate, _exists, Dnsmasq.ReadOrNull);
 
     private static ForwardProtocol Protocol(string protocol) => protocol == "udp" ? ForwardProtocol.Udp : ForwardProtocol.Tcp;
 

@@ -224,4 +224,22 @@ public static class ErrorIds
 
     /// <summary>The systemd units of Register-VlanConfiguration cannot hold the path given (a character systemd or the command line would read otherwise), or their folder is unusable.</summary>
     public const string UnitPathInvalid = "UnitPathInvalid";
+
+    /// <summary>A DHCP range is not a range of IPv4 addresses, lies outside the LAN, or overlaps another range or the LAN's own addresses.</summary>
+    public const string DhcpRangeInvalid = "DhcpRangeInvalid";
+
+    /// <summary>A DHCP setting (domain, search domain, lease time) is not valid.</summary>
+    public const string InvalidDhcpSetting = "InvalidDhcpSetting";
+
+    /// <summary>DHCP is not on for the LAN.</summary>
+    public const string DhcpNotEnabled = "DhcpNotEnabled";
+
+    /// <summary>DHCP is already on for the LAN with other settings.</summary>
+    public const string DhcpConflict = "DhcpConflict";
+
+    /// <summary>dnsmasq could not take the DNS or DHCP port: another server holds it in that namespace.</summary>
+    public const string DhcpPortInUse = "DhcpPortInUse";
+
+    /// <summary>dnsmasq did not start; its own message is quoted.</summary>
+    public const string DhcpServerFailed = "DhcpServerFailed";
 }

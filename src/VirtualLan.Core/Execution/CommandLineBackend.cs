@@ -37,7 +37,7 @@ public sealed partial class CommandLineBackend : IKernelBackend
         ArgumentNullException.ThrowIfNull(group);
         if (group.Count == 1)
         {
-            var single = _runner.Run(group[0].Command, null, CancellationToken.None);
+            var single = _runner.Run(group[0].Command, group[0].StandardInput, CancellationToken.None);
             return single.Succeeded
                 ? BatchOutcome.Success
                 : new BatchOutcome(group[0].Command, 0, single.ExitCode, single.StandardError);

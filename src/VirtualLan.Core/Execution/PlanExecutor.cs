@@ -393,7 +393,7 @@ public sealed class PlanExecutor
     {
         foreach (var step in group)
         {
-            log(step.Command.ToString());
+            log(step.Shown);
         }
 
         return _backend.Run(group, state);

@@ -160,13 +160,13 @@ public sealed class Step
     /// <param name="operation">The operation.</param>
     /// <returns>The step.</returns>
     public Step Carrying(object operation) =>
-        new(Description, Channel, Namespace, Table, Arguments, Command, _undo, IsDone) { WhenFailing = WhenFailing, Operation = operation };
+        new(Description, Channel, Namespace, Table, Arguments, Command, _undo, IsDone) { WhenFailing = WhenFailing, Operation = operation, StandardInput = StandardInput };
 
     /// <summary>Returns a copy of this step whose failure is tolerated and reported with the given text.</summary>
     /// <param name="warning">What to tell the user when it fails.</param>
     /// <returns>The step.</returns>
     public Step Tolerating(string warning) =>
-        new(Description, Channel, Namespace, Table, Arguments, Command, _undo, IsDone) { WhenFailing = warning, Operation = Operation };
+        new(Description, Channel, Namespace, Table, Arguments, Command, _undo, IsDone) { WhenFailing = warning, Operation = Operation, StandardInput = StandardInput };
 
     /// <summary>
     /// Gets what the undo cannot give back, when undoing the step cannot make things exactly as they
@@ -185,7 +185,7 @@ public sealed class Step
     public Step WithUndo(IReadOnlyList<CommandLine> undo, string? loses = null)
     {
         ArgumentNullException.ThrowIfNull(undo);
-        return new(Description, Channel, Namespace, Table, Arguments, Command, Fixed(undo, loses), IsDone) { WhenFailing = WhenFailing, Operation = Operation };
+        return new(Description, Channel, Namespace, Table, Arguments, Command, Fixed(undo, loses), IsDone) { WhenFailing = WhenFailing, Operation = Operation, StandardInput = StandardInput };
     }
 
     /// <summary>
@@ -198,7 +198,28 @@ public sealed class Step
     public Step WithUndo(Func<(IReadOnlyList<CommandLine> Commands, string? Loses)> undo)
     {
         ArgumentNullException.ThrowIfNull(undo);
-        return new(Description, Channel, Namespace, Table, Arguments, Command, new Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)>(undo), IsDone) { WhenFailing = WhenFailing, Operation = Operation };
+        return new(Description, Channel, Namespace, Table, Arguments, Command, new Lazy<(IReadOnlyList<CommandLine> Commands, string? Loses)>(undo), IsDone) { WhenFailing = WhenFailing, Operation = Operation, StandardInput = StandardInput };
+    }
+
+    /// <summary>
+    /// Gets the text a program step reads on its standard input (a file's content written with
+    /// <c>install … /dev/stdin PATH</c>), or null when it reads none.
+    /// </summary>
+    public string? StandardInput { get; private init; }
+
+    /// <summary>Gets the command as -WhatIf and -Verbose show it: with the text it reads, as a here-document.</summary>
+    public string Shown => StandardInput is null ? Command.ToString() : $"{Command} <<'EOF'{Environment.NewLine}{StandardInput.TrimEnd('\n')}{Environment.NewLine}EOF";
+
+    /// <summary>Creates a step that writes a file, root-only (0600), with the given content; its undo deletes it.</summary>
+    /// <param name="description">What it does.</param>
+    /// <param name="path">The file.</param>
+    /// <param name="content">Its content.</param>
+    /// <param name="isDone">Tells that it is already in place.</param>
+    /// <returns>The step.</returns>
+    public static Step WriteFile(string description, string path, string content, Func<KernelState, bool>? isDone)
+    {
+        var command = new CommandLine("install", "-m", "0600", "/dev/stdin", path);
+        return new(description, StepChannel.Program, null, null, command.Arguments, command, Fixed(new[] { new CommandLine("rm", "-f", "--", path) }), isDone) { StandardInput = content };
     }
 
     /// <inheritdoc />

@@ -25,6 +25,7 @@ public sealed class ToolLocator
         ["dhclient"] = "isc-dhcp-client",
         ["dhcpcd"] = "dhcpcd-base",
         ["dot"] = "graphviz",
+        ["dnsmasq"] = "dnsmasq-base",
     };
 
     private static readonly string[] ExtraFolders = { "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/local/bin", "/usr/bin", "/bin" };

@@ -5,7 +5,8 @@ namespace VirtualLan.Linux;
 /// <summary>
 /// Tells the module's own background processes (the DHCP clients it started, and any later
 /// daemon started the same way) from the user's: each keeps its id in a pid file
-/// /run/virtuallan-NAMESPACE-PROGRAM.pid, and its command line names that file.
+/// /run/virtuallan-NAMESPACE-PROGRAM.pid (dnsmasq: dnsmasq.pid in its folder, <see cref="Dnsmasq"/>),
+/// and its command line names that file (alone, or as --option=FILE).
 /// </summary>
 public sealed class ModuleProcesses
 {
@@ -25,7 +26,7 @@ public sealed class ModuleProcesses
     }
 
     /// <summary>Gets the processes of this machine, read from /run and /proc.</summary>
-    public static ModuleProcesses Machine { get; } = new(PidFilesIn, ReadOrNull, ProcessIdentity.CommandLine);
+    public static ModuleProcesses Machine { get; } = new(PidFilesIn, Dnsmasq.ReadOrNull, ProcessIdentity.CommandLine);
 
     /// <summary>Finds which of a namespace's processes the module started.</summary>
     /// <param name="namespaceName">The namespace, as named under /run/netns.</param>
@@ -44,7 +45,7 @@ public sealed class ModuleProcesses
             }
 
             // A pid file only says which id it was; the process holding that id now must be the one started with it.
-            if (_commandLine(id).Contains(file, StringComparer.Ordinal))
+            if (_commandLine(id).Any(a => a == file || a.EndsWith("=" + file, StringComparison.Ordinal)))
             {
                 own.Add(pid);
             }
@@ -69,23 +70,13 @@ public sealed class ModuleProcesses
     {
         try
         {
-            return Directory.EnumerateFiles("/run", $"virtuallan-{namespaceName}-*.pid").ToArray();
+            return Directory.EnumerateFiles("/run", $"virtuallan-{namespaceName}-*.pid")
+                .Concat(Dnsmasq.Folders(namespaceName).Select(Dnsmasq.PidFile))
+                .ToArray();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return Array.Empty<string>();
-        }
-    }
-
-    private static string? ReadOrNull(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
         }
     }
 }

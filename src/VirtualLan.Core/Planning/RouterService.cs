@@ -441,6 +441,14 @@ public sealed class RouterService
                     $"/etc/netns/{r}/resolv.conf is made again empty, until the DHCP client writes it"));
         }
 
+        // The LAN's dnsmasq was stopped with the router's processes; its folder goes with the namespace.
+        var dhcp = Dnsmasq.Folders(r);
+        if (dhcp.Count > 0)
+        {
+            steps.Add(Step.Program($"Delete the DHCP server's files {string.Join(", ", dhcp)}", new CommandLine("rm", new[] { "-rf", "--" }.Concat(dhcp)), null, null)
+                .Tolerating($"{string.Join(", ", dhcp)} could not be deleted; delete them by hand"));
+        }
+
         var restore = string.Join("; ", addresses.Select(a => $"ip{HostFlag} addr add {a} dev {router.Uplink}")
             .Append($"ip{HostFlag} link set dev {router.Uplink} up")
             .Concat(gateway is null ? Array.Empty<string>() : new[] { $"ip{HostFlag} route add default via {gateway} dev {router.Uplink}" }));

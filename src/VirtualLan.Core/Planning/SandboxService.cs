@@ -189,11 +189,12 @@ public sealed class SandboxService
                 .Tolerating($"The processes {string.Join(", ", stopped)} of the sandbox {name} could not all be killed; they keep its namespaces alive without a name until they end"));
         }
 
-        // A DHCP client killed above (or earlier) leaves its pid file behind; it goes once nothing can fail any more.
-        var files = all.SelectMany(DhcpClients.Files).Where(_exists).ToArray();
+        // A DHCP client killed above (or earlier) leaves its pid file behind, and a LAN's dnsmasq its
+        // folder (Dnsmasq.Folders); they go once nothing can fail any more.
+        var files = all.SelectMany(DhcpClients.Files).Where(_exists).Concat(all.SelectMany(Dnsmasq.Folders)).ToArray();
         if (files.Length > 0)
         {
-            steps.Add(Step.Program($"Delete the DHCP client files {string.Join(", ", files)}", new CommandLine("rm", new[] { "-f", "--" }.Concat(files)), null, null)
+            steps.Add(Step.Program($"Delete the DHCP files {string.Join(", ", files)}", new CommandLine("rm", new[] { "-rf", "--" }.Concat(files)), null, null)
                 .Tolerating($"{string.Join(", ", files)} could not all be deleted; delete them by hand"));
         }
 

@@ -58,11 +58,15 @@ public sealed class TeardownService
         }
 
         var hostNat = readers.HostNat.Read(name, state);
-        if (!recurse && (routers.Length > 0 || appliances.Length > 0 || hostNat is not null))
+
+        // A LAN's dnsmasq in a router goes with the router; one in the host's namespace is disabled here.
+        var dhcp = routers.Length == 0 && _exists(Linux.Dnsmasq.Folder(_host.Sandbox, name));
+        if (!recurse && (routers.Length > 0 || appliances.Length > 0 || hostNat is not null || dhcp))
         {
             var users = routers.Select(r => "the router " + r.Name)
                 .Concat(appliances.Select(a => "the appliance " + a.Name))
-                .Concat(hostNat is null ? Array.Empty<string>() : new[] { "host NAT" });
+                .Concat(hostNat is null ? Array.Empty<string>() : new[] { "host NAT" })
+                .Concat(dhcp ? new[] { "its DHCP server" } : Array.Empty<string>());
             throw new VlanException(
                 ErrorIds.BridgeInUse,
                 VlanErrorKind.InvalidOperation,
@@ -77,6 +81,11 @@ public sealed class TeardownService
         if (hostNat is not null)
         {
             plans.Add(hostNatService.PlanDisable(name, state));
+        }
+
+        if (dhcp)
+        {
+            plans.Add(new DhcpService(readers, _locate, _exists, Linux.Dnsmasq.ReadOrNull).PlanDisable(name, state));
         }
 
         plans.AddRange(routers.Select(r => routerService.PlanRemove(r.Name, state)));

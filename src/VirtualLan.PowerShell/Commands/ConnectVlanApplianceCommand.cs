@@ -128,7 +128,7 @@ public sealed class ConnectVlanApplianceCommand : VlanCmdlet
     /// Plans every appliance of the pipeline from one read of the kernel's state, then applies them
     /// as one plan: one ip -batch per namespace, one iptables-restore per namespace and table.
     /// </summary>
-    protected override void EndProcessing() => ApplyQueued("Connect", "appliances");
+    protected override void EndProcessing() => ApplyQueuedUpdatingDhcp("Connect", "appliances");
 
     private Appliance Connected(Appliance appliance)
     {

@@ -48,5 +48,5 @@ public sealed class DisconnectVlanApplianceCommand : VlanCmdlet
     }
 
     /// <summary>Disconnects every appliance of the pipeline with one plan: the host's links go in one ip -batch.</summary>
-    protected override void EndProcessing() => ApplyQueued("Disconnect", "appliances");
+    protected override void EndProcessing() => ApplyQueuedUpdatingDhcp("Disconnect", "appliances");
 }

@@ -68,5 +68,5 @@ public sealed class SetVlanApplianceCommand : VlanCmdlet
     }
 
     /// <summary>Plans every appliance of the pipeline from one read of the state and applies them as one plan.</summary>
-    protected override void EndProcessing() => ApplyQueued("Set", "appliances");
+    protected override void EndProcessing() => ApplyQueuedUpdatingDhcp("Set", "appliances");
 }

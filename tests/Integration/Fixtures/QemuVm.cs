@@ -37,7 +37,7 @@ internal sealed class QemuVm : IDisposable
 
     private static readonly string[] _applets =
     [
-        "sh", "cat", "echo", "mkdir", "mount", "insmod", "ip", "nc", "httpd", "sleep", "unxz", "ifconfig", "ping", "ps",
+        "sh", "cat", "echo", "mkdir", "mount", "insmod", "ip", "nc", "httpd", "sleep", "unxz", "ifconfig", "ping", "ps", "udhcpc", "nslookup",
     ];
 
     private static readonly Lazy<GuestKernel> _kernel = new(FindKernel);
@@ -57,14 +57,19 @@ internal sealed class QemuVm : IDisposable
     /// <param name="guestCidr">The guest's eth0 address with prefix, e.g. 10.0.0.2/24.</param>
     /// <param name="gateway">The guest's default gateway, or null for none.</param>
     /// <param name="probe">An address the guest pings once its network is up; the outcome is in <see cref="Console"/> as VLAN-PROBE-OK or VLAN-PROBE-FAIL.</param>
-    public QemuVm(string networkNamespace, string tap, string macAddress, string guestCidr, string? gateway, string? probe = null)
+    /// <param name="resolve">
+    /// A name the guest looks up with nslookup at the DNS server its lease gave, then pings; the outcome
+    /// is in <see cref="Console"/> as VLAN-RESOLVE-OK NAME ADDRESS or VLAN-RESOLVE-FAIL NAME. With
+    /// <paramref name="guestCidr"/> "dhcp" the guest runs udhcpc, and <see cref="Address"/> is what it got.
+    /// </param>
+    public QemuVm(string networkNamespace, string tap, string macAddress, string guestCidr, string? gateway, string? probe = null, string? resolve = null)
     {
         var kernel = _kernel.Value;
         var initramfs = _cachedInitramfs.Value;
         Address = guestCidr.Split('/')[0];
 
         var append = $"console=ttyS0 quiet panic=-1 vlan.ip={guestCidr}" + (gateway is null ? string.Empty : $" vlan.gw={gateway}")
-            + (probe is null ? string.Empty : $" vlan.probe={probe}");
+            + (probe is null ? string.Empty : $" vlan.probe={probe}") + (resolve is null ? string.Empty : $" vlan.resolve={resolve}");
         var start = new ProcessStartInfo("ip")
         {
             RedirectStandardInput = true, // never share the test runner's stdin: -nographic reads the serial input from it
@@ -111,7 +116,11 @@ internal sealed class QemuVm : IDisposable
             }
 
             var reported = _ready.Task.Result;
-            if (reported != Address)
+            if (guestCidr == "dhcp")
+            {
+                Address = reported;
+            }
+            else if (reported != Address)
             {
                 throw new InvalidOperationException($"The guest reported {reported}, expected {Address}.\n{Tail()}");
             }
@@ -133,7 +142,7 @@ internal sealed class QemuVm : IDisposable
     }
 
     /// <summary>The guest's address, without prefix.</summary>
-    public string Address { get; }
+    public string Address { get; private set; }
 
     /// <summary>From starting QEMU to the guest's ready line.</summary>
     public TimeSpan BootTime { get; }
@@ -238,6 +247,7 @@ internal sealed class QemuVm : IDisposable
         }
 
         cpio.File("init", Encoding.ASCII.GetBytes(InitScript(modules)), executable: true);
+        cpio.File("bin/vlan-dhcp", Encoding.ASCII.GetBytes(DhcpScript), executable: true);
         cpio.File("bin/vlan-whoami", Encoding.ASCII.GetBytes("#!/bin/sh\ncat /etc/vlan-address\n"), executable: true);
         cpio.File("www/cgi-bin/peer", Encoding.ASCII.GetBytes("#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$REMOTE_ADDR\"\n"), executable: true);
         var archive = cpio.Finish();
@@ -326,11 +336,13 @@ internal sealed class QemuVm : IDisposable
         address=
         gateway=
         probe=
+        resolve=
         for word in $(cat /proc/cmdline); do
           case "$word" in
             vlan.ip=*) address="${word#vlan.ip=}" ;;
             vlan.gw=*) gateway="${word#vlan.gw=}" ;;
             vlan.probe=*) probe="${word#vlan.probe=}" ;;
+            vlan.resolve=*) resolve="${word#vlan.resolve=}" ;;
           esac
         done
         [ -n "$address" ] || fail "no vlan.ip= on the kernel command line"
@@ -342,9 +354,15 @@ internal sealed class QemuVm : IDisposable
           sleep 0.05
         done
         ip link set lo up
-        ip addr add "$address" dev eth0 || fail "ip addr add $address"
-        ip link set eth0 up || fail "ip link set eth0 up"
-        if [ -n "$gateway" ]; then ip route add default via "$gateway" || fail "ip route add default via $gateway"; fi
+        if [ "$address" = dhcp ]; then
+          ip link set eth0 up || fail "ip link set eth0 up"
+          udhcpc -i eth0 -n -q -t 10 -T 1 -s /bin/vlan-dhcp || fail "udhcpc got no lease"
+          address="$(cat /etc/vlan-address)"
+        else
+          ip addr add "$address" dev eth0 || fail "ip addr add $address"
+          ip link set eth0 up || fail "ip link set eth0 up"
+          if [ -n "$gateway" ]; then ip route add default via "$gateway" || fail "ip route add default via $gateway"; fi
+        fi
         echo "${address%/*}" > /etc/vlan-address
         nc -ll -p {{EchoPort}} -e /bin/cat &
         nc -ll -p {{WhoAmIPort}} -e /bin/vlan-whoami &
@@ -353,10 +371,25 @@ internal sealed class QemuVm : IDisposable
         if [ -n "$probe" ]; then
           if ping -c 3 -W 2 "$probe" > /dev/null; then echo "VLAN-PROBE-OK $probe"; else echo "VLAN-PROBE-FAIL $probe"; fi
         fi
+        if [ -n "$resolve" ]; then
+          dns="$(cat /etc/vlan-dns 2>/dev/null)"
+          found=
+          prev=
+          for w in $(nslookup -type=a "$resolve" ${dns%% *} 2>/dev/null); do
+            if [ "$prev" = "Address:" ] && [ "${w%:53}" = "$w" ] && [ -z "$found" ]; then found="$w"; fi
+            prev="$w"
+          done
+          if [ -n "$found" ] && ping -c 2 -W 2 "$found" > /dev/null; then echo "VLAN-RESOLVE-OK $resolve $found"; else echo "VLAN-RESOLVE-FAIL $resolve $found"; fi
+        fi
         echo "{{ReadyMarker}}${address%/*}"
         while :; do sleep 3600; done
 
         """.Replace("\r\n", "\n", StringComparison.Ordinal);
+
+    /// <summary>udhcpc's script in the guest: applies the lease with ip and keeps the address and DNS server for init.</summary>
+    private const string DhcpScript = "#!/bin/sh\n[ \"$1\" = bound ] || exit 0\nip addr add \"$ip/$mask\" dev \"$interface\"\n"
+        + "[ -n \"$router\" ] && ip route add default via \"${router%% *}\"\necho \"$ip/$mask\" > /etc/vlan-address\necho \"$dns\" > /etc/vlan-dns\n"
+        + "echo \"VLAN-DHCP ip=$ip router=$router dns=$dns domain=$domain\"\nexit 0\n";
 
     /// <summary>The modules to load, dependencies first; those built into the kernel are left out.</summary>
     private static List<string> ResolveModules(string modulesFolder, IEnumerable<string> wanted)
