@@ -199,7 +199,8 @@ public sealed partial class DropWatch : IDisposable
         (ulong At, string Name) best = (0, string.Empty);
         foreach (var line in kallsyms)
         {
-            var parts = line.Split(' ', 4);
+            // A module's symbols end in a tab and [module].
+            var parts = line.Split([' ', '\t'], 4, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length >= 3 && ulong.TryParse(parts[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var at) && at <= address && at > best.At && parts[1] is "T" or "t")
             {
                 best = (at, parts[2]);
