@@ -71,6 +71,14 @@ public class CompletionTests
             Assert.Equal(new[] { "router" }, session.CompleteTexts(line));
         }
 
+        // What a trace can watch: the host, the routers, the appliances with a namespace of their own (not the tap), by prefix, several at once.
+        var traced = session.Complete("Get-VlanIptablesTrace -Namespace ");
+        Assert.Equal(new[] { "c1", "c2", "host", "router" }, traced.Select(n => n.CompletionText).Order(StringComparer.Ordinal));
+        Assert.Equal($"The namespace appliance's namespace {sandbox}.c1", traced.Single(n => n.CompletionText == "c1").ToolTip);
+        Assert.Equal($"The router's namespace {sandbox}.router", traced.Single(n => n.CompletionText == "router").ToolTip);
+        Assert.Equal(new[] { "c1", "c2" }, session.CompleteTexts("Get-VlanIptablesTrace Drops -Namespace C"));
+        Assert.Equal(new[] { "host" }, session.CompleteTexts("Get-VlanIptablesTrace -Namespace c1, h"));
+
         Assert.Empty(session.CompleteTexts("Get-VlanRouterNamespace -Bridge other -Name "));
 
         // Port forwards: their external ports, by router and protocol.

@@ -350,6 +350,38 @@ public class CrashTests
     }
 
     [KernelFact]
+    public void A_Drops_trace_killed_while_it_watches_leaves_its_tracefs_instance_and_the_next_trace_removes_it()
+    {
+        using var world = new World();
+        TraceLan(world);
+
+        // Tracefs is one file system for the machine: its instances are listed through a mount of our own, in a mount namespace of its own.
+        static string[] Instances() => Kernel.Must("unshare", "--mount", "--propagation", "private", "sh", "-c", "d=$(mktemp -d) && mount -t tracefs nodev $d && ls $d/instances; umount $d; rmdir $d")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(n => n.StartsWith("virtuallan-", StringComparison.Ordinal)).ToArray();
+        static string[] Mounts() => File.ReadAllLines("/proc/self/mounts").Where(l => l.Contains("tracefs", StringComparison.Ordinal)).ToArray();
+        static string[] Readers() => Kernel.Run("pgrep", "-f", "/instances/virtuallan-[0-9a-f]+/trace_pipe$").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var mountsBefore = Mounts();
+        var before = Instances();
+
+        // SIGKILLed from inside its script block: its instance and its record stay behind, and its reader if it outlived it (its mount went with the runbook's mount namespace).
+        Assert.True(RunKilledAfter(world, "Get-VlanIptablesTrace -Mode Drops -Lan -Duration 5 -ScriptBlock { [System.Diagnostics.Process]::GetCurrentProcess().Kill() } | Out-Null", 1000));
+        var left = Assert.Single(Instances().Except(before));
+        var readers = Readers().Where(p => File.ReadAllText($"/proc/{p}/cmdline").Contains(left + "/trace_pipe", StringComparison.Ordinal)).ToArray();
+        var record = Path.Combine(VirtualLan.Linux.TraceRecords.DefaultFolder, left["virtuallan-".Length..]);
+        Assert.True(File.Exists(record), "The killed trace left no record to clean up by.");
+
+        // The next Drops trace stops the orphan reader and removes the instance and the record, then its own.
+        world.Session.Invoke("Get-VlanIptablesTrace -Mode Drops -Lan -Duration 0.5 | Out-Null");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        Assert.DoesNotContain(left, Instances());
+        Assert.Empty(Instances().Except(before));
+        Assert.All(readers, reader => Assert.False(Directory.Exists($"/proc/{reader}"), $"The orphan reader {reader} still runs."));
+        Assert.False(File.Exists(record), "The killed trace's record is still there.");
+        Assert.Equal(mountsBefore, Mounts());
+        Assert.Empty(Directory.EnumerateDirectories("/run", "virtuallan-tracefs-*"));
+    }
+
+    [KernelFact]
     public void Exit_VlanSandbox_stops_the_modules_own_DHCP_client_without_Force()
     {
         using var world = new World();

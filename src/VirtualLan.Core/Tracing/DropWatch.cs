@@ -64,7 +64,6 @@ public sealed partial class DropWatch : IDisposable
             throw new PlatformNotSupportedException("The Drops mode runs on Linux only.");
         }
 
-        RemoveLeftovers(_records, _system, _log);
         _records.Begin(_id, NetNamespace.Own);
         _begun = true;
         var state = _system.ReadState();
@@ -81,6 +80,7 @@ public sealed partial class DropWatch : IDisposable
             Run(new CommandLine("mount", "-t", "tracefs", "nodev", _mount));
         }
 
+        RemoveLeftovers(_records, root, _system, _log);
         var format = Path.Combine(root, "events", "skb", "kfree_skb", "format");
         if (!File.Exists(format))
         {
@@ -199,7 +199,8 @@ public sealed partial class DropWatch : IDisposable
         (ulong At, string Name) best = (0, string.Empty);
         foreach (var line in kallsyms)
         {
-            var parts = line.Split(' ', 4);
+            // A module's symbols end in a tab and [module].
+            var parts = line.Split([' ', '\t'], 4, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length >= 3 && ulong.TryParse(parts[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var at) && at <= address && at > best.At && parts[1] is "T" or "t")
             {
                 best = (at, parts[2]);
@@ -209,11 +210,51 @@ public sealed partial class DropWatch : IDisposable
         return best.At == 0 ? null : FormattableString.Invariant($"{best.Name}+0x{address - best.At:x}");
     }
 
-    /// <summary>Cleans up the tracefs instances and mounts of Drops traces whose process was killed.</summary>
+    /// <summary>Cleans up after killed Drops traces from a trace of another mode: through the mounted tracefs, or one mounted for the while.</summary>
     /// <param name="records">The trace records.</param>
     /// <param name="system">The system.</param>
     /// <param name="log">Receives each command.</param>
     internal static void RemoveLeftovers(TraceRecords records, VlanSystem system, Action<string> log)
+    {
+        if (!OperatingSystem.IsLinux() || !records.Read().Any(r => r.IsStale && r.TracefsInstance is not null))
+        {
+            return;
+        }
+
+        if (File.Exists(Path.Combine(MountedTracefs, "trace_pipe")))
+        {
+            RemoveLeftovers(records, MountedTracefs, system, log);
+            return;
+        }
+
+        var mount = "/run/virtuallan-tracefs-" + Guid.NewGuid().ToString("N")[..6];
+        Directory.CreateDirectory(mount, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            var command = new CommandLine("mount", "-t", "tracefs", "nodev", mount);
+            log(command.ToString());
+            if (system.Runner.Run(command, null, CancellationToken.None).Succeeded)
+            {
+                RemoveLeftovers(records, mount, system, log);
+            }
+        }
+        finally
+        {
+            RemoveTracefs(null, mount, system, log);
+        }
+    }
+
+    /// <summary>
+    /// Cleans up the tracefs instances and mounts of Drops traces whose process was killed, and their
+    /// records. Tracefs is one file system for the whole machine: an instance is removed by its name
+    /// through the tracefs this trace reads, since the mount the killed trace made may have gone with
+    /// its mount namespace (a private one, as systemd's PrivateMounts= or unshare -m make).
+    /// </summary>
+    /// <param name="records">The trace records.</param>
+    /// <param name="root">Where tracefs is mounted for this trace.</param>
+    /// <param name="system">The system.</param>
+    /// <param name="log">Receives each command.</param>
+    internal static void RemoveLeftovers(TraceRecords records, string root, VlanSystem system, Action<string> log)
     {
         foreach (var record in records.Read().Where(r => r.IsStale && r.TracefsInstance is not null))
         {
@@ -222,7 +263,8 @@ public sealed partial class DropWatch : IDisposable
                 system.Runner.Run(new CommandLine("kill", "-TERM", record.Reader!.Pid.ToString(CultureInfo.InvariantCulture)), null, CancellationToken.None);
             }
 
-            RemoveTracefs(record.TracefsInstance, record.TracefsMount, system, log);
+            RemoveTracefs(Path.Combine(root, "instances", Path.GetFileName(record.TracefsInstance!)), record.TracefsMount, system, log);
+            records.End(record.Id);
         }
     }
 

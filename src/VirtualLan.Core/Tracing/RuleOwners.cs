@@ -102,7 +102,10 @@ public sealed partial class RuleOwners
         {
             var network = owner.StartsWith("docker:", StringComparison.Ordinal) ? owner[7..] : "NETWORK";
             var bridge = _dockerBridges.FirstOrDefault(b => b.Value == network).Key ?? "br-…";
-            return $"{chainName} drops traffic between {bridge} and {inInterface ?? "the LAN's bridge"}: Connect-VlanAppliance -DockerNetwork {network} adds the DOCKER-USER exception.";
+
+            // A frame bridged inside the Docker network's bridge comes in and goes out of the same one; the other side is then the LAN it is plugged into.
+            var other = inInterface is null || inInterface == bridge || _dockerBridges.ContainsKey(inInterface) ? "the LAN's bridge" : inInterface;
+            return $"{chainName} drops traffic between {bridge} (Docker network {network}) and {other}: Connect-VlanAppliance -DockerNetwork {network} adds the DOCKER-USER exception.";
         }
 
         if (owner == "docker" && where.Kind == "host" && rule == "policy DROP")

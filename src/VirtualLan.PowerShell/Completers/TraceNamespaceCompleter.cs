@@ -9,5 +9,5 @@ internal sealed class TraceNamespaceCompleter : VlanCompleter
     /// <inheritdoc />
     protected override IEnumerable<CompletionCandidate> Candidates(CompletionRequest request, KernelState state) =>
         new TraceScope(Host, new Docker(System.Runner)).Lan(state)
-            .Select(n => new CompletionCandidate(n.Label, $"The {n.Kind}'s namespace{(n.Namespace.Text is { } text ? " " + text : string.Empty)}"));
+            .Select(n => new CompletionCandidate(n.Label, $"The {(n.Kind is "host" or "router" ? n.Kind : n.Kind + " appliance")}'s namespace{(n.Namespace.Text is { } text ? " " + text : string.Empty)}"));
 }
