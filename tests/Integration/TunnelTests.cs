@@ -194,4 +194,21 @@ public class TunnelTests
         RobustnessTests.AssertRollbackAtEveryStep(world, "tunnel on the host's uplink", "Add-VlanTunnel -Peer 198.51.100.3 -Vni 77", () => RobustnessTests.Snapshot(world));
         RobustnessTests.AssertRollbackAtEveryStep(world, "tunnel removal", "Remove-VlanTunnel", () => RobustnessTests.Snapshot(world), minimumFailed: 1);
     }
+
+    [KernelFact]
+    public void The_router_under_a_tunnel_is_kept_and_removing_the_bridge_with_Recurse_takes_the_tunnel()
+    {
+        using var world = new World();
+        var a = world.Session;
+        a.Invoke("New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false | Out-Null; Connect-VlanAppliance -Namespace a1 -Create | Out-Null; Add-VlanTunnel -Peer 198.51.100.3 -Vni 4242 | Out-Null");
+        Assert.True(a.Errors.Count == 0, string.Join("\n", a.Errors));
+        Assert.Equal("BridgeInUse,VirtualLan.Commands.RemoveVlanRouterNamespaceCommand", a.InvokeFailing("Remove-VlanRouterNamespace -Name router -Confirm:$false").FullyQualifiedErrorId);
+        Assert.Equal("BridgeInUse,VirtualLan.Commands.RemoveVlanBridgeCommand", a.InvokeFailing("Remove-VlanBridge -Name virtualnet0 -Confirm:$false").FullyQualifiedErrorId);
+        Assert.Contains("vx4242", Kernel.Snapshot(world.Sandbox.Name), StringComparison.Ordinal);
+
+        a.Invoke("Remove-VlanBridge -Name virtualnet0 -Recurse -Confirm:$false");
+        Assert.True(a.Errors.Count == 0, string.Join("\n", a.Errors));
+        Assert.DoesNotContain("vx4242", Kernel.Snapshot(world.Sandbox.Name), StringComparison.Ordinal);
+        Assert.Empty(a.Invoke("Get-VlanTunnel"));
+    }
 }

@@ -143,8 +143,12 @@ public sealed class TunnelService
         steps.AddRange(Firewall(record, router, request.Peers, add: true));
         steps.AddRange(MtuSteps(request.Bridge, router, mtu, state));
         steps.AddRange(Build(record, underlay.Link.Name, mtu, state));
-        var plan = new Plan($"Stretch {request.Bridge} to {string.Join(", ", request.Peers)} over VXLAN {request.Vni} (MTU {mtu})", $"{device} on {request.Bridge} in {_host.DisplayName}", steps);
-        return plan;
+        // A guest on a tap or an adapter sets its own MTU: the module can only say which.
+        var guests = _appliances(state).Where(a => a.Bridge == request.Bridge && a.Kind is ApplianceKind.Tap or ApplianceKind.Interface).Select(a => a.Name).ToArray();
+        return new Plan($"Stretch {request.Bridge} to {string.Join(", ", request.Peers)} over VXLAN {request.Vni} (MTU {mtu})", $"{device} on {request.Bridge} in {_host.DisplayName}", steps)
+        {
+            Warnings = guests.Length == 0 ? [] : [$"The LAN's MTU becomes {mtu}. {string.Join(", ", guests)} configure their own interface: set its MTU to {mtu} in the guest (or QEMU's virtio-net host_mtu={mtu}), or packets over {mtu} bytes from it are dropped."],
+        };
     }
 
     /// <summary>Plans the removal of a bridge's tunnel: the device, the router's rules, and the MTU set back.</summary>
