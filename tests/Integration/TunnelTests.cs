@@ -211,4 +211,52 @@ public class TunnelTests
         Assert.DoesNotContain("vx4242", Kernel.Snapshot(world.Sandbox.Name), StringComparison.Ordinal);
         Assert.Empty(a.Invoke("Get-VlanTunnel"));
     }
+
+    [KernelFact]
+    public void The_configuration_document_declares_the_tunnel_and_Sync_puts_it_and_its_peers_back()
+    {
+        using var world = new World();
+        var a = world.Session;
+        var document = Path.Combine(Path.GetTempPath(), $"vlan-tunnel-{Guid.NewGuid():N}.json");
+        try
+        {
+            a.Invoke("New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false | Out-Null; Add-VlanTunnel -Peer 198.51.100.3, 198.51.100.4 -Vni 4242 -Port 4790 -HostIndex 2 | Out-Null; Connect-VlanAppliance -Namespace a1 -Create | Out-Null");
+            Assert.True(a.Errors.Count == 0, string.Join("\n", a.Errors));
+            a.Invoke($"Export-VlanConfiguration -Path '{document}'");
+            var exported = File.ReadAllText(document);
+            Assert.Contains("\"tunnels\"", exported, StringComparison.Ordinal);
+            Assert.Contains("\"hostIndex\": 2", exported, StringComparison.Ordinal);
+            Assert.Contains("\"port\": 4790", exported, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"local\"", exported, StringComparison.Ordinal);
+            Assert.Equal("172.24.4.128", ((Appliance)Assert.Single(a.Invoke("Get-VlanAppliance a1")).BaseObject).Address!.ToString());
+            Assert.True((bool)a.Invoke($"(Test-VlanConfiguration '{document}').InDesiredState").Single().BaseObject);
+
+            // A peer removed by hand, then the whole tunnel: Test finds the drift and Sync puts it back.
+            a.Invoke("Remove-VlanTunnelPeer -Peer 198.51.100.4 | Out-Null");
+            var drift = (ConfigurationTestResult)Assert.Single(a.Invoke($"Test-VlanConfiguration '{document}'")).BaseObject;
+            Assert.Contains(drift.Drift, d => d.Kind == "tunnel" && d.Property == "peers");
+            a.Invoke($"Sync-VlanConfiguration '{document}' -Confirm:$false");
+            Assert.True(a.Errors.Count == 0, string.Join("\n", a.Errors));
+            Assert.Equal(2, ((Tunnel)Assert.Single(a.Invoke("Get-VlanTunnel")).BaseObject).Peers.Count);
+            a.Invoke("Remove-VlanTunnel -Confirm:$false");
+            a.Invoke($"Sync-VlanConfiguration '{document}' -Confirm:$false");
+            Assert.True(a.Errors.Count == 0, string.Join("\n", a.Errors));
+            Assert.Equal("1450", System.Text.RegularExpressions.Regex.Match(Kernel.Must("ip", "-n", world.Sandbox.Inner("a1"), "link", "show", "dev", "eth0"), @" mtu (\d+)").Groups[1].Value);
+            Assert.True((bool)a.Invoke($"(Test-VlanConfiguration '{document}').InDesiredState").Single().BaseObject);
+            var again = Path.ChangeExtension(document, ".again.json");
+            a.Invoke($"Export-VlanConfiguration -Path '{again}'");
+            Assert.Equal(exported, File.ReadAllText(again));
+            File.Delete(again);
+
+            // Undeclared, with -Prune: removed.
+            File.WriteAllText(document, exported.Replace("\"tunnels\"", "\"unused\"", StringComparison.Ordinal).Split("\"unused\"")[0].TrimEnd().TrimEnd(',') + "\n}\n");
+            a.Invoke($"Sync-VlanConfiguration '{document}' -Prune -Confirm:$false");
+            Assert.True(a.Errors.Count == 0, string.Join("\n", a.Errors));
+            Assert.Empty(a.Invoke("Get-VlanTunnel"));
+        }
+        finally
+        {
+            File.Delete(document);
+        }
+    }
 }

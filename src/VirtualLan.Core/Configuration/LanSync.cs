@@ -17,7 +17,7 @@ namespace VirtualLan.Configuration;
 public sealed class LanSync
 {
     /// <summary>The number of stages.</summary>
-    public const int StageCount = 3;
+    public const int StageCount = 4;
 
     private static readonly HashSet<string> Absent = new(StringComparer.Ordinal)
     {
@@ -62,6 +62,7 @@ public sealed class LanSync
         {
             0 => (prune ? Prune(document, live, readers, state) : Enumerable.Empty<SyncItem>()).Concat(Bridges(document, live, state)).ToArray(),
             1 => Routers(document, live, readers, state).ToArray(),
+            2 => Tunnels(document, live, readers, state).ToArray(),
             _ => Appliances(document, live, state).Concat(Forwards(document, live, readers, state)).ToArray(),
         };
     }
@@ -73,6 +74,13 @@ public sealed class LanSync
         foreach (var bridge in live.Bridges.Where(b => !bridges.Contains(b.Name)))
         {
             yield return Item("bridge", bridge.Name, true, () => teardown.PlanRemoveBridge(bridge.Name, recurse: true, force: false, state).Plan);
+        }
+
+        var tunnels = document.Tunnels.Select(t => t.Bridge).ToHashSet(StringComparer.Ordinal);
+        var tunnelService = new TunnelService(readers, _ => new ApplianceService(_host, _docker).List(state, live: false));
+        foreach (var tunnel in live.Tunnels.Where(t => bridges.Contains(t.Bridge) && !tunnels.Contains(t.Bridge)))
+        {
+            yield return Item("tunnel", tunnel.Bridge, true, () => tunnelService.PlanRemove(tunnel.Bridge, state));
         }
 
         var routers = document.Routers.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
@@ -127,6 +135,27 @@ public sealed class LanSync
         foreach (var nat in document.HostNat)
         {
             yield return Item("host NAT", nat.Bridge, live.HostNat.All(n => n.Bridge != nat.Bridge), () => hostNat.PlanEnable(nat.Bridge, nat.Uplink, state));
+        }
+    }
+
+    private IEnumerable<SyncItem> Tunnels(LanDocument document, LanDocument live, HostReaders readers, KernelState state)
+    {
+        var service = new TunnelService(readers, s => new ApplianceService(_host, _docker).List(s, live: false));
+        foreach (var tunnel in document.Tunnels)
+        {
+            var found = live.Tunnels.FirstOrDefault(t => t.Bridge == tunnel.Bridge);
+            yield return Item("tunnel", tunnel.Bridge, found is null, () =>
+            {
+                var request = TunnelRequest.Create(tunnel.Bridge, tunnel.Peers, tunnel.Vni, tunnel.Port ?? TunnelRequest.DefaultPort, tunnel.Local, tunnel.HostIndex);
+                if (found is null || found.Vni != request.Vni || (found.Port ?? TunnelRequest.DefaultPort) != request.Port)
+                {
+                    // A tunnel with another VNI or port cannot be changed in place: PlanAdd says so (TunnelExists).
+                    return service.PlanAdd(request, state);
+                }
+
+                var have = found.Peers.Select(IPAddress.Parse).ToArray();
+                return service.PlanPeers(tunnel.Bridge, request.Peers.Except(have).ToArray(), have.Except(request.Peers).ToArray(), state);
+            });
         }
     }
 
