@@ -157,6 +157,10 @@ public class TunnelTests
         Assert.DoesNotContain("198.51.100.9", Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "bridge", "fdb", "show", "dev", "vx4242"), StringComparison.Ordinal);
         Assert.True(Kernel.Ping(b1.Namespace!, "172.24.4.2"), "b1 lost a1 after the peers changed.");
 
+        // The topology shows the tunnel: host B as a peer, joined to A's bridge.
+        var topology = (Topology)Assert.Single(a.Invoke("Get-VlanTopology")).BaseObject;
+        Assert.Contains(topology.Edges, e => e.Kind == TopologyEdgeKind.Tunnel && e.From == "peer:" + HostB && e.To == "bridge:virtualnet0" && e.Mtu == 1450);
+
         // Remove on both: the tunnels, the rules and the MTUs go back.
         a.Invoke("Remove-VlanPortForward -Router router -ExternalPort 4000 -Confirm:$false");
         a.Invoke("Remove-VlanTunnel -Confirm:$false");

@@ -68,4 +68,18 @@ public class TunnelTests
         Assert.Equal("ip -n lab.router link add vx4242 mtu 1450 type vxlan id 4242 dstport 4789 local 198.51.100.2 dev uplink0", create.Command.ToString());
         Assert.Equal("vx16777215", TunnelService.DeviceName(16777215));
     }
+
+    [Fact]
+    public void A_tunnel_is_an_edge_from_each_peer_to_the_bridge_in_the_topology_and_its_diagrams()
+    {
+        var sandbox = Linux.NetworkHost.InSandbox("lab");
+        var bridge = new Bridge("virtualnet0", Ipv4Cidr.Parse("172.24.0.1/16"), "02:11:22:33:44:55", 1450, "UP", "lab", ["vx4242"], isManaged: true);
+        var tunnel = new Tunnel { Bridge = "virtualnet0", Vni = 4242, Port = 4789, Local = IPAddress.Parse("198.51.100.2"), Peers = [IPAddress.Parse("198.51.100.3"), IPAddress.Parse("198.51.100.4")], Mtu = 1450, Device = "vx4242" };
+        var topology = Readers.TopologyReader.Build(sandbox, [bridge], [], [], [], [], (_, _) => null, [tunnel]);
+        var edges = topology.Edges.Where(e => e.Kind == TopologyEdgeKind.Tunnel).ToArray();
+        Assert.Equal(["peer:198.51.100.3", "peer:198.51.100.4"], edges.Select(e => e.From));
+        Assert.All(edges, e => Assert.Equal(("bridge:virtualnet0", "vni 4242 udp/4789 ↔ vx4242", 1450), (e.To, e.Label, e.Mtu)));
+        Assert.Contains("-.-|\"vni 4242 udp/4789 ↔ vx4242\"|", Diagrams.MermaidDiagram.Render(topology), StringComparison.Ordinal);
+        Assert.Contains("style=dashed, color=\"#8250df\"", Diagrams.DotDiagram.Render(topology), StringComparison.Ordinal);
+    }
 }
