@@ -151,6 +151,7 @@ public class TunnelTests
         var more = (Tunnel)Assert.Single(a.Invoke("Add-VlanTunnelPeer -Peer 198.51.100.9")).BaseObject;
         Assert.Equal([HostB, "198.51.100.9"], more.Peers.Select(p => p.ToString()));
         Assert.Contains("-s 198.51.100.9/32", Kernel.Must("ip", "netns", "exec", routerNs, "iptables-save"), StringComparison.Ordinal);
+        Assert.Equal([HostB, "198.51.100.9"], a.CompleteTexts("Remove-VlanTunnelPeer "));
         Assert.Equal("TunnelExists,VirtualLan.Commands.AddVlanTunnelPeerCommand", a.InvokeFailing("Add-VlanTunnelPeer -Peer 198.51.100.9").FullyQualifiedErrorId);
         var fewer = (Tunnel)Assert.Single(a.Invoke("Remove-VlanTunnelPeer -Peer 198.51.100.9")).BaseObject;
         Assert.Equal([HostB], fewer.Peers.Select(p => p.ToString()));

@@ -15,6 +15,7 @@ public sealed class RemoveVlanTunnelPeerCommand : VlanCmdlet
 
     /// <summary>Gets or sets the peers' underlay addresses.</summary>
     [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(Completers.TunnelPeerCompleter))]
     public string[] Peer { get; set; } = [];
 
     /// <inheritdoc />
