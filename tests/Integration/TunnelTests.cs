@@ -264,4 +264,43 @@ public class TunnelTests
             File.Delete(document);
         }
     }
+
+    [KernelFact]
+    public void A_Docker_container_on_host_B_takes_the_tunnels_MTU_and_reaches_host_A_and_the_internet_through_As_router()
+    {
+        using var world = new World();
+        using var b = JoinHostB(world);
+        using var docker = new DockerEngine(b.Name);
+        var image = docker.ImportBusyboxImage();
+        docker.Docker("run", "-d", "--name", "tester", "--network", "none", image, "sleep", "3600");
+        var tester = $"/proc/{docker.Docker("inspect", "-f", "{{.State.Pid}}", "tester").Trim()}/ns/net";
+        Environment.SetEnvironmentVariable("DOCKER_HOST", docker.Host);
+        try
+        {
+            world.Session.Invoke("New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false | Out-Null; Add-VlanTunnel -Peer 198.51.100.3 -Vni 4242 | Out-Null");
+            var a1 = Connect(world.Session, "Connect-VlanAppliance -Namespace a1 -Create");
+
+            // Connected before the tunnel: Add-VlanTunnel lowers the container's own interface too.
+            b.Session.Invoke("New-VlanBridge -Address 172.24.0.2/16 | Out-Null");
+            var container = Connect(b.Session, "Connect-VlanAppliance -Container tester -Gateway 172.24.0.254");
+            b.Session.Invoke("Add-VlanTunnel -Peer 198.51.100.2 -Vni 4242 -HostIndex 1 | Out-Null");
+            Assert.True(b.Session.Errors.Count == 0, string.Join("\n", b.Session.Errors));
+            Assert.Contains(" mtu 1450 ", Kernel.Must("nsenter", "--net=" + tester, "ip", "link", "show", "dev", container.Interface!), StringComparison.Ordinal);
+
+            Assert.True(Kernel.Ping(tester, a1.Address!.ToString()), "The container on B could not reach a1 on A.");
+            Assert.True(Kernel.Ping(tester, World.InternetHost), "The container on B could not reach the internet through A's router.");
+            Assert.Equal(0, DfPing(tester, World.InternetHost, 1422).Code);
+            Assert.Contains("mtu=1450", DfPing(tester, World.InternetHost, 1423).Output, StringComparison.Ordinal);
+
+            b.Session.Invoke("Remove-VlanTunnel -Confirm:$false");
+            Assert.True(b.Session.Errors.Count == 0, string.Join("\n", b.Session.Errors));
+            Assert.Contains(" mtu 1500 ", Kernel.Must("nsenter", "--net=" + tester, "ip", "link", "show", "dev", container.Interface!), StringComparison.Ordinal);
+            b.Session.Invoke("Get-VlanAppliance | Disconnect-VlanAppliance");
+            Assert.True(b.Session.Errors.Count == 0, string.Join("\n", b.Session.Errors));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DOCKER_HOST", null);
+        }
+    }
 }
