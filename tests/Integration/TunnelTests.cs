@@ -165,7 +165,7 @@ public class TunnelTests
         // Remove on both: the tunnels, the rules and the MTUs go back.
         a.Invoke("Remove-VlanPortForward -Router router -ExternalPort 4000 -Confirm:$false");
         a.Invoke("Remove-VlanTunnel -Confirm:$false");
-        b.Session.Invoke("Remove-VlanTunnel -Confirm:$false");
+        b.Session.Invoke("Get-VlanTunnel | Remove-VlanTunnel -Confirm:$false");
         Assert.True(a.Errors.Count == 0 && b.Session.Errors.Count == 0, string.Join("\n", a.Errors.Concat(b.Session.Errors)));
         // The forward's chain stays once made (Remove-VlanPortForward keeps VLAN-PREROUTING and its hook).
         static string WithoutForwardChain(string snapshot) => string.Join('\n', snapshot.Split('\n').Where(l => !l.Contains("VLAN-PREROUTING", StringComparison.Ordinal)));
@@ -225,7 +225,7 @@ public class TunnelTests
         var document = Path.Combine(Path.GetTempPath(), $"vlan-tunnel-{Guid.NewGuid():N}.json");
         try
         {
-            a.Invoke("New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false | Out-Null; Add-VlanTunnel -Peer 198.51.100.3, 198.51.100.4 -Vni 4242 -Port 4790 -HostIndex 2 | Out-Null; Connect-VlanAppliance -Namespace a1 -Create | Out-Null");
+            a.Invoke("New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false | Out-Null; Get-VlanBridge virtualnet0 | Add-VlanTunnel -Peer 198.51.100.3, 198.51.100.4 -Vni 4242 -Port 4790 -HostIndex 2 | Out-Null; Connect-VlanAppliance -Namespace a1 -Create | Out-Null");
             Assert.True(a.Errors.Count == 0, string.Join("\n", a.Errors));
             a.Invoke($"Export-VlanConfiguration -Path '{document}'");
             var exported = File.ReadAllText(document);

@@ -13,7 +13,7 @@ namespace VirtualLan.Commands;
 public sealed class AddVlanTunnelCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the bridge whose LAN the tunnel stretches; a bridge from the pipeline binds here.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string Bridge { get; set; } = BridgeRequest.DefaultName;
 

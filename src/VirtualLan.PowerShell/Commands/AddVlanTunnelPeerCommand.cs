@@ -9,7 +9,7 @@ namespace VirtualLan.Commands;
 public sealed class AddVlanTunnelPeerCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the bridge whose tunnel changes; tunnels from the pipeline bind here.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string Bridge { get; set; } = BridgeRequest.DefaultName;
 

@@ -9,7 +9,7 @@ namespace VirtualLan.Commands;
 public sealed class RemoveVlanTunnelCommand : VlanCmdlet
 {
     /// <summary>Gets or sets the bridge; tunnels and bridges from the pipeline bind here.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completers.BridgeCompleter))]
     public string Bridge { get; set; } = BridgeRequest.DefaultName;
 
