@@ -33,6 +33,7 @@
         'Remove-VlanTunnel'
         'Add-VlanTunnelPeer'
         'Remove-VlanTunnelPeer'
+        'Set-VlanTunnel'
         'Add-VlanPortForward'
         'Get-VlanPortForward'
         'Remove-VlanPortForward'

@@ -156,6 +156,14 @@ public class TunnelTests
         var fewer = (Tunnel)Assert.Single(a.Invoke("Remove-VlanTunnelPeer -Peer 198.51.100.9")).BaseObject;
         Assert.Equal([HostB], fewer.Peers.Select(p => p.ToString()));
         Assert.DoesNotContain("198.51.100.9", Kernel.Must("ip", "netns", "exec", world.Sandbox.Name, "bridge", "fdb", "show", "dev", "vx4242"), StringComparison.Ordinal);
+        var set = (Tunnel)Assert.Single(a.Invoke("Get-VlanTunnel | Set-VlanTunnel -Peer 198.51.100.8, 198.51.100.3")).BaseObject;
+        Assert.Equal([HostB, "198.51.100.8"], set.Peers.Select(p => p.ToString()));
+        world.Sandbox.Runner.Commands.Clear();
+        a.Invoke("Set-VlanTunnel -Peer 198.51.100.3, 198.51.100.8 | Out-Null");
+        Assert.Empty(world.Sandbox.Runner.Changes);
+        a.Invoke("Set-VlanTunnel -Peer 198.51.100.3 | Out-Null");
+        Assert.True(a.Errors.Count == 0, string.Join("\n", a.Errors));
+        Assert.DoesNotContain("198.51.100.8", Kernel.Must("ip", "netns", "exec", routerNs, "iptables-save"), StringComparison.Ordinal);
         Assert.True(Kernel.Ping(b1.Namespace!, "172.24.4.2"), "b1 lost a1 after the peers changed.");
 
         // The topology shows the tunnel: host B as a peer, joined to A's bridge.
@@ -187,6 +195,7 @@ public class TunnelTests
         Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
         RobustnessTests.AssertRollbackAtEveryStep(world, "tunnel on a router's uplink", "Add-VlanTunnel -Peer 198.51.100.3 -Vni 4242", () => RobustnessTests.Snapshot(world));
         RobustnessTests.AssertRollbackAtEveryStep(world, "tunnel peers", "Add-VlanTunnelPeer -Peer 198.51.100.7, 198.51.100.8", () => RobustnessTests.Snapshot(world));
+        RobustnessTests.AssertRollbackAtEveryStep(world, "tunnel peers set", "Set-VlanTunnel -Peer 198.51.100.3, 198.51.100.9", () => RobustnessTests.Snapshot(world));
         RobustnessTests.AssertRollbackAtEveryStep(world, "tunnel removal", "Remove-VlanTunnel", () => RobustnessTests.Snapshot(world), minimumFailed: 1);
     }
 
