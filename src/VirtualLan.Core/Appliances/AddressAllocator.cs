@@ -26,9 +26,10 @@ internal sealed class AddressAllocator
     /// <param name="lan">The LAN.</param>
     /// <param name="existing">The same appliance, already connected, or null.</param>
     /// <param name="used">The addresses in use.</param>
+    /// <param name="hostIndex">This host's index in a LAN a tunnel stretches (its quarter of the pool), or null.</param>
     /// <returns>The address with the LAN's prefix.</returns>
     /// <exception cref="VlanException">The address asked for is outside the LAN or taken, or the pool is full.</exception>
-    public static Ipv4Cidr Choose(ApplianceRequest request, Ipv4Cidr lan, Appliance? existing, ISet<IPAddress> used)
+    public static Ipv4Cidr Choose(ApplianceRequest request, Ipv4Cidr lan, Appliance? existing, ISet<IPAddress> used, int? hostIndex = null)
     {
         if (request.Address is null)
         {
@@ -37,7 +38,7 @@ internal sealed class AddressAllocator
                 return kept;
             }
 
-            return AddressPool.Next(lan, request.Kind, used);
+            return AddressPool.Next(lan, request.Kind, used, hostIndex);
         }
 
         var text = request.Address.Contains('/', StringComparison.Ordinal) ? request.Address : $"{request.Address}/{lan.PrefixLength}";

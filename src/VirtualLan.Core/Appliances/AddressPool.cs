@@ -34,16 +34,39 @@ public static class AddressPool
         return (1, size);
     }
 
+    /// <summary>How many hosts a LAN's pools are split between when a tunnel stretches it.</summary>
+    public const int HostSlices = 4;
+
+    /// <summary>Narrows a pool's range to one host's quarter of it.</summary>
+    /// <param name="range">The pool's range (host numbers).</param>
+    /// <param name="hostIndex">The host's index (0–3), or null for the whole range.</param>
+    /// <returns>The host's part.</returns>
+    public static (uint First, uint Last) Slice((uint First, uint Last) range, int? hostIndex)
+    {
+        if (hostIndex is not { } index || range.Last < range.First + 3)
+        {
+            return range;
+        }
+
+        var quarter = (range.Last - range.First + 1) / HostSlices;
+        var first = range.First + (quarter * (uint)index);
+        return (first, index == HostSlices - 1 ? range.Last : first + quarter - 1);
+    }
+
     /// <summary>Returns the first free address of a kind's pool.</summary>
     /// <param name="lan">The LAN.</param>
     /// <param name="kind">The kind of appliance.</param>
     /// <param name="used">The addresses in use on the LAN.</param>
+    /// <param name="hostIndex">
+    /// This host's index (0–3) in a LAN stretched across hosts by a tunnel, or null for a LAN on one host:
+    /// each host hands out its own quarter of the pool, so no two hosts pick the same address.
+    /// </param>
     /// <returns>The address with the LAN's prefix.</returns>
     /// <exception cref="VlanException">The pool is full.</exception>
-    public static Ipv4Cidr Next(Ipv4Cidr lan, ApplianceKind kind, ISet<IPAddress> used)
+    public static Ipv4Cidr Next(Ipv4Cidr lan, ApplianceKind kind, ISet<IPAddress> used, int? hostIndex = null)
     {
         ArgumentNullException.ThrowIfNull(used);
-        var (first, last) = Range(lan, kind);
+        var (first, last) = Slice(Range(lan, kind), hostIndex);
         for (var host = first; host <= last; host++)
         {
             var candidate = lan.Host(host);

@@ -186,7 +186,8 @@ internal abstract class VethAppliance : IApplianceKind
 
         // The appliance's MAC address is derived from its bridge and name, so it is known without
         // reading the namespace and stays the same across rebuilds (ARP caches and DHCP leases agree).
-        steps.Add(new CreateVeth(h, port, inside, ns, PeerMacAddress: ApplianceNaming.ApplianceMac(request)).ToStep($"Create the veth {port} ↔ {inside} for {request.Name}"));
+        var bridgeMtu = connection.State.Links(h).Link(request.Bridge)?.Mtu;
+        steps.Add(new CreateVeth(h, port, inside, ns, PeerMacAddress: ApplianceNaming.ApplianceMac(request), Mtu: bridgeMtu is < 1500 ? bridgeMtu : null).ToStep($"Create the veth {port} ↔ {inside} for {request.Name}"));
         steps.Add(new SetAlias(h, port, record).ToStep($"Record {request.Name} on {port}"));
         steps.Add(new PlugLink(h, port, request.Bridge).ToStep($"Plug {port} into {request.Bridge}"));
         steps.Add(new AddAddress(at, inside, address).WithoutUndo($"Give {inside} the address {address}"));

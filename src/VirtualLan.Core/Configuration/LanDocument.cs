@@ -37,6 +37,9 @@ public sealed class LanDocument
 
     /// <summary>Gets the port forwards.</summary>
     public IReadOnlyList<PortForwardEntry> PortForwards { get; init; } = Array.Empty<PortForwardEntry>();
+
+    /// <summary>Gets the VXLAN tunnels that stretch bridges to other hosts.</summary>
+    public IReadOnlyList<TunnelEntry> Tunnels { get; init; } = Array.Empty<TunnelEntry>();
 }
 
 /// <summary>A bridge: New-VlanBridge's parameters.</summary>
@@ -174,4 +177,26 @@ public sealed record PortForwardEntry
 
     /// <summary>Gets the public address, or null for the router's uplink address.</summary>
     public string? ExternalAddress { get; init; }
+}
+
+/// <summary>A VXLAN tunnel of one bridge: Add-VlanTunnel's parameters.</summary>
+public sealed record TunnelEntry
+{
+    /// <summary>Gets the bridge.</summary>
+    public required string Bridge { get; init; }
+
+    /// <summary>Gets the VNI, the same on every host.</summary>
+    public required int Vni { get; init; }
+
+    /// <summary>Gets the UDP port, or null for 4789.</summary>
+    public int? Port { get; init; }
+
+    /// <summary>Gets the other hosts' underlay addresses.</summary>
+    public required IReadOnlyList<string> Peers { get; init; }
+
+    /// <summary>Gets the local underlay address, or null for auto.</summary>
+    public string? Local { get; init; }
+
+    /// <summary>Gets this host's index in the LAN (0–3).</summary>
+    public int HostIndex { get; init; }
 }

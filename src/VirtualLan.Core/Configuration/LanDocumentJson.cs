@@ -65,6 +65,7 @@ public static class LanDocumentJson
             Dhcp = document.Dhcp.OrderBy(d => d.Bridge, StringComparer.Ordinal).ToArray(),
             Appliances = document.Appliances.OrderBy(a => a.Bridge, StringComparer.Ordinal).ThenBy(a => a.Kind, StringComparer.Ordinal).ThenBy(a => a.Name, StringComparer.Ordinal).ToArray(),
             PortForwards = document.PortForwards.OrderBy(f => f.Router, StringComparer.Ordinal).ThenBy(f => f.Protocol, StringComparer.Ordinal).ThenBy(f => FirstPort(f.ExternalPort)).ToArray(),
+            Tunnels = document.Tunnels.OrderBy(t => t.Bridge, StringComparer.Ordinal).Select(t => t with { Peers = t.Peers.Order(StringComparer.Ordinal).ToArray() }).ToArray(),
         };
     }
 

@@ -94,6 +94,15 @@ public sealed class LanDocumentReader
                 InternalPort = f.InternalPortFirst == f.ExternalPortFirst ? null : f.InternalPortFirst.ToString(CultureInfo.InvariantCulture),
                 ExternalAddress = f.ExternalAddress.Equals(routers.FirstOrDefault(r => r.Name == f.Router)?.UplinkAddress) ? null : f.ExternalAddress.ToString(),
             }).ToArray(),
+            Tunnels = new TunnelService(_readers, _ => Array.Empty<Appliance>()).List(state).Select(t => new TunnelEntry
+            {
+                Bridge = t.Bridge,
+                Vni = t.Vni,
+                Port = t.Port == TunnelRequest.DefaultPort ? null : t.Port,
+                Peers = t.Peers.Select(p => p.ToString()).ToArray(),
+                Local = t.Router is not null && t.Local.Equals(routers.FirstOrDefault(r => r.Name == t.Router)?.UplinkAddress) ? null : t.Local.ToString(),
+                HostIndex = t.HostIndex,
+            }).ToArray(),
         });
     }
 }

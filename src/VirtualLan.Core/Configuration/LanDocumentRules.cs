@@ -83,6 +83,18 @@ public static class LanDocumentRules
             Unique(!served.Add(dhcp.Bridge), source, path + ".bridge", $"DHCP for '{dhcp.Bridge}' is declared twice");
         }
 
+        var stretched = new HashSet<string>(StringComparer.Ordinal);
+        var vnis = new HashSet<int>();
+        for (var i = 0; i < document.Tunnels.Count; i++)
+        {
+            var tunnel = document.Tunnels[i];
+            var path = $"$.tunnels[{Index(i)}]";
+            LanOf(lans, tunnel.Bridge, source, path + ".bridge");
+            Unique(!stretched.Add(tunnel.Bridge), source, path + ".bridge", $"a tunnel for '{tunnel.Bridge}' is declared twice; a LAN has one tunnel, with all its peers");
+            Unique(!vnis.Add(tunnel.Vni), source, path + ".vni", $"the VNI {tunnel.Vni} is declared for two bridges");
+            Guarded(source, path, () => TunnelRequest.Create(tunnel.Bridge, tunnel.Peers, tunnel.Vni, tunnel.Port ?? TunnelRequest.DefaultPort, tunnel.Local, tunnel.HostIndex));
+        }
+
         var appliances = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < document.Appliances.Count; i++)
         {

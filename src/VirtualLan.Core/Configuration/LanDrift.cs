@@ -57,6 +57,7 @@ public static class LanDrift
         Entries(drift, "appliance", document.Appliances, live.Appliances, a => a.Name, prune);
         Entries(drift, "port forward", document.PortForwards, live.PortForwards, NameOf, prune);
         Entries(drift, "DHCP", document.Dhcp, live.Dhcp, d => d.Bridge, prune);
+        Entries(drift, "tunnel", LanDocumentJson.Sorted(document).Tunnels, live.Tunnels, t => t.Bridge, prune);
 
         // Objects whose fields match but whose plan still has work: what the module set up was changed by hand.
         var named = drift.Select(d => (d.Kind, d.Name)).ToHashSet();

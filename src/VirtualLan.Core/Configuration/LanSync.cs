@@ -9,15 +9,15 @@ namespace VirtualLan.Configuration;
 /// <summary>
 /// Plans converging the live LAN to a <see cref="LanDocument"/> through the module's own planners
 /// (the same requests the cmdlets make, so their "already done" tests make a LAN in place cost no
-/// command). The work comes in three stages — undeclared objects removed (with -Prune) and
-/// bridges; routers and host NAT; appliances and port forwards — because a router is planned
-/// from its bridge and an appliance from its router: a stage that makes a missing object is
+/// command). The work comes in five stages — undeclared objects removed (with -Prune) and
+/// bridges; routers and host NAT; tunnels; appliances and port forwards; DHCP — because a router
+/// is planned from its bridge and an appliance from its router: a stage that makes a missing object is
 /// applied before the next is planned, and otherwise every stage goes into one plan.
 /// </summary>
 public sealed class LanSync
 {
     /// <summary>The number of stages.</summary>
-    public const int StageCount = 4;
+    public const int StageCount = 5;
 
     private static readonly HashSet<string> Absent = new(StringComparer.Ordinal)
     {
@@ -47,7 +47,7 @@ public sealed class LanSync
     /// the caller decides whether it is fatal (Sync), drift (Test), or the sign of an appliance
     /// whose process is gone (<see cref="SyncItem.Absent"/>).
     /// </summary>
-    /// <param name="stage">0: prune and bridges; 1: routers and host NAT; 2: appliances and port forwards.</param>
+    /// <param name="stage">0: prune and bridges; 1: routers and host NAT; 2: tunnels; 3: appliances and port forwards; 4: DHCP.</param>
     /// <param name="document">The document.</param>
     /// <param name="prune">True to remove what the module owns and the document does not name.</param>
     /// <param name="state">The kernel's state.</param>
@@ -62,7 +62,8 @@ public sealed class LanSync
         {
             0 => (prune ? Prune(document, live, readers, state) : Enumerable.Empty<SyncItem>()).Concat(Bridges(document, live, state)).ToArray(),
             1 => Routers(document, live, readers, state).ToArray(),
-            2 => Appliances(document, live, state).Concat(Forwards(document, live, readers, state)).ToArray(),
+            2 => Tunnels(document, live, readers, state).ToArray(),
+            3 => Appliances(document, live, state).Concat(Forwards(document, live, readers, state)).ToArray(),
 
             // Last, so that the static leases and names cover the appliances the stages before made.
             _ => Dhcp(document, live, readers, state).ToArray(),
@@ -76,6 +77,13 @@ public sealed class LanSync
         foreach (var bridge in live.Bridges.Where(b => !bridges.Contains(b.Name)))
         {
             yield return Item("bridge", bridge.Name, true, () => teardown.PlanRemoveBridge(bridge.Name, recurse: true, force: false, state).Plan);
+        }
+
+        var tunnels = document.Tunnels.Select(t => t.Bridge).ToHashSet(StringComparer.Ordinal);
+        var tunnelService = new TunnelService(readers, _ => new ApplianceService(_host, _docker).List(state, live: false));
+        foreach (var tunnel in live.Tunnels.Where(t => bridges.Contains(t.Bridge) && !tunnels.Contains(t.Bridge)))
+        {
+            yield return Item("tunnel", tunnel.Bridge, true, () => tunnelService.PlanRemove(tunnel.Bridge, state));
         }
 
         var routers = document.Routers.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
@@ -136,6 +144,27 @@ public sealed class LanSync
         foreach (var nat in document.HostNat)
         {
             yield return Item("host NAT", nat.Bridge, live.HostNat.All(n => n.Bridge != nat.Bridge), () => hostNat.PlanEnable(nat.Bridge, nat.Uplink, state));
+        }
+    }
+
+    private IEnumerable<SyncItem> Tunnels(LanDocument document, LanDocument live, HostReaders readers, KernelState state)
+    {
+        var service = new TunnelService(readers, s => new ApplianceService(_host, _docker).List(s, live: false));
+        foreach (var tunnel in document.Tunnels)
+        {
+            var found = live.Tunnels.FirstOrDefault(t => t.Bridge == tunnel.Bridge);
+            yield return Item("tunnel", tunnel.Bridge, found is null, () =>
+            {
+                var request = TunnelRequest.Create(tunnel.Bridge, tunnel.Peers, tunnel.Vni, tunnel.Port ?? TunnelRequest.DefaultPort, tunnel.Local, tunnel.HostIndex);
+                if (found is null || found.Vni != request.Vni || (found.Port ?? TunnelRequest.DefaultPort) != request.Port)
+                {
+                    // A tunnel with another VNI or port cannot be changed in place: PlanAdd says so (TunnelExists).
+                    return service.PlanAdd(request, state);
+                }
+
+                var have = found.Peers.Select(IPAddress.Parse).ToArray();
+                return service.PlanPeers(tunnel.Bridge, request.Peers.Except(have).ToArray(), have.Except(request.Peers).ToArray(), state);
+            });
         }
     }
 

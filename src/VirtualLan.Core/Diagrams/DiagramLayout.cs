@@ -98,7 +98,7 @@ internal sealed class DiagramLayout
 
     private static int Rank(TopologyNodeKind kind) => kind switch
     {
-        TopologyNodeKind.Internet => 0,
+        TopologyNodeKind.Internet or TopologyNodeKind.Peer => 0,
         TopologyNodeKind.Host or TopologyNodeKind.Router => 1,
         TopologyNodeKind.Bridge => 2,
         _ => 3,

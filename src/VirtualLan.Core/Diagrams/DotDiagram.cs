@@ -39,6 +39,7 @@ public static class DotDiagram
             {
                 TopologyEdgeKind.Forward => ", dir=forward, style=dashed, color=\"#1f6feb\", fontcolor=\"#1f6feb\"",
                 TopologyEdgeKind.Uplink => ", style=bold",
+                TopologyEdgeKind.Tunnel => ", style=dashed, color=\"#8250df\", fontcolor=\"#8250df\"",
                 _ => string.Empty,
             });
             text.Append("];\n");
@@ -73,6 +74,7 @@ public static class DotDiagram
             TopologyNodeKind.Router => ", shape=hexagon, style=solid",
             TopologyNodeKind.Internet => ", shape=ellipse, style=dashed",
             TopologyNodeKind.Host => ", shape=box3d, style=solid",
+            TopologyNodeKind.Peer => ", shape=box3d, style=dashed",
             _ => string.Empty,
         };
         return $"{layout.IdOf(node.Id)} [label={Quote(string.Join("\n", DiagramLayout.Lines(node)))}{shape}];";

@@ -29,7 +29,7 @@ public static class MermaidDiagram
 
         foreach (var edge in topology.Edges)
         {
-            var arrow = edge.Kind == TopologyEdgeKind.Forward ? "-.->" : "---";
+            var arrow = edge.Kind switch { TopologyEdgeKind.Forward => "-.->", TopologyEdgeKind.Tunnel => "-.-", _ => "---" };
             var (first, second) = layout.Ends(edge);
             text.Append("  ").Append(first).Append(' ').Append(arrow).Append("|\"").Append(Escape(DiagramLayout.Label(edge))).Append("\"| ").Append(second).Append('\n');
         }
@@ -61,7 +61,7 @@ public static class MermaidDiagram
             TopologyNodeKind.Bridge => "((" + label + "))",
             TopologyNodeKind.Router => "{{" + label + "}}",
             TopologyNodeKind.Internet => "([" + label + "])",
-            TopologyNodeKind.Host => "[[" + label + "]]",
+            TopologyNodeKind.Host or TopologyNodeKind.Peer => "[[" + label + "]]",
             _ => "(" + label + ")",
         };
         return layout.IdOf(node.Id) + shape;

@@ -242,4 +242,25 @@ public static class ErrorIds
 
     /// <summary>dnsmasq did not start; its own message is quoted.</summary>
     public const string DhcpServerFailed = "DhcpServerFailed";
+
+    /// <summary>A tunnel peer is not a unicast IPv4 address, or is unreachable from the underlay.</summary>
+    public const string TunnelPeerInvalid = "TunnelPeerInvalid";
+
+    /// <summary>A VXLAN network identifier is outside 1–16777215.</summary>
+    public const string TunnelVniInvalid = "TunnelVniInvalid";
+
+    /// <summary>The tunnel's UDP port is held by another program, or is outside 1–65535.</summary>
+    public const string TunnelPortInUse = "TunnelPortInUse";
+
+    /// <summary>A tunnel with that VNI (to that peer) is already there.</summary>
+    public const string TunnelExists = "TunnelExists";
+
+    /// <summary>No tunnel on that bridge.</summary>
+    public const string TunnelNotFound = "TunnelNotFound";
+
+    /// <summary>The underlay's MTU leaves no room for the VXLAN overhead.</summary>
+    public const string TunnelMtuTooSmall = "TunnelMtuTooSmall";
+
+    /// <summary>The local underlay address of a tunnel is not on a link of the underlay.</summary>
+    public const string TunnelLocalInvalid = "TunnelLocalInvalid";
 }

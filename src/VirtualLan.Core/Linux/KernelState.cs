@@ -160,6 +160,19 @@ public sealed class KernelState
     public IReadOnlyList<string> PeerNamespaces(NetNamespace at) =>
         IpJson.ParseNamespaces(Read(at.Ip(new[] { "-json", "netns", "list-id" })));
 
+    /// <summary>Tells whether a UDP port is bound in a namespace (<c>ss -Huln</c>), by a program or a kernel socket.</summary>
+    /// <param name="at">The namespace.</param>
+    /// <param name="port">The port.</param>
+    /// <returns>True when something listens on it.</returns>
+    public bool UdpPortBound(NetNamespace at, int port)
+    {
+        var suffix = ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Read(at.Exec("ss", new[] { "-H", "-u", "-l", "-n" }))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Any(f => f.Length >= 4 && f[3].EndsWith(suffix, StringComparison.Ordinal));
+    }
+
     /// <summary>Returns the IPv4 neighbours the host has seen on a link, read once per cmdlet call.</summary>
     /// <param name="at">The namespace.</param>
     /// <param name="link">The link, usually a bridge.</param>

@@ -17,6 +17,9 @@ public enum TopologyNodeKind
     /// <summary>A router namespace between the LAN and the internet.</summary>
     Router,
 
+    /// <summary>Another host a tunnel stretches the LAN to, named by its underlay address.</summary>
+    Peer,
+
     /// <summary>A namespace appliance.</summary>
     Namespace,
 
@@ -53,6 +56,9 @@ public enum TopologyEdgeKind
 
     /// <summary>A port forward, from the internet to the appliance (or address) that serves it.</summary>
     Forward,
+
+    /// <summary>A VXLAN tunnel from a bridge to another host.</summary>
+    Tunnel,
 }
 
 /// <summary>One interface at an end of a topology edge, as the kernel or the module's record knows it.</summary>

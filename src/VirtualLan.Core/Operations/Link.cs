@@ -31,11 +31,37 @@ public sealed record CreateBridge(NetNamespace Namespace, string Name, string? M
 /// <param name="PeerNamespace">The other end's namespace as <c>ip</c> names it (a name or a PID), or null for this one.</param>
 /// <param name="MacAddress">This end's MAC, or null.</param>
 /// <param name="PeerMacAddress">The other end's MAC, or null.</param>
-public sealed record CreateVeth(NetNamespace Namespace, string Name, string Peer, string? PeerNamespace = null, string? MacAddress = null, string? PeerMacAddress = null) : IpOperation(Namespace)
+/// <param name="Mtu">Both ends' MTU (a bridge stretched by a tunnel carries less than 1500), or null for the kernel's default.</param>
+public sealed record CreateVeth(NetNamespace Namespace, string Name, string Peer, string? PeerNamespace = null, string? MacAddress = null, string? PeerMacAddress = null, int? Mtu = null) : IpOperation(Namespace)
 {
     /// <inheritdoc />
     public override IReadOnlyList<string> Arguments =>
-        ["link", "add", Name, .. Link.Optional("address", MacAddress), "type", "veth", "peer", "name", Peer, .. Link.Optional("address", PeerMacAddress), .. Link.Optional("netns", PeerNamespace)];
+        ["link", "add", Name, .. Link.Optional("address", MacAddress), .. Link.Optional("mtu", Mtu), "type", "veth", "peer", "name", Peer, .. Link.Optional("address", PeerMacAddress), .. Link.Optional("mtu", Mtu), .. Link.Optional("netns", PeerNamespace)];
+
+    /// <inheritdoc />
+    public override IpOperation Undo => new DeleteLink(Namespace, Name);
+
+    /// <inheritdoc />
+    public override bool IsDone(KernelState state) => state.Links(Namespace).Link(Name) is not null;
+}
+
+/// <summary>
+/// Creates a VXLAN device that sends to peers by head-end replication (all-zero FDB entries), no multicast
+/// group, learning on: <c>ip link add NAME mtu N type vxlan id VNI dstport PORT local IP dev UNDERLAY</c>.
+/// </summary>
+/// <param name="Namespace">The underlay namespace: the device's UDP socket stays there even when the device moves.</param>
+/// <param name="Name">The device.</param>
+/// <param name="Vni">The VXLAN network identifier.</param>
+/// <param name="Port">The UDP port.</param>
+/// <param name="Local">The local underlay address.</param>
+/// <param name="Underlay">The underlay link.</param>
+/// <param name="Mtu">The device's MTU.</param>
+/// <param name="MacAddress">Its MAC (a device made again by a rollback keeps the one it had), or null for one the kernel picks.</param>
+public sealed record CreateVxlan(NetNamespace Namespace, string Name, int Vni, int Port, System.Net.IPAddress Local, string Underlay, int Mtu, string? MacAddress = null) : IpOperation(Namespace)
+{
+    /// <inheritdoc />
+    public override IReadOnlyList<string> Arguments =>
+        ["link", "add", Name, .. Link.Optional("address", MacAddress), .. Link.Optional("mtu", Mtu), "type", "vxlan", "id", Vni.ToString(CultureInfo.InvariantCulture), "dstport", Port.ToString(CultureInfo.InvariantCulture), "local", Local.ToString(), "dev", Underlay];
 
     /// <inheritdoc />
     public override IpOperation Undo => new DeleteLink(Namespace, Name);

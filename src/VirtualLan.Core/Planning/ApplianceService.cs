@@ -70,7 +70,7 @@ public sealed class ApplianceService
 
         var used = _addresses.Used(request.Bridge, lan, router, state);
         used.UnionWith(reserved ?? new HashSet<IPAddress>());
-        var address = AddressAllocator.Choose(request, lan, existing, used);
+        var address = AddressAllocator.Choose(request, lan, existing, used, TunnelService.HostIndexOf(_host, request.Bridge, state));
         var kind = _kinds[request.Kind];
         if (kind.ReservesAddress(request))
         {
@@ -162,7 +162,7 @@ public sealed class ApplianceService
             var used = _addresses.Used(record.Bridge, lan, routers.FirstOrDefault(r => r.Bridge == record.Bridge), state, ownMac);
             used.UnionWith(reserved ?? new HashSet<IPAddress>());
             var request = ApplianceRequest.Create(record.Kind, record.Name, record.Bridge, address, null, null, null, false);
-            newAddress = AddressAllocator.Choose(request, lan, existing, used);
+            newAddress = AddressAllocator.Choose(request, lan, existing, used, TunnelService.HostIndexOf(_host, request.Bridge, state));
             reserved?.Add(newAddress.Value.Address);
         }
 

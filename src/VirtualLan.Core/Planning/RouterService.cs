@@ -355,12 +355,20 @@ public sealed class RouterService
     /// </summary>
     /// <param name="name">The router name.</param>
     /// <param name="state">The kernel's state.</param>
+    /// <param name="tunnelGoes">True when the bridge's tunnel is removed in the same plan (Remove-VlanBridge -Recurse).</param>
     /// <returns>The plan.</returns>
     /// <exception cref="VlanException">There is no router of that name.</exception>
-    public Plan PlanRemove(string name, KernelState state)
+    public Plan PlanRemove(string name, KernelState state, bool tunnelGoes = false)
     {
         ArgumentNullException.ThrowIfNull(state);
         var router = _readers.Routers.Read(Names.Interface(name, "Name"), state);
+
+        // The tunnel's socket lives in the router: the kernel would delete the device with it and
+        // leave the LAN's lowered MTU and the other hosts without their gateway.
+        if (!tunnelGoes && TunnelService.HostIndexOf(_host, router.Bridge, state) is not null)
+        {
+            throw new VlanException(ErrorIds.BridgeInUse, VlanErrorKind.InvalidOperation, name, $"The tunnel of '{router.Bridge}' sends through the router '{name}', and the other hosts' appliances may use it as their gateway. Remove the tunnel first (Remove-VlanTunnel -Bridge {router.Bridge}), or the whole LAN with Remove-VlanBridge -Recurse.");
+        }
         var h = _host.Namespace;
         var r = router.Namespace;
         var atHost = h;

@@ -61,9 +61,12 @@ public sealed class TeardownService
 
         // A LAN's dnsmasq in a router goes with the router; one in the host's namespace is disabled here.
         var dhcp = routers.Length == 0 && _exists(Linux.Dnsmasq.Folder(_host.Sandbox, name));
-        if (!recurse && (routers.Length > 0 || appliances.Length > 0 || hostNat is not null || dhcp))
+        var tunnelService = new TunnelService(readers, _ => all);
+        var tunnel = tunnelService.List(state).FirstOrDefault(t => t.Bridge == name);
+        if (!recurse && (routers.Length > 0 || appliances.Length > 0 || hostNat is not null || dhcp || tunnel is not null))
         {
             var users = routers.Select(r => "the router " + r.Name)
+                .Concat(tunnel is null ? Array.Empty<string>() : new[] { "the tunnel " + tunnel.Device })
                 .Concat(appliances.Select(a => "the appliance " + a.Name))
                 .Concat(hostNat is null ? Array.Empty<string>() : new[] { "host NAT" })
                 .Concat(dhcp ? new[] { "its DHCP server" } : Array.Empty<string>());
@@ -75,6 +78,11 @@ public sealed class TeardownService
         }
 
         var plans = new List<Plan>();
+        if (tunnel is not null)
+        {
+            plans.Add(tunnelService.PlanRemove(name, state));
+        }
+
         var leaving = appliances.Select(a => a.Name).ToArray();
         // Forwards live in the routers' namespaces, removed below; a namespace made with -Create goes unless kept.
         plans.AddRange(appliances.Select(a => applianceService.PlanDisconnect(a.Name, state, leaving, keepNamespaces, withForwards: routers.Length == 0)));
@@ -88,10 +96,10 @@ public sealed class TeardownService
             plans.Add(new DhcpService(readers, _locate, _exists, Linux.Dnsmasq.ReadOrNull).PlanDisable(name, state));
         }
 
-        plans.AddRange(routers.Select(r => routerService.PlanRemove(r.Name, state)));
+        plans.AddRange(routers.Select(r => routerService.PlanRemove(r.Name, state, tunnelGoes: true)));
         plans.Add(new BridgeService(_host).PlanRemove(name, force, state));
 
-        var ours = appliances.Select(a => a.HostInterface).Concat(routers.Select(r => r.BridgePort)).ToHashSet(StringComparer.Ordinal);
+        var ours = appliances.Select(a => a.HostInterface).Concat(routers.Select(r => r.BridgePort)).Concat(tunnel is null ? Array.Empty<string>() : new[] { tunnel.Device }).ToHashSet(StringComparer.Ordinal);
         var foreign = state.Links(_host.Sandbox).PortsOf(name).Where(p => !ours.Contains(p)).ToArray();
         var title = plans.Count == 1 ? plans[0].Title : $"Remove bridge {name} with everything on it";
         return (PlanExecutor.Combine(title, $"{name} in {_host.DisplayName}", plans, state), foreign);

@@ -58,7 +58,8 @@ public sealed class TopologyReader
             _appliances(state),
             _readers.Forwards.List(state),
             _readers.HostNat.List(state),
-            (ns, name) => state.Links(ns).Link(name));
+            (ns, name) => state.Links(ns).Link(name),
+            new TunnelService(_readers, _ => Array.Empty<Appliance>()).List(state));
     }
 
     /// <summary>
@@ -73,6 +74,7 @@ public sealed class TopologyReader
     /// <param name="forwards">The routers' port forwards.</param>
     /// <param name="hostNats">The host NATs.</param>
     /// <param name="link">Finds a link by namespace (null: the machine's) and name, for its MAC and MTU; null when not known.</param>
+    /// <param name="tunnels">The tunnels (Get-VlanTunnel): a Tunnel edge from each peer, a Peer node, to the bridge; null for none.</param>
     /// <returns>The topology.</returns>
     public static Topology Build(
         NetworkHost host,
@@ -81,7 +83,8 @@ public sealed class TopologyReader
         IReadOnlyList<Appliance> appliances,
         IReadOnlyList<PortForward> forwards,
         IReadOnlyList<HostNat> hostNats,
-        Func<string?, string, Linux.LinkState?> link)
+        Func<string?, string, Linux.LinkState?> link,
+        IReadOnlyList<Tunnel>? tunnels = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(bridges);
@@ -178,6 +181,23 @@ public sealed class TopologyReader
                     var target = nodes.FirstOrDefault(n => n.Bridge == bridge.Name && n.Kind >= TopologyNodeKind.Namespace && (n.Name == forward.Appliance || Equals(n.Address, forward.InternalAddress)))?.Id
                         ?? IdOf(TopologyNodeKind.Router, router.Name);
                     edges.Add(new TopologyEdge { From = InternetId, To = target, Kind = TopologyEdgeKind.Forward, FromInterface = uplink, Forward = forward });
+                }
+            }
+
+            foreach (var tunnel in (tunnels ?? Array.Empty<Tunnel>()).Where(t => t.Bridge == bridge.Name))
+            {
+                var vxlan = Interface(ns, tunnel.Device);
+                ports.Add(vxlan);
+                foreach (var peer in tunnel.Peers)
+                {
+                    var peerId = IdOf(TopologyNodeKind.Peer, peer.ToString());
+                    var far = new TopologyInterface { Name = FormattableString.Invariant($"vni {tunnel.Vni} udp/{tunnel.Port}"), Cidr = Cidr(peer, 32), Mtu = tunnel.Mtu };
+                    if (nodes.All(n => n.Id != peerId))
+                    {
+                        nodes.Add(new TopologyNode { Id = peerId, Name = peer.ToString(), Kind = TopologyNodeKind.Peer, Cidr = Cidr(peer, 32), Interfaces = new[] { far } });
+                    }
+
+                    edges.Add(new TopologyEdge { From = peerId, To = bridgeId, Kind = TopologyEdgeKind.Tunnel, FromInterface = far, ToInterface = vxlan });
                 }
             }
 
