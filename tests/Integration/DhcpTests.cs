@@ -39,6 +39,8 @@ public class DhcpTests
         Assert.Equal("172.24.0.254", server.ServerAddress.ToString());
         var folder = server.Folder;
         Assert.Equal("700", Kernel.Must("stat", "-c", "%a", folder).Trim());
+        var topology = (Topology)Assert.Single(world.Session.Invoke("Get-VlanTopology")).BaseObject;
+        Assert.Equal(new[] { "DHCP, DNS .lan on lan0" }, topology.Node("router:router")!.Services);
 
         // Again: nothing to do.
         world.Sandbox.Runner.Commands.Clear();
@@ -116,6 +118,7 @@ public class DhcpTests
         Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
         Assert.Null(server.Router);
         Assert.Equal("virtualnet0", server.Interface);
+        Assert.Contains("DHCP, DNS .lab.example on virtualnet0", (string)Assert.Single(world.Session.Invoke("Export-VlanDiagram")).BaseObject, StringComparison.Ordinal);
 
         var other = Lease(world, script, "g3", "02:11:22:aa:bb:03");
         Assert.Matches(@"^ip=172\.24\.5\.\d+ mask=16 router=172\.24\.0\.1 dns=172\.24\.0\.1 domain=lab\.example ", other);

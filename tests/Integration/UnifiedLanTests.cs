@@ -72,6 +72,14 @@ public class UnifiedLanTests
                 },
                 topology.Edges.Select(e => $"{e.From} -{e.Kind}-> {e.To}").Order(StringComparer.Ordinal));
             Assert.Equal(vmPort.MacAddress, topology.Node("tap:qemutap0")!.Interfaces[0].MacAddress);
+            // DHCP and DNS in the router: a container on the LAN resolves the VM by its name.
+            world.Session.Invoke("$router | Enable-VlanDhcp | Out-Null");
+            Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+            var lookup = docker.Docker("exec", "solo", "nslookup", "qemutap0.lan", "172.24.0.254");
+            Assert.Contains("172.24.2.2", lookup, StringComparison.Ordinal);
+            Assert.Contains("172.24.2.2", docker.Docker("exec", "dockernet_tester", "nslookup", "qemutap0.lan", "172.24.0.254"), StringComparison.Ordinal);
+            Assert.Contains("0% packet loss", docker.Docker("exec", "solo", "ping", "-c1", "-W2", "172.24.2.2"), StringComparison.Ordinal);
+
             var document = Path.Combine(Path.GetTempPath(), $"vlan-unified-{Environment.ProcessId}.json");
             try
             {

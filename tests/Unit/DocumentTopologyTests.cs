@@ -19,6 +19,8 @@ public class DocumentTopologyTests
             new ApplianceEntry { Kind = "tap", Name = "qemutap0", Bridge = "virtualnet0" },
             new ApplianceEntry { Kind = "interface", Name = "vboxnet0", Bridge = "br0", Address = "10.0.0.9/24" },
         ],
+        Tunnels = [new TunnelEntry { Bridge = "virtualnet0", Vni = 4242, Peers = ["198.51.100.3"] }],
+        Dhcp = [new DhcpEntry { Bridge = "virtualnet0", Domain = "lab" }],
         PortForwards = [new PortForwardEntry { Router = "router", Protocol = "tcp", ExternalPort = "8080", InternalAddress = "172.24.4.2", InternalPort = "80" }],
     };
 
@@ -43,6 +45,10 @@ public class DocumentTopologyTests
         var forward = Assert.Single(topology.Forwards);
         Assert.Equal(("internet", "namespace:c1", "198.51.100.2", 80), (forward.From, forward.To, forward.Forward!.ExternalAddress.ToString(), forward.Forward.InternalPortFirst));
         Assert.Contains(topology.Edges, e => e.From == "host" && e.To == "internet" && e.FromInterface!.Name == "uplink1");
+
+        // The tunnel's peer and the router's DHCP and DNS server, as the live LAN would show them.
+        Assert.Contains(topology.Edges, e => e.From == "peer:198.51.100.3" && e.To == "bridge:virtualnet0" && e.Kind == TopologyEdgeKind.Tunnel);
+        Assert.Equal(new[] { "DHCP, DNS .lab on lan0" }, router.Services);
     }
 
     [Fact]

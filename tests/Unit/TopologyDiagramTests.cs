@@ -20,8 +20,8 @@ public sealed class GraphvizFactAttribute : FactAttribute
 }
 
 /// <summary>
-/// The topology of a host with two LANs, every kind of appliance, a router with forwards and host
-/// NAT, joined by <see cref="TopologyReader.Build"/> and drawn in every format: the Mermaid and DOT
+/// The topology of a host with two LANs, every kind of appliance, a router with forwards and a DHCP
+/// server, a tunnel to another host and host NAT, joined by <see cref="TopologyReader.Build"/> and drawn in every format: the Mermaid and DOT
 /// text pinned against golden files, the SVG and PNG rendered by the real dot.
 /// </summary>
 public class TopologyDiagramTests
@@ -230,7 +230,16 @@ public class TopologyDiagramTests
             [("lab", "vl-c_1")] = Link("vl-c_1", "02:00:00:00:00:21", 9000),
             [("lab", "wlan0")] = Link("wlan0", "02:00:00:00:00:30", 1500, "192.168.1.20/24"),
         };
-        return TopologyReader.Build(sandbox, bridges, routers, appliances, forwards, nats, (ns, name) => links.GetValueOrDefault((ns, name)));
+        var tunnels = new[] { new Tunnel { Bridge = "virtualnet0", Vni = 4242, Port = 4789, Local = IPAddress.Parse("198.51.100.2"), Peers = [IPAddress.Parse("198.51.100.3")], Mtu = 1450, Device = "vx4242", Router = "router" } };
+        var dhcp = new[]
+        {
+            new DhcpServer
+            {
+                Bridge = "virtualnet0", Router = "router", Namespace = "lab.router", Interface = "lan0", ServerAddress = IPAddress.Parse("172.24.0.254"), Domain = "lan", SearchDomains = ["lan"],
+                LeaseTime = TimeSpan.FromHours(1), Ranges = [], Upstreams = [], Folder = "/run/virtuallan-lab.router-dnsmasq.virtualnet0",
+            },
+        };
+        return TopologyReader.Build(sandbox, bridges, routers, appliances, forwards, nats, (ns, name) => links.GetValueOrDefault((ns, name)), tunnels, dhcp);
     }
 
     private static LinkState Link(string name, string mac, int mtu, string? address = null) =>

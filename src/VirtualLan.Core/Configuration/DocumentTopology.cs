@@ -39,7 +39,43 @@ public static class DocumentTopology
             .Where(n => n.Lan?.Cidr is not null)
             .Select(n => new HostNat { Bridge = n.Entry.Bridge, Subnet = n.Lan!.Cidr!.Value.Network, Uplink = n.Entry.Uplink, IpForward = "1", PreviousIpForward = "0", Sandbox = host.Sandbox })
             .ToArray();
-        return TopologyReader.Build(host, lans, routers, appliances, forwards, nats, (_, _) => null);
+        var tunnels = document.Tunnels
+            .Where(t => lans.Any(b => b.Name == t.Bridge))
+            .Select(t => new Tunnel
+            {
+                Bridge = t.Bridge,
+                Vni = t.Vni,
+                Port = t.Port ?? TunnelRequest.DefaultPort,
+                Local = t.Local is { } local && IPAddress.TryParse(local, out var address) ? address : IPAddress.Any,
+                Peers = t.Peers.Select(IPAddress.Parse).ToArray(),
+                Mtu = 0,
+                Device = "vx" + t.Vni.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Router = routers.FirstOrDefault(r => r.Bridge == t.Bridge)?.Name,
+                HostIndex = t.HostIndex,
+                Sandbox = host.Sandbox,
+            })
+            .ToArray();
+        var dhcp = document.Dhcp
+            .Select(d => (Entry: d, Lan: lans.FirstOrDefault(b => b.Name == d.Bridge), Router: routers.FirstOrDefault(r => r.Bridge == d.Bridge)))
+            .Where(d => d.Lan?.Address is not null)
+            .Select(d => new DhcpServer
+            {
+                Bridge = d.Entry.Bridge,
+                Router = d.Router?.Name,
+                Namespace = d.Router?.Namespace ?? host.Sandbox,
+                Interface = d.Router is null ? d.Entry.Bridge : RouterService.LanInterface,
+                ServerAddress = d.Router?.GatewayAddress ?? d.Lan!.Address!,
+                Gateway = d.Router?.GatewayAddress ?? d.Lan!.Address,
+                Domain = d.Entry.Domain ?? DhcpService.DefaultDomain,
+                SearchDomains = d.Entry.SearchDomains ?? new[] { d.Entry.Domain ?? DhcpService.DefaultDomain },
+                LeaseTime = d.Entry.LeaseSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DhcpService.DefaultLeaseTime,
+                Ranges = Array.Empty<DhcpRange>(),
+                Upstreams = Array.Empty<IPAddress>(),
+                Folder = string.Empty,
+                Sandbox = host.Sandbox,
+            })
+            .ToArray();
+        return TopologyReader.Build(host, lans, routers, appliances, forwards, nats, (_, _) => null, tunnels, dhcp);
     }
 
     private static Router? Router(RouterEntry entry, IReadOnlyList<Bridge> lans, NetworkHost host)

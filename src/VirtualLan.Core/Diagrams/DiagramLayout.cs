@@ -86,6 +86,8 @@ internal sealed class DiagramLayout
                 break;
         }
 
+        lines.AddRange(node.Services);
+
         return lines;
     }
 

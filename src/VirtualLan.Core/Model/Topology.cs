@@ -113,6 +113,9 @@ public sealed class TopologyNode
     /// <summary>Gets or initializes the node's own interfaces that edges lead to.</summary>
     public IReadOnlyList<TopologyInterface> Interfaces { get; init; } = Array.Empty<TopologyInterface>();
 
+    /// <summary>Gets what the node serves to the LAN, one line each, such as "DHCP, DNS .lan on lan0" (Enable-VlanDhcp).</summary>
+    public IReadOnlyList<string> Services { get; init; } = Array.Empty<string>();
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

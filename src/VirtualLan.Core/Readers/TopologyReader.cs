@@ -59,7 +59,8 @@ public sealed class TopologyReader
             _readers.Forwards.List(state),
             _readers.HostNat.List(state),
             (ns, name) => state.Links(ns).Link(name),
-            new TunnelService(_readers, _ => Array.Empty<Appliance>()).List(state));
+            new TunnelService(_readers, _ => Array.Empty<Appliance>()).List(state),
+            new DhcpService(_readers, _ => null, p => Directory.Exists(p) || File.Exists(p), Linux.Dnsmasq.ReadOrNull).List(state));
     }
 
     /// <summary>
@@ -75,6 +76,7 @@ public sealed class TopologyReader
     /// <param name="hostNats">The host NATs.</param>
     /// <param name="link">Finds a link by namespace (null: the machine's) and name, for its MAC and MTU; null when not known.</param>
     /// <param name="tunnels">The tunnels (Get-VlanTunnel): a Tunnel edge from each peer, a Peer node, to the bridge; null for none.</param>
+    /// <param name="dhcp">The LANs' DHCP and DNS servers (Get-VlanDhcp), shown as a service of the router they run in, or of the host; null for none.</param>
     /// <returns>The topology.</returns>
     public static Topology Build(
         NetworkHost host,
@@ -84,7 +86,8 @@ public sealed class TopologyReader
         IReadOnlyList<PortForward> forwards,
         IReadOnlyList<HostNat> hostNats,
         Func<string?, string, Linux.LinkState?> link,
-        IReadOnlyList<Tunnel>? tunnels = null)
+        IReadOnlyList<Tunnel>? tunnels = null,
+        IReadOnlyList<DhcpServer>? dhcp = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(bridges);
@@ -118,7 +121,11 @@ public sealed class TopologyReader
 
         var lanRouters = routers.Where(r => bridges.Any(b => b.Name == r.Bridge)).ToArray();
         var lanNats = hostNats.Where(n => bridges.Any(b => b.Name == n.Bridge)).ToArray();
-        nodes.Add(new TopologyNode { Id = HostId, Name = host.DisplayName, Kind = TopologyNodeKind.Host, Interfaces = hostInterfaces });
+        var bridgeNames = bridges.Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
+        var served = (dhcp ?? Array.Empty<DhcpServer>()).Where(d => bridgeNames.Contains(d.Bridge)).ToArray();
+        IReadOnlyList<string> Services(string? router) =>
+            served.Where(d => d.Router == router).Select(d => $"DHCP, DNS .{d.Domain} on {d.Interface}").ToArray();
+        nodes.Add(new TopologyNode { Id = HostId, Name = host.DisplayName, Kind = TopologyNodeKind.Host, Interfaces = hostInterfaces, Services = Services(null) });
         if (lanRouters.Length > 0 || lanNats.Length > 0)
         {
             nodes.Add(new TopologyNode { Id = InternetId, Name = "internet", Kind = TopologyNodeKind.Internet });
@@ -145,7 +152,7 @@ public sealed class TopologyReader
                 hostInterfaces.Add(hostEnd);
                 nodes.Add(new TopologyNode
                 {
-                    Id = routerId, Name = router.Name, Kind = TopologyNodeKind.Router, Bridge = bridge.Name, Cidr = lan.Cidr, Namespace = router.Namespace,
+                    Id = routerId, Name = router.Name, Kind = TopologyNodeKind.Router, Bridge = bridge.Name, Cidr = lan.Cidr, Namespace = router.Namespace, Services = Services(router.Name),
                     Interfaces = new[] { lan, hostLeg, uplink },
                 });
                 edges.Add(new TopologyEdge { From = routerId, To = bridgeId, Kind = TopologyEdgeKind.Veth, FromInterface = lan, ToInterface = bridgePort });
