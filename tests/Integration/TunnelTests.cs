@@ -210,6 +210,28 @@ public class TunnelTests
     }
 
     [KernelFact]
+    public void A_peer_no_route_leads_to_is_refused_as_unreachable_and_changes_nothing()
+    {
+        using var world = new World();
+        world.Session.Invoke("New-VlanBridge | Out-Null");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+
+        // The underlay loses its way out: only 198.51.100.0/24 is reachable from the host.
+        Kernel.Must("ip", "-n", world.Sandbox.Name, "route", "del", "default");
+        var before = RobustnessTests.Snapshot(world);
+        world.Sandbox.Runner.Commands.Clear();
+        var error = world.Session.InvokeFailing("Add-VlanTunnel -Peer 203.0.113.50 -Vni 4242 -Local 198.51.100.2");
+        Assert.Equal("TunnelPeerInvalid,VirtualLan.Commands.AddVlanTunnelCommand", error.FullyQualifiedErrorId);
+        Assert.Contains("unreachable", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Empty(world.Sandbox.Runner.Changes);
+        Assert.Equal(before, RobustnessTests.Snapshot(world));
+
+        // A peer on the underlay's own network is reachable without it.
+        world.Session.Invoke("Add-VlanTunnel -Peer 198.51.100.3 -Vni 4242 | Out-Null; Remove-VlanTunnel -Confirm:$false");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+    }
+
+    [KernelFact]
     public void The_router_under_a_tunnel_is_kept_and_removing_the_bridge_with_Recurse_takes_the_tunnel()
     {
         using var world = new World();

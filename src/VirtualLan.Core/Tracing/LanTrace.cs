@@ -107,7 +107,8 @@ public sealed class LanTrace : IDisposable
 
     /// <summary>
     /// Watches, then joins each packet's entries into one path: until the duration ends, Ctrl+C, or
-    /// the count of paths is reached and no namespace has reported anything for half a second.
+    /// the count of paths is reached and no namespace has reported anything for a while (half a
+    /// second for one namespace, two seconds across several).
     /// </summary>
     /// <param name="count">After how many paths to stop, or null.</param>
     /// <param name="duration">How long to watch.</param>
@@ -118,6 +119,10 @@ public sealed class LanTrace : IDisposable
     {
         var seen = new List<(TracedNamespace, TraceEntry)>();
         var deadline = DateTime.UtcNow + duration;
+
+        // Each namespace's reader is a process of its own: on a busy machine the last namespace of a
+        // path can report well after the first ones, so across namespaces the quiet wait is longer.
+        var settle = _sessions.Count > 1 ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(500);
         var quietSince = DateTime.UtcNow;
         var nextTick = DateTime.UtcNow;
         while (!_stop.IsCancellationRequested && DateTime.UtcNow < deadline)
@@ -136,7 +141,7 @@ public sealed class LanTrace : IDisposable
             {
                 quietSince = DateTime.UtcNow;
             }
-            else if (count is int wanted && DateTime.UtcNow - quietSince > TimeSpan.FromMilliseconds(500) && PathJoiner.Join(seen, owners).Count >= wanted)
+            else if (count is int wanted && DateTime.UtcNow - quietSince > settle && PathJoiner.Join(seen, owners).Count >= wanted)
             {
                 seen.AddRange(Flushed());
                 break;
