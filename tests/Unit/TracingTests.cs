@@ -45,6 +45,26 @@ public class TracingTests
     }
 
     [Fact]
+    public void The_packets_of_one_connection_are_one_path_each_when_one_reader_lags_the_others()
+    {
+        // The router's reader reports the SYN and the ACK before the host's reader reports either.
+        const string Forward = "-A VLAN-FORWARD -d 172.24.4.2/32 -p tcp -m tcp --dport 4000 -m comment --comment \"virtuallan:forward/router/tcp/4000\" -j ACCEPT";
+        const string Established = "-A VLAN-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"virtuallan:router/router\" -j ACCEPT";
+        var syn = Tcp(0.001, "uplink0", "lan0", "198.51.100.1", 40000, "172.24.4.2", 4000, "ACCEPT", "VLAN-FORWARD", Forward, arrivedDestination: "198.51.100.2");
+        var ack = Tcp(0.002, "uplink0", "lan0", "198.51.100.1", 40000, "172.24.4.2", 4000, "ACCEPT", "VLAN-FORWARD", Established, arrivedDestination: "198.51.100.2");
+        var hostSyn = Tcp(0.8, "virtualnet0", "virtualnet0", "198.51.100.1", 40000, "172.24.4.2", 4000, "ACCEPT", "FORWARD", "-A FORWARD -i virtualnet0 -o virtualnet0 -m comment --comment \"virtuallan:bridge/virtualnet0\" -j ACCEPT");
+        var hostAck = Tcp(0.81, "virtualnet0", "virtualnet0", "198.51.100.1", 40000, "172.24.4.2", 4000, "ACCEPT", "FORWARD");
+
+        var paths = PathJoiner.Join([(Router, syn), (Router, ack), (Host, hostSyn), (Host, hostAck)], Owners);
+
+        Assert.Equal(2, paths.Count);
+        Assert.All(paths, p => Assert.Equal(new[] { "router", "host" }, p.Hops.Select(h => h.Namespace)));
+        Assert.Equal(("virtuallan:forward/router/tcp/4000", "virtuallan:router/router"), (paths[0].Hops[0].Owner, paths[1].Hops[0].Owner));
+        Assert.Equal("virtuallan:bridge/virtualnet0", paths[0].Hops[1].Owner);
+        Assert.NotEqual("virtuallan:bridge/virtualnet0", paths[1].Hops[1].Owner);
+    }
+
+    [Fact]
     public void Two_packets_of_other_flows_are_two_paths_and_a_drop_ends_its_path()
     {
         var dropped = Tcp(0.0, "lan0", "host0", "172.24.4.2", 50000, "100.64.0.1", 22, "DROP", "FORWARD", "policy DROP");

@@ -25,7 +25,10 @@ public static class PathJoiner
         var groups = new List<List<(TracedNamespace Where, TraceEntry Entry)>>();
         foreach (var item in entries.OrderBy(e => e.Entry.Time))
         {
-            var group = groups.LastOrDefault(g =>
+            // Each namespace reports its packets in the order they came, but the readers lag each
+            // other: the n-th packet of a flow one namespace reports joins the earliest path that has
+            // none from it yet (the SYN's hops go together, not with a later ACK's).
+            var group = groups.FirstOrDefault(g =>
                 item.Entry.Time - g[0].Entry.Time < Window
                 && !g.Any(h => h.Where == item.Where && SameHop(h.Entry, item.Entry))
                 && g.Any(h => SamePacket(h.Entry, item.Entry)));
