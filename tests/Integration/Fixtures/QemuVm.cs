@@ -58,7 +58,7 @@ internal sealed class QemuVm : IDisposable
     /// <param name="gateway">The guest's default gateway, or null for none.</param>
     /// <param name="probe">An address the guest pings once its network is up; the outcome is in <see cref="Console"/> as VLAN-PROBE-OK or VLAN-PROBE-FAIL.</param>
     /// <param name="resolve">
-    /// A name the guest looks up with nslookup at the DNS server its lease gave, then pings; the outcome
+    /// A name the guest pings by name, through the resolver its lease set up (/etc/resolv.conf); the outcome
     /// is in <see cref="Console"/> as VLAN-RESOLVE-OK NAME ADDRESS or VLAN-RESOLVE-FAIL NAME. With
     /// <paramref name="guestCidr"/> "dhcp" the guest runs udhcpc, and <see cref="Address"/> is what it got.
     /// </param>
@@ -372,14 +372,14 @@ internal sealed class QemuVm : IDisposable
           if ping -c 3 -W 2 "$probe" > /dev/null; then echo "VLAN-PROBE-OK $probe"; else echo "VLAN-PROBE-FAIL $probe"; fi
         fi
         if [ -n "$resolve" ]; then
-          dns="$(cat /etc/vlan-dns 2>/dev/null)"
+          # By name, through the resolver the lease set up (/etc/resolv.conf): "PING c1.lan (172.24.4.2): ..."
+          out="$(ping -c 2 -W 2 "$resolve" 2>/dev/null)"
+          ok=$?
+          first="${out%%
+        *}"
           found=
-          prev=
-          for w in $(nslookup -type=a "$resolve" ${dns%% *} 2>/dev/null); do
-            if [ "$prev" = "Address:" ] && [ "${w%:53}" = "$w" ] && [ -z "$found" ]; then found="$w"; fi
-            prev="$w"
-          done
-          if [ -n "$found" ] && ping -c 2 -W 2 "$found" > /dev/null; then echo "VLAN-RESOLVE-OK $resolve $found"; else echo "VLAN-RESOLVE-FAIL $resolve $found"; fi
+          case "$first" in "PING $resolve ("*) found="${first#*(}"; found="${found%%)*}" ;; esac
+          if [ $ok -eq 0 ] && [ -n "$found" ]; then echo "VLAN-RESOLVE-OK $resolve $found"; else echo "VLAN-RESOLVE-FAIL $resolve $found"; fi
         fi
         echo "{{ReadyMarker}}${address%/*}"
         while :; do sleep 3600; done
@@ -389,6 +389,7 @@ internal sealed class QemuVm : IDisposable
     /// <summary>udhcpc's script in the guest: applies the lease with ip and keeps the address and DNS server for init.</summary>
     private const string DhcpScript = "#!/bin/sh\n[ \"$1\" = bound ] || exit 0\nip addr add \"$ip/$mask\" dev \"$interface\"\n"
         + "[ -n \"$router\" ] && ip route add default via \"${router%% *}\"\necho \"$ip/$mask\" > /etc/vlan-address\necho \"$dns\" > /etc/vlan-dns\n"
+        + "[ -n \"$dns\" ] && { for s in $dns; do echo \"nameserver $s\"; done; [ -n \"$domain\" ] && echo \"search $domain\"; } > /etc/resolv.conf\n"
         + "echo \"VLAN-DHCP ip=$ip router=$router dns=$dns domain=$domain\"\nexit 0\n";
 
     /// <summary>The modules to load, dependencies first; those built into the kernel are left out.</summary>
