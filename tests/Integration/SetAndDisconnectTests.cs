@@ -104,9 +104,11 @@ public class SetAndDisconnectTests
         Assert.Contains("172.24.4.2/16", Addresses(c1), StringComparison.Ordinal);
         Assert.True(Kernel.Ping(c2, "172.24.4.2"));
 
-        // An address the host has seen another appliance answer at stays taken.
-        Assert.True(Kernel.Ping(world.Sandbox.Name, "172.24.4.3"));
-        Assert.Equal("AddressNotFree,VirtualLan.Commands.SetVlanApplianceCommand", world.Session.InvokeFailing("Set-VlanAppliance c1 -Address 172.24.4.3").FullyQualifiedErrorId);
+        // An address the host has seen another machine answer at (no appliance, no record: only the neighbour) stays taken.
+        world.PlugNamespace("other", "virtualnet0", "172.24.4.30/16", null);
+        Assert.True(Kernel.Ping(world.Sandbox.Name, "172.24.4.30"));
+        Assert.Equal("AddressNotFree,VirtualLan.Commands.SetVlanApplianceCommand", world.Session.InvokeFailing("Set-VlanAppliance c1 -Address 172.24.4.30").FullyQualifiedErrorId);
+        world.Unplug("other");
     }
 
     [KernelFact]

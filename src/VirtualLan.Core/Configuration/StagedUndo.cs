@@ -21,10 +21,7 @@ public static class StagedUndo
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(log);
         var failures = new List<string>();
-        var applied = reports.Reverse().SelectMany(r => r.Applied.Reverse()).ToArray();
-
-        // As the executor does: deleted namespaces come back first, then everything else, latest first.
-        foreach (var step in applied.Where(s => s.Operation is Operations.DeleteNamespace).Concat(applied.Where(s => s.Operation is not Operations.DeleteNamespace)))
+        foreach (var step in PlanExecutor.UndoOrder(reports.SelectMany(r => r.Applied)))
         {
             var undo = step.Undo;
             if (step.Operation is Operations.DeleteNamespace deleted && held?.PathOf(deleted.Name) is null)

@@ -308,13 +308,7 @@ public sealed class PlanExecutor
         var undone = new List<CommandLine>();
         var failures = new List<string>();
 
-        // Namespaces deleted by name come back first (mounted from the hold): the undos of the
-        // steps after their deletion may act in them by name. Nothing after a deletion can have
-        // used the name, so this order undoes the same changes.
-        var order = applied.Where(s => s.Operation is Operations.DeleteNamespace).Reverse()
-            .Concat(applied.Where(s => s.Operation is not Operations.DeleteNamespace).Reverse())
-            .ToArray();
-        foreach (var step in order)
+        foreach (var step in UndoOrder(applied))
         {
             foreach (var undo in step.Undo)
             {
@@ -330,6 +324,20 @@ public sealed class PlanExecutor
         }
 
         return (undone, failures);
+    }
+
+    /// <summary>
+    /// The order in which applied steps are undone: namespaces deleted by name come back first
+    /// (mounted from the hold), since the undos of the steps after their deletion may act in them by
+    /// name and nothing after a deletion can have used the name; then the rest, latest first.
+    /// </summary>
+    /// <param name="applied">The steps in the order they ran.</param>
+    /// <returns>The steps in the order to undo them.</returns>
+    public static IReadOnlyList<Step> UndoOrder(IEnumerable<Step> applied)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        var latestFirst = applied.Reverse().ToArray();
+        return latestFirst.Where(s => s.Operation is Operations.DeleteNamespace).Concat(latestFirst.Where(s => s.Operation is not Operations.DeleteNamespace)).ToArray();
     }
 
     private IEnumerable<IReadOnlyList<Step>> Group(IReadOnlyList<Step> steps)
