@@ -11,26 +11,10 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Shared.ps1')
     $script:sandbox = 'vlf-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
     $script:inet = "$sandbox.inet"
-
-    # A one-shot TCP server (busybox nc) in a namespace, answering with a fixed text (kept in a
-    # temporary file until the end of the file's tests).
-    $script:serverInputs = [System.Collections.Generic.List[string]]::new()
-    function Start-Server([string] $Namespace, [int] $Port, [string] $Answer) {
-        $file = New-TemporaryFile
-        $script:serverInputs.Add($file.FullName)
-        Set-Content -Path $file -Value $Answer
-        Start-Process ip -ArgumentList 'netns', 'exec', $Namespace, 'busybox', 'nc', '-l', '-p', $Port -RedirectStandardInput $file -RedirectStandardOutput '/dev/null' -PassThru
-        Start-Sleep -Milliseconds 300
-    }
-
-    function Invoke-Client([string] $Namespace, [string] $Address, [int] $Port) {
-        (ip netns exec $Namespace busybox timeout 3 busybox nc $Address $Port 2>$null) -join ''
-    }
 }
 
 AfterAll {
     Remove-Module VirtualLan -ErrorAction Ignore
-    $serverInputs | Remove-Item -ErrorAction Ignore
 }
 
 Describe 'Add-VlanPortForward' -Skip:$notRoot {
@@ -43,7 +27,7 @@ Describe 'Add-VlanPortForward' -Skip:$notRoot {
     }
 
     AfterAll {
-        Get-Process busybox -ErrorAction Ignore | Stop-Process -ErrorAction Ignore
+        Stop-Server
         Exit-VlanSandbox -Force -Confirm:$false
     }
 

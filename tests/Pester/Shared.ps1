@@ -31,3 +31,36 @@ function Get-MasqueradedSource {
     Remove-Item $capture
     $line
 }
+
+# A one-shot TCP server (busybox nc) in a namespace that answers with a fixed text. Each server is
+# remembered with its input file, so Stop-Server ends exactly the servers this spec started (never
+# another busybox on the machine) and deletes their files.
+$script:testServers = [System.Collections.Generic.List[object]]::new()
+function Start-Server {
+    param([Parameter(Mandatory)] [string] $Namespace, [Parameter(Mandatory)] [int] $Port, [Parameter(Mandatory)] [string] $Answer)
+    $file = New-TemporaryFile
+    Set-Content -Path $file -Value $Answer
+    # ip netns exec replaces itself with the program, so the process is the server itself.
+    $process = Start-Process ip -ArgumentList 'netns', 'exec', $Namespace, 'busybox', 'nc', '-l', '-p', $Port -RedirectStandardInput $file -RedirectStandardOutput '/dev/null' -PassThru
+    $script:testServers.Add([pscustomobject]@{ Process = $process; Input = $file.FullName })
+    Start-Sleep -Milliseconds 300
+    $process
+}
+
+# What a client in a namespace receives from ADDRESS:PORT (empty when nothing answers in 3 s).
+function Invoke-Client {
+    param([Parameter(Mandatory)] [string] $Namespace, [Parameter(Mandatory)] [string] $Address, [Parameter(Mandatory)] [int] $Port)
+    (ip netns exec $Namespace busybox timeout 3 busybox nc $Address $Port 2>$null) -join ''
+}
+
+# Ends the servers Start-Server started that are still waiting, and deletes their input files.
+function Stop-Server {
+    foreach ($server in $script:testServers) {
+        if (-not $server.Process.HasExited) {
+            $server.Process.Kill()
+            $null = $server.Process.WaitForExit(2000)
+        }
+        Remove-Item $server.Input -ErrorAction Ignore
+    }
+    $script:testServers.Clear()
+}

@@ -17,19 +17,6 @@ BeforeAll {
     $script:work = Join-Path ([IO.Path]::GetTempPath()) ('vlc-' + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory $work | Out-Null
     $script:document = Join-Path $work 'lan.json'
-    $script:serverInputs = [System.Collections.Generic.List[string]]::new()
-
-    function Start-Server([string] $Namespace, [int] $Port, [string] $Answer) {
-        $file = New-TemporaryFile
-        $script:serverInputs.Add($file.FullName)
-        Set-Content -Path $file -Value $Answer
-        Start-Process ip -ArgumentList 'netns', 'exec', $Namespace, 'busybox', 'nc', '-l', '-p', $Port -RedirectStandardInput $file -RedirectStandardOutput '/dev/null' -PassThru
-        Start-Sleep -Milliseconds 300
-    }
-
-    function Invoke-Client([string] $Namespace, [string] $Address, [int] $Port) {
-        (ip netns exec $Namespace busybox timeout 3 busybox nc $Address $Port 2>$null) -join ''
-    }
 
     # Every namespace appliance, the host and the router's gateway ping each other.
     function Test-FullMesh {
@@ -64,9 +51,8 @@ BeforeAll {
 }
 
 AfterAll {
-    Get-Process busybox -ErrorAction Ignore | Stop-Process -ErrorAction Ignore
+    Stop-Server
     Remove-Module VirtualLan -ErrorAction Ignore
-    $serverInputs | Remove-Item -ErrorAction Ignore
     Remove-Item -Recurse -Force $work -ErrorAction Ignore
 }
 
