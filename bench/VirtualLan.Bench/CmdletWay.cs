@@ -7,8 +7,9 @@ using VirtualLan.Execution;
 namespace VirtualLan.Bench;
 
 /// <summary>
-/// (a) The module: one script in one runspace that imported the module from its manifest. The
-/// session's command runner is wrapped to count the processes the module starts.
+/// (a) and (n) The module: one script in one runspace that imported the module from its manifest,
+/// on the ip backend (a) or the netlink backend (n). The session's command runner is wrapped to
+/// count the processes the module starts.
 /// </summary>
 internal sealed class CmdletWay : Way
 {
@@ -33,16 +34,24 @@ internal sealed class CmdletWay : Way
         Exit-VlanSandbox -Force -Confirm:$false
         """;
 
-    private readonly string _manifest;
+    /// <summary>Reads the whole LAN back: every appliance, as a user lists them.</summary>
+    public const string ReadScript = "@(Get-VlanAppliance).Count";
 
-    public CmdletWay(string manifest)
+    /// <summary>How many times the read is timed after each build (the median is kept).</summary>
+    private const int Reads = 3;
+
+    private readonly string _manifest;
+    private readonly bool _netlink;
+
+    public CmdletWay(string manifest, bool netlink)
     {
         _manifest = manifest;
+        _netlink = netlink;
     }
 
-    public override string Key => "a";
+    public override string Key => _netlink ? "n" : "a";
 
-    public override string Title => "cmdlets (one script, one runspace)";
+    public override string Title => _netlink ? "cmdlets, netlink backend" : "cmdlets, ip backend (one script, one runspace)";
 
     /// <summary>Gets the time each fresh runspace took to import the module (the assembly loaded once per process).</summary>
     public List<TimeSpan> WarmImports { get; } = new();
@@ -52,7 +61,7 @@ internal sealed class CmdletWay : Way
     {
         var setup = new Shell();
         var runner = new CountingRunner(new ProcessRunner(new ToolLocator()));
-        var system = new VlanSystem(runner, () => File.ReadAllText("/proc/self/status"), batch: true);
+        var system = NewSystem(runner);
         var sandbox = World.NewSandboxName();
         using var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
         runspace.Open();
@@ -74,7 +83,21 @@ internal sealed class CmdletWay : Way
             var buildStats = runner.Snapshot();
             if (!World.Ping(setup, Topology.ApplianceNamespace(sandbox, n)))
             {
-                throw new BenchException($"(a) N={n}: no ping answer from {Topology.ApplianceNamespace(sandbox, n)} to {Topology.InternetHost}: the build is wrong, the run is invalid.");
+                throw new BenchException($"({Key}) N={n}: no ping answer from {Topology.ApplianceNamespace(sandbox, n)} to {Topology.InternetHost}: the build is wrong, the run is invalid.");
+            }
+
+            // Get-VlanAppliance over the whole LAN, timed a few times (the first read of a session is
+            // not special: every call reads the kernel afresh).
+            var readTimes = new List<TimeSpan>();
+            for (var i = 0; i < Reads; i++)
+            {
+                clock.Restart();
+                var count = Invoke(runspace, ReadScript);
+                readTimes.Add(clock.Elapsed);
+                if (count.Count != 1 || (int)count[0].BaseObject != n)
+                {
+                    throw new BenchException($"({Key}) N={n}: Get-VlanAppliance listed {(count.Count == 1 ? count[0] : "nothing")} appliances, not {n}: the run is invalid.");
+                }
             }
 
             runner.Reset();
@@ -85,10 +108,10 @@ internal sealed class CmdletWay : Way
             var left = World.Namespaces(setup).Where(ns => ns == sandbox || ns.StartsWith(sandbox + ".", StringComparison.Ordinal)).ToArray();
             if (left.Length > 0)
             {
-                throw new BenchException($"(a) N={n}: the teardown left namespaces behind: {string.Join(", ", left.Take(5))}");
+                throw new BenchException($"({Key}) N={n}: the teardown left namespaces behind: {string.Join(", ", left.Take(5))}");
             }
 
-            return new RunResult(buildTime, teardownTime, buildStats.Processes, teardownStats.Processes, buildStats, teardownStats);
+            return new RunResult(buildTime, teardownTime, buildStats.Processes, teardownStats.Processes, buildStats, teardownStats, readTimes.Order().ElementAt(Reads / 2));
         }
         finally
         {
@@ -96,6 +119,12 @@ internal sealed class CmdletWay : Way
             World.Remove(setup, sandbox);
         }
     }
+
+    /// <summary>The session's system around the counting runner, on this way's backend.</summary>
+    private VlanSystem NewSystem(ICommandRunner runner) =>
+        _netlink
+            ? throw new BenchException("The netlink backend is not in this build.")
+            : new(runner, () => File.ReadAllText("/proc/self/status"), batch: true);
 
     /// <summary>Runs a script; any error, terminating or not, makes the run invalid.</summary>
     private static Collection<PSObject> Invoke(Runspace runspace, string script, params object[] arguments)

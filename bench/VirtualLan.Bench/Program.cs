@@ -49,8 +49,8 @@ internal static class Program
         var imports = ImportProbe.InFreshProcesses(importManifest, options.ImportRuns);
         var pwshImports = ImportProbe.WithPwsh(importManifest, options.ImportRuns);
 
-        var cmdlets = new CmdletWay(manifest);
-        var all = new Way[] { cmdlets, new SeedWay(), new BatchedWay() };
+        var cmdlets = new CmdletWay(manifest, netlink: false);
+        var all = new Way[] { cmdlets, new CmdletWay(manifest, netlink: true), new SeedWay(), new BatchedWay() };
         var ways = all.Where(w => options.Ways.Contains(w.Key)).ToArray();
         var results = new Results(machine, options, ways);
         results.Imports.AddRange(imports);
@@ -77,7 +77,7 @@ internal static class Program
             {
                 for (var run = 1; run <= options.RunsOf(n); run++)
                 {
-                    // The ways take turns within each run, so a disturbance on the machine spreads over all three.
+                    // The ways take turns within each run, so a disturbance on the machine spreads over all of them.
                     foreach (var way in ways)
                     {
                         Thread.Sleep(options.SettleMs ?? (500 + (10 * n)));

@@ -33,12 +33,12 @@ internal static class Report
         md.AppendLine(ic, $"| tools | {m.Iproute}; {m.Iptables} |");
         md.AppendLine(ic, $"| load average (1/5/15 min) | at start {m.StartLoad}{(r.EndLoad is null ? string.Empty : $", at end {r.EndLoad}")} |");
         md.AppendLine();
-        md.AppendLine(ic, $"Runs per way: {string.Join(", ", sizes.Select(n => $"N={n}: {r.Options.RunsOf(n)}"))}; the three ways take turns within each run; every figure is a median over the valid runs. Every build was verified with a busybox ping from the last appliance to {Topology.InternetHost}; a run without an answer is invalid and left out.").AppendLine();
+        md.AppendLine(ic, $"Runs per way: {string.Join(", ", sizes.Select(n => $"N={n}: {r.Options.RunsOf(n)}"))}; the ways take turns within each run; every figure is a median over the valid runs. Every build was verified with a busybox ping from the last appliance to {Topology.InternetHost}; a run without an answer is invalid and left out.").AppendLine();
 
         // Medians.
         md.AppendLine("## Build and teardown").AppendLine();
-        md.AppendLine("| N | way | valid runs | build | build per appliance | teardown | processes (build + teardown) |");
-        md.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine("| N | way | valid runs | build | build per appliance | teardown | processes (build + teardown) | Get-VlanAppliance |");
+        md.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var n in sizes)
         {
             foreach (var way in r.Ways)
@@ -46,18 +46,20 @@ internal static class Report
                 var build = r.BuildMs(n, way.Key);
                 var run = r.MedianRun(n, way.Key);
                 var processes = run is null ? "—" : run.BuildProcesses < 0 ? "n/a" : $"{run.BuildProcesses} + {run.TeardownProcesses}";
-                md.AppendLine(ic, $"| {n} | ({way.Key}) {way.Title} | {r.Of(n, way.Key).Count} | {Results.Ms(build)} | {Results.Ms(build / n)} | {Results.Ms(r.TeardownMs(n, way.Key))} | {processes} |");
+                md.AppendLine(ic, $"| {n} | ({way.Key}) {way.Title} | {r.Of(n, way.Key).Count} | {Results.Ms(build)} | {Results.Ms(build / n)} | {Results.Ms(r.TeardownMs(n, way.Key))} | {processes} | {Results.Ms(r.ReadMs(n, way.Key))} |");
             }
         }
 
         md.AppendLine();
         md.AppendLine("## Ratios").AppendLine();
-        md.AppendLine("Below 1 means (a) is faster.").AppendLine();
-        md.AppendLine("| N | build a/b | build a/c | teardown a/b | teardown a/c |");
-        md.AppendLine("| ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine("Below 1 means the module (a: ip backend, n: netlink backend) is faster.").AppendLine();
+        md.AppendLine("| N | build a/b | build a/c | build n/b | build n/c | teardown a/b | teardown a/c | teardown n/b | teardown n/c |");
+        md.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var n in sizes)
         {
-            md.AppendLine(ic, $"| {n} | {Ratio(r.BuildMs(n, "a"), r.BuildMs(n, "b"))} | {Ratio(r.BuildMs(n, "a"), r.BuildMs(n, "c"))} | {Ratio(r.TeardownMs(n, "a"), r.TeardownMs(n, "b"))} | {Ratio(r.TeardownMs(n, "a"), r.TeardownMs(n, "c"))} |");
+            var cells = new[] { "a", "n" }.SelectMany(w => new[] { (w, "b"), (w, "c") }).Select(p => Ratio(r.BuildMs(n, p.Item1), r.BuildMs(n, p.Item2)))
+                .Concat(new[] { "a", "n" }.SelectMany(w => new[] { (w, "b"), (w, "c") }).Select(p => Ratio(r.TeardownMs(n, p.Item1), r.TeardownMs(n, p.Item2))));
+            md.AppendLine(ic, $"| {n} | {string.Join(" | ", cells)} |");
         }
 
         md.AppendLine();
@@ -90,8 +92,8 @@ internal static class Report
 
         md.AppendLine();
         md.AppendLine("## How each way works").AppendLine();
-        md.AppendLine("All three build the same network inside a fresh sandbox namespace `vlb-HEX` per run (the module's defaults): bridge `virtualnet0` 172.24.0.1/16; router namespace with `lan0` 172.24.0.254 on the bridge, the host link 100.64.0.1/30 ↔ 100.64.0.2/30, the uplink `uplink0` moved in with 198.51.100.2/24 and its default route, FORWARD policy DROP, MASQUERADE out of the uplink, LAN and host link → uplink accepted with the answers back; N namespaces `aI` behind veths `vl-aI` ↔ `eth0` with 172.24.4.(I+1)/16, lo up and a default route; one TCP forward of port 10000+I to each, as Add-VlanPortForward writes it (DNAT on the uplink, on host0 and on lan0 for NAT loopback, two FORWARD accepts for DNATed flows, a hairpin MASQUERADE: six rules). Outside the timings: the sandbox and a simulated internet (203.0.113.10 behind 198.51.100.1, as tests/Integration/World.cs builds it). The teardown ends with the sandbox's deletion in all three ways.").AppendLine();
-        md.AppendLine("- **(a)** one script in one runspace that imported the module from its manifest (`Enter-VlanSandbox` before, untimed):").AppendLine();
+        md.AppendLine("All four build the same network inside a fresh sandbox namespace `vlb-HEX` per run (the module's defaults): bridge `virtualnet0` 172.24.0.1/16; router namespace with `lan0` 172.24.0.254 on the bridge, the host link 100.64.0.1/30 ↔ 100.64.0.2/30, the uplink `uplink0` moved in with 198.51.100.2/24 and its default route, FORWARD policy DROP, MASQUERADE out of the uplink, LAN and host link → uplink accepted with the answers back; N namespaces `aI` behind veths `vl-aI` ↔ `eth0` with 172.24.4.(I+1)/16, lo up and a default route; one TCP forward of port 10000+I to each, as Add-VlanPortForward writes it (DNAT on the uplink, on host0 and on lan0 for NAT loopback, two FORWARD accepts for DNATed flows, a hairpin MASQUERADE: six rules). Outside the timings: the sandbox and a simulated internet (203.0.113.10 behind 198.51.100.1, as tests/Integration/World.cs builds it). The teardown ends with the sandbox's deletion in every way.").AppendLine();
+        md.AppendLine("- **(a)** and **(n)** one script in one runspace that imported the module from its manifest (`Enter-VlanSandbox` before, untimed); (a) on the ip backend (`ip -batch`, `iptables-restore`), (n) on the netlink backend (links, addresses, routes and namespaces over rtnetlink sockets, firewall with `iptables-restore`). After the build and the ping, `" + ReadScript() + "` is timed three times (median kept; it must list N):").AppendLine();
         md.AppendLine("  ```powershell");
         foreach (var line in CmdletWay.BuildScript.Split('\n'))
         {
@@ -165,6 +167,35 @@ internal static class Report
             md.AppendLine(ic, $"| teardown: (a) within 2× of (c) | (a)/(c) = {ratio:F2}× | {(ratio <= 2 ? "**met**" : $"**missed** by {ratio / 2:F1}× ({ta.Value - (2 * tc.Value):N0} ms over)")} |");
         }
 
+        // Issue 22's targets for the netlink backend (n).
+        var nb = r.BuildMs(big, "n");
+        var nt = r.TeardownMs(big, "n");
+        if (nb is not null && c is not null)
+        {
+            var ratio = nb.Value / c.Value;
+            md.AppendLine(ic, $"| build: (n) at most 0.5× (c) | (n)/(c) = {ratio:F2}× | {(ratio <= 0.5 ? "**met**" : $"**missed** ({nb.Value - (0.5 * c.Value):N0} ms over)")} |");
+        }
+
+        if (nt is not null && tc is not null)
+        {
+            var ratio = nt.Value / tc.Value;
+            md.AppendLine(ic, $"| teardown: (n) at most 1× (c) | (n)/(c) = {ratio:F2}× | {(ratio <= 1 ? "**met**" : $"**missed** ({nt.Value - tc.Value:N0} ms over)")} |");
+        }
+
+        if (nb is not null && b is not null)
+        {
+            var speedup = b.Value / nb.Value;
+            md.AppendLine(ic, $"| build: (n) at least 10× faster than (b) | (b)/(n) = {speedup:F2}× | {(speedup >= 10 ? "**met**" : $"**missed**: needs {10 / speedup:F1}× more speed")} |");
+        }
+
+        foreach (var way in new[] { "n", "a" })
+        {
+            if (r.ReadMs(big, way) is { } read)
+            {
+                md.AppendLine(ic, $"| Get-VlanAppliance of {big} appliances under 100 ms ({way}) | {read:F0} ms | {(read < 100 ? "**met**" : $"**missed** by {read - 100:F0} ms")}{(way == "a" ? " (the target is the netlink backend's; the ip backend for comparison)" : string.Empty)} |");
+            }
+        }
+
         var aSmall = r.BuildMs(small, "a");
         if (a is not null && aSmall is not null && big != small)
         {
@@ -187,14 +218,22 @@ internal static class Report
 
     private static void WhereTheTimeGoes(StringBuilder md, Results r, int[] sizes)
     {
+        foreach (var way in new[] { "a", "n" })
+        {
+            WhereTheTimeGoes(md, r, sizes, way);
+        }
+    }
+
+    private static void WhereTheTimeGoes(StringBuilder md, Results r, int[] sizes, string way)
+    {
         var ic = CultureInfo.InvariantCulture;
-        var counted = sizes.Select(n => (N: n, Run: r.MedianRun(n, "a"))).Where(x => x.Run?.BuildStats is not null).ToArray();
+        var counted = sizes.Select(n => (N: n, Run: r.MedianRun(n, way))).Where(x => x.Run?.BuildStats is not null).ToArray();
         if (counted.Length == 0)
         {
             return;
         }
 
-        md.AppendLine("## Where (a)'s time goes").AppendLine();
+        md.AppendLine(ic, $"## Where ({way})'s time goes").AppendLine();
         md.AppendLine("From the run with the median build time at each N. \"In processes\" is wall time spent waiting on the programs the module started; the rest is the engine, planning and parsing in the PowerShell process.").AppendLine();
         md.AppendLine("| N | phase | wall | in processes | elsewhere | processes | reads / changes | batched lines | read output |");
         md.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |");
@@ -220,7 +259,7 @@ internal static class Report
         var (big, bigRun) = counted[^1];
         foreach (var (phase, stats, wall) in new[] { ("build", bigRun!.BuildStats!, bigRun.Build), ("teardown", bigRun.TeardownStats!, bigRun.Teardown) })
         {
-            md.AppendLine(ic, $"Commands the module ran, {phase} at N={big}, by kind (namespaces by role: HOST = the sandbox, ROUTER, APPL = an appliance, OTHER = another namespace in the sandbox (here the simulated internet); interface names, addresses and ports as X):").AppendLine();
+            md.AppendLine(ic, $"Commands the module ran ({way}), {phase} at N={big}, by kind (namespaces by role: HOST = the sandbox, ROUTER, APPL = an appliance, OTHER = another namespace in the sandbox (here the simulated internet); interface names, addresses and ports as X):").AppendLine();
             md.AppendLine("| command | count | per appliance | time in it | share of the phase | output read |");
             md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
             foreach (var (kind, (count, time, bytes)) in stats.ByKind.OrderByDescending(k => k.Value.Time))
@@ -231,6 +270,8 @@ internal static class Report
             md.AppendLine();
         }
     }
+
+    private static string ReadScript() => CmdletWay.ReadScript;
 
     private static string Ratio(double? x, double? y) => x is null || y is null ? "—" : (x.Value / y.Value).ToString("F2", CultureInfo.InvariantCulture) + "×";
 

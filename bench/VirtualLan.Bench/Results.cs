@@ -78,6 +78,9 @@ internal sealed class Results
 
     public double? TeardownMs(int n, string way) => Median(Of(n, way).Select(r => r.Teardown.TotalMilliseconds));
 
+    /// <summary>The median time Get-VlanAppliance took to list the whole LAN, for the cmdlet ways.</summary>
+    public double? ReadMs(int n, string way) => Median(Of(n, way).Where(r => r.ReadAll is not null).Select(r => r.ReadAll!.Value.TotalMilliseconds));
+
     /// <summary>The run whose build time is the median one (the lower middle for an even count).</summary>
     public RunResult? MedianRun(int n, string way)
     {

@@ -10,7 +10,8 @@ internal sealed record RunResult(
     int BuildProcesses,
     int TeardownProcesses,
     RunnerStats? BuildStats = null,
-    RunnerStats? TeardownStats = null);
+    RunnerStats? TeardownStats = null,
+    TimeSpan? ReadAll = null);
 
 /// <summary>One way to build and tear down the topology.</summary>
 internal abstract class Way
