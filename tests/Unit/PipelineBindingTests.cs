@@ -80,6 +80,13 @@ public class PipelineBindingTests
         Assert.Equal(new[] { expected }, Run(Open().Session, script));
 
     [Theory]
+    [InlineData("Get-VlanAppliance c1 | Set-VlanAppliance -Gateway 172.24.0.254 -WhatIf")]
+    [InlineData("'c1' | Set-VlanAppliance -Gateway 172.24.0.254 -WhatIf")]
+    [InlineData("Get-VlanAppliance c1 | Disconnect-VlanAppliance -WhatIf")]
+    public void An_appliance_or_its_name_is_taken_by_the_cmdlets_that_change_appliances(string script) =>
+        Assert.Empty(Run(Open().Session, script));
+
+    [Theory]
     [InlineData("Get-VlanPortForward 4001", "PortForwardNotFound", ErrorCategory.ObjectNotFound)]
     [InlineData("Get-VlanPortForward router", "InvalidPort", ErrorCategory.InvalidArgument)]
     [InlineData("Get-VlanPortForward -Router c1", "RouterNotFound", ErrorCategory.ObjectNotFound)]
@@ -91,6 +98,8 @@ public class PipelineBindingTests
     [InlineData("Get-VlanAppliance c1 | Remove-VlanBridge -Confirm:$false", "PipelineInputMismatch", ErrorCategory.InvalidArgument)]
     [InlineData("Get-VlanBridge virtualnet0 | Remove-VlanRouterNamespace -Confirm:$false", "PipelineInputMismatch", ErrorCategory.InvalidArgument)]
     [InlineData("Get-VlanBridge virtualnet0 | Disconnect-VlanAppliance -Confirm:$false", "PipelineInputMismatch", ErrorCategory.InvalidArgument)]
+    [InlineData("Get-VlanBridge virtualnet0 | Set-VlanAppliance -Gateway 172.24.0.1 -Confirm:$false", "PipelineInputMismatch", ErrorCategory.InvalidArgument)]
+    [InlineData("Get-VlanPortForward 4000 | Set-VlanAppliance -Gateway 172.24.0.1 -Confirm:$false", "PipelineInputMismatch", ErrorCategory.InvalidArgument)]
     [InlineData("Get-VlanPortForward 4000 | Disconnect-VlanAppliance -Confirm:$false", "PipelineInputMismatch", ErrorCategory.InvalidArgument)]
     [InlineData("Get-VlanAppliance c1 | Remove-VlanPortForward -ExternalPort 4000 -Confirm:$false", "PipelineInputMismatch", ErrorCategory.InvalidArgument)]
     [InlineData("Get-VlanRouterNamespace router | Disable-VlanHostNat -Confirm:$false", "PipelineInputMismatch", ErrorCategory.InvalidArgument)]

@@ -20,6 +20,10 @@ public sealed class SetVlanApplianceCommand : VlanCmdlet
     [ArgumentCompleter(typeof(Completers.ApplianceCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
+    /// <summary>Gets or sets an object from the pipeline: an appliance or an appliance name; another object of the module is an error (PipelineInputMismatch).</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
+
     /// <summary>Gets or sets the appliance's new address on its LAN, with or without the LAN's prefix.</summary>
     [Parameter]
     public string? Address { get; set; }
@@ -38,6 +42,12 @@ public sealed class SetVlanApplianceCommand : VlanCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (PipedInput.Refuse<Appliance>(InputObject, "Set-VlanAppliance", "appliances and appliance names", "To change the appliances of a bridge, run Get-VlanAppliance -Bridge NAME | Set-VlanAppliance -Gateway ADDRESS") is { } refused)
+        {
+            Guard(() => throw refused);
+            return;
+        }
+
         if (Address is not null && Name.Length > 1)
         {
             Guard(
