@@ -207,9 +207,12 @@ public sealed class LanSync
     private static string? Unheld(TunnelEntry tunnel, LanDocument live, HostReaders readers, KernelState state)
     {
         var router = readers.Routers.Routers(state).FirstOrDefault(r => r.Bridge == tunnel.Bridge);
-        return live.Bridges.All(b => b.Name != tunnel.Bridge) ? $"the bridge {tunnel.Bridge}"
-            : router is not null && live.Routers.All(r => r.Name != router.Name) ? $"the router {router.Name}"
-            : null;
+        var missing = new[]
+        {
+            live.Bridges.All(b => b.Name != tunnel.Bridge) ? $"the bridge {tunnel.Bridge}" : null,
+            router is not null && live.Routers.All(r => r.Name != router.Name) ? $"the router {router.Name}" : null,
+        }.OfType<string>().ToArray();
+        return missing.Length == 0 ? null : string.Join(" and ", missing);
     }
 
     private IEnumerable<SyncItem> Appliances(LanDocument document, LanDocument live, HostReaders readers, KernelState state)

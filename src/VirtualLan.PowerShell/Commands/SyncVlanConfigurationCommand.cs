@@ -91,8 +91,10 @@ public sealed class SyncVlanConfigurationCommand : VlanCmdlet
             {
                 // Only -WhatIf gets here: a real sync applied the stage that makes what these are planned from.
                 List(plans, state, listed);
-                WriteWarning($"The rest of {Path} is planned once {string.Join(", ", deferred.Select(d => d.Deferred))} exist{(deferred.Length == 1 ? "s" : string.Empty)}: "
-                    + $"{string.Join(", ", deferred.Select(d => d.What))} {(deferred.Length == 1 ? "is" : "are")} made on the router's uplink in its namespace and planned from what the kernel holds there, so -WhatIf cannot list its commands, nor those of the appliances, forwards and DHCP after it, before that.");
+                var reasons = deferred.Select(d => d.Deferred!).Distinct(StringComparer.Ordinal).ToArray();
+                WriteWarning($"The rest of {Path} is planned once {string.Join(", ", reasons)} exist{(reasons.Length == 1 && !reasons[0].Contains(" and ", StringComparison.Ordinal) ? "s" : string.Empty)}: "
+                    + $"{string.Join(", ", deferred.Select(d => d.What))} is planned from what the kernel holds where its packets go out (the uplink's address, MTU and routes, in the router's namespace), "
+                    + "so -WhatIf cannot list its commands, nor those of the appliances, forwards and DHCP that take its MTU, before that.");
                 return;
             }
 
@@ -132,13 +134,20 @@ public sealed class SyncVlanConfigurationCommand : VlanCmdlet
     }
 
     /// <summary>
-    /// Lists (-WhatIf) the plans of one applied group of stages. A step that an earlier group lists
-    /// already is left out: by the time this group runs, it is in place.
+    /// Lists (-WhatIf) the plans of one group of stages that a real sync applies together. Each
+    /// command is listed once, as it runs: a step an earlier group or plan lists already is left
+    /// out (an earlier group put it in place; within a group the combined plan runs it once).
     /// </summary>
     private void List(IReadOnlyList<Plan> plans, KernelState state, HashSet<string> listed)
     {
-        var left = plans.Select(p => p.Without(s => listed.Contains(PlanExecutor.Identity(s)))).ToArray();
-        listed.UnionWith(left.SelectMany(p => PlanExecutor.Pending(p, state)).Select(PlanExecutor.Identity));
+        var left = new List<Plan>();
+        foreach (var plan in plans)
+        {
+            var rest = plan.Without(s => listed.Contains(PlanExecutor.Identity(s)));
+            listed.UnionWith(PlanExecutor.Pending(rest, state).Select(PlanExecutor.Identity));
+            left.Add(rest);
+        }
+
         Apply(left, state);
     }
 
