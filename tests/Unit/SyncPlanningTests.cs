@@ -99,6 +99,23 @@ public class SyncPlanningTests : IDisposable
     }
 
     [Fact]
+    public void WhatIf_on_a_host_with_the_bridge_only_lists_the_rest_from_the_live_bridge_and_the_declared_router()
+    {
+        var (session, runner) = Open();
+        using var _ = session;
+        runner.LinksJson = FakeRunner.Fixture("ip-d-j-addr-show.host-with-uplink.json"); // virtualnet0 172.24.0.1/16 is there
+        session.Invoke("Sync-VlanConfiguration $args[0] -WhatIf", Write(Document));
+        Assert.Empty(session.Errors);
+        Assert.Empty(session.Warnings);
+        Assert.Empty(runner.Changes);
+        var lines = session.Host.Lines.SelectMany(l => l.Split('\n')).Select(l => l.Trim()).ToList();
+        Assert.DoesNotContain(lines, l => l.StartsWith("ip link add name virtualnet0", StringComparison.Ordinal));
+        Assert.Contains("ip netns add router", lines);
+        Assert.Contains("ip -n web route add default via 172.24.0.254 dev eth0", lines);
+        Assert.Contains("ip netns exec router dnsmasq --conf-file=/run/virtuallan-router-dnsmasq.virtualnet0/dnsmasq.conf --pid-file=/run/virtuallan-router-dnsmasq.virtualnet0/dnsmasq.pid", lines);
+    }
+
+    [Fact]
     public void WhatIf_lists_a_step_that_several_plans_share_once_as_it_runs()
     {
         var (session, runner) = Open();
