@@ -88,7 +88,9 @@ internal sealed class AddressAllocator
             used.Add(router.GatewayAddress);
         }
 
-        foreach (var neighbor in state.Neighbors(h, bridge).Where(n => ownMac is null || !string.Equals(n.MacAddress, ownMac, StringComparison.OrdinalIgnoreCase)))
+        // A bridge only planned (a sync's earlier stage, not applied under -WhatIf) has no neighbours yet.
+        var neighbors = state.Links(h).Link(bridge) is null ? Array.Empty<Neighbor>() : state.Neighbors(h, bridge);
+        foreach (var neighbor in neighbors.Where(n => ownMac is null || !string.Equals(n.MacAddress, ownMac, StringComparison.OrdinalIgnoreCase)))
         {
             used.Add(neighbor.Address);
         }

@@ -29,7 +29,7 @@ public static class DocumentTopology
         ArgumentNullException.ThrowIfNull(host);
         var lans = document.Bridges
             .Where(b => bridges is not { Count: > 0 } || bridges.Contains(b.Name))
-            .Select(b => new Bridge(b.Name, Ipv4Cidr.Parse(b.Address), null, b.Mtu ?? 1500, "UP", host.Sandbox, Array.Empty<string>(), isManaged: true))
+            .Select(b => Bridge(b, host))
             .ToArray();
         var routers = document.Routers.Select(r => Router(r, lans, host)).OfType<Router>().ToArray();
         var appliances = document.Appliances.Select(a => Appliance(a, lans, host)).ToArray();
@@ -76,6 +76,17 @@ public static class DocumentTopology
             })
             .ToArray();
         return TopologyReader.Build(host, lans, routers, appliances, forwards, nats, (_, _) => null, tunnels, dhcp);
+    }
+
+    /// <summary>The bridge an entry declares, as <see cref="BridgeService"/> reads it once made (no MAC, no ports).</summary>
+    /// <param name="entry">The entry.</param>
+    /// <param name="host">The host it is made on.</param>
+    /// <returns>The bridge.</returns>
+    public static Bridge Bridge(BridgeEntry entry, NetworkHost host)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(host);
+        return new Bridge(entry.Name, Ipv4Cidr.Parse(entry.Address), null, entry.Mtu ?? 1500, "UP", host.Sandbox, Array.Empty<string>(), isManaged: true);
     }
 
     private static Router? Router(RouterEntry entry, IReadOnlyList<Bridge> lans, NetworkHost host)

@@ -11,8 +11,10 @@ namespace VirtualLan.Configuration;
 /// (the same requests the cmdlets make, so their "already done" tests make a LAN in place cost no
 /// command). The work comes in five stages — undeclared objects removed (with -Prune) and
 /// bridges; routers and host NAT; tunnels; appliances and port forwards; DHCP — because a router
-/// is planned from its bridge and an appliance from its router: a stage that makes a missing object is
-/// applied before the next is planned, and otherwise every stage goes into one plan.
+/// is planned from its bridge and an appliance from its router. Each stage adds what it makes to a
+/// <see cref="PlannedObjects"/>, and the next stage's planners read those for what the kernel does
+/// not hold yet: so every stage can be planned before any runs (-WhatIf lists them all), while a
+/// real sync applies a stage that makes a missing object before it plans the next from a fresh read.
 /// </summary>
 public sealed class LanSync
 {
@@ -51,19 +53,26 @@ public sealed class LanSync
     /// <param name="document">The document.</param>
     /// <param name="prune">True to remove what the module owns and the document does not name.</param>
     /// <param name="state">The kernel's state.</param>
+    /// <param name="planned">
+    /// What the earlier stages make: read for the bridges, routers, host NAT and appliances the
+    /// kernel does not hold yet, and added to with what this stage makes. Null when no stage is
+    /// planned ahead of the kernel.
+    /// </param>
     /// <returns>One item per object.</returns>
-    public IReadOnlyList<SyncItem> PlanStage(int stage, LanDocument document, bool prune, KernelState state)
+    public IReadOnlyList<SyncItem> PlanStage(int stage, LanDocument document, bool prune, KernelState state, PlannedObjects? planned = null)
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(state);
-        var readers = HostReaders.For(_host, _docker);
-        var live = new LanDocumentReader(_host, readers).Read(state);
+        var own = HostReaders.For(_host, _docker);
+        var live = new LanDocumentReader(_host, own).Read(state);
+        planned ??= new PlannedObjects();
+        var readers = HostReaders.For(_host, _docker, planned);
         return stage switch
         {
-            0 => (prune ? Prune(document, live, readers, state) : Enumerable.Empty<SyncItem>()).Concat(Bridges(document, live, state)).ToArray(),
+            0 => (prune ? Prune(document, live, own, state) : Enumerable.Empty<SyncItem>()).Concat(Bridges(document, live, state, planned)).ToArray(),
             1 => Routers(document, live, readers, state).ToArray(),
             2 => Tunnels(document, live, readers, state).ToArray(),
-            3 => Appliances(document, live, state).Concat(Forwards(document, live, readers, state)).ToArray(),
+            3 => Appliances(document, live, readers, state).Concat(Forwards(document, live, readers, state)).ToArray(),
 
             // Last, so that the static leases and names cover the appliances the stages before made.
             _ => Dhcp(document, live, readers, state).ToArray(),
@@ -122,12 +131,18 @@ public sealed class LanSync
         }
     }
 
-    private IEnumerable<SyncItem> Bridges(LanDocument document, LanDocument live, KernelState state)
+    private IEnumerable<SyncItem> Bridges(LanDocument document, LanDocument live, KernelState state, PlannedObjects planned)
     {
         var service = new BridgeService(_host);
         foreach (var bridge in document.Bridges)
         {
-            yield return Item("bridge", bridge.Name, live.Bridges.All(b => b.Name != bridge.Name), () => service.PlanNew(BridgeRequest.Create(bridge.Name, bridge.Address, bridge.Mtu, force: true), state));
+            yield return Item("bridge", bridge.Name, live.Bridges.All(b => b.Name != bridge.Name), () =>
+            {
+                var request = BridgeRequest.Create(bridge.Name, bridge.Address, bridge.Mtu, force: true);
+                var plan = service.PlanNew(request, state);
+                planned.Add(DocumentTopology.Bridge(bridge, _host));
+                return plan;
+            });
         }
     }
 
@@ -136,14 +151,24 @@ public sealed class LanSync
         var service = new RouterService(readers, _locate, _exists);
         foreach (var router in document.Routers)
         {
-            yield return Item("router", router.Name, live.Routers.All(r => r.Name != router.Name), () => service.PlanAdd(
-                RouterRequest.Create(router.Name, router.Bridge, router.Gateway, router.Uplink, router.UplinkMode == "dhcp", router.UplinkAddress, router.UplinkGateway, router.HostLink, router.RouteHostTraffic), state));
+            yield return Item("router", router.Name, live.Routers.All(r => r.Name != router.Name), () =>
+            {
+                var (plan, made) = service.PlanAddWithRouter(
+                    RouterRequest.Create(router.Name, router.Bridge, router.Gateway, router.Uplink, router.UplinkMode == "dhcp", router.UplinkAddress, router.UplinkGateway, router.HostLink, router.RouteHostTraffic), state);
+                readers.Planned.Add(made);
+                return plan;
+            });
         }
 
         var hostNat = new HostNatService(readers);
         foreach (var nat in document.HostNat)
         {
-            yield return Item("host NAT", nat.Bridge, live.HostNat.All(n => n.Bridge != nat.Bridge), () => hostNat.PlanEnable(nat.Bridge, nat.Uplink, state));
+            yield return Item("host NAT", nat.Bridge, live.HostNat.All(n => n.Bridge != nat.Bridge), () =>
+            {
+                var plan = hostNat.PlanEnable(nat.Bridge, nat.Uplink, state);
+                readers.Planned.Add(new HostNat { Bridge = nat.Bridge, Subnet = readers.Bridge(nat.Bridge, state).Cidr!.Value.Network, Uplink = nat.Uplink, IpForward = "1", PreviousIpForward = "0", Sandbox = _host.Sandbox });
+                return plan;
+            });
         }
     }
 
@@ -153,6 +178,12 @@ public sealed class LanSync
         foreach (var tunnel in document.Tunnels)
         {
             var found = live.Tunnels.FirstOrDefault(t => t.Bridge == tunnel.Bridge);
+            if (found is null && Unheld(tunnel, live, readers, state) is { } reason)
+            {
+                yield return new SyncItem("tunnel", tunnel.Bridge, true, null, null) { Deferred = reason };
+                continue;
+            }
+
             yield return Item("tunnel", tunnel.Bridge, found is null, () =>
             {
                 var request = TunnelRequest.Create(tunnel.Bridge, tunnel.Peers, tunnel.Vni, tunnel.Port ?? TunnelRequest.DefaultPort, tunnel.Local, tunnel.HostIndex);
@@ -168,9 +199,25 @@ public sealed class LanSync
         }
     }
 
-    private IEnumerable<SyncItem> Appliances(LanDocument document, LanDocument live, KernelState state)
+    /// <summary>
+    /// Why a missing tunnel cannot be planned yet: it is made on its router's uplink, in the router's
+    /// namespace, and planned from what the kernel holds there (the uplink's address, MTU and
+    /// routes); null when its bridge and router are in place.
+    /// </summary>
+    private static string? Unheld(TunnelEntry tunnel, LanDocument live, HostReaders readers, KernelState state)
     {
-        var service = new ApplianceService(_host, _docker);
+        var router = readers.Routers.Routers(state).FirstOrDefault(r => r.Bridge == tunnel.Bridge);
+        var missing = new[]
+        {
+            live.Bridges.All(b => b.Name != tunnel.Bridge) ? $"the bridge {tunnel.Bridge}" : null,
+            router is not null && live.Routers.All(r => r.Name != router.Name) ? $"the router {router.Name}" : null,
+        }.OfType<string>().ToArray();
+        return missing.Length == 0 ? null : string.Join(" and ", missing);
+    }
+
+    private IEnumerable<SyncItem> Appliances(LanDocument document, LanDocument live, HostReaders readers, KernelState state)
+    {
+        var service = new ApplianceService(_host, _docker, readers);
         var reserved = new HashSet<IPAddress>();
         // Appliances connected with other settings are changed in place first, as Set-VlanAppliance
         // does: the addresses they move to are then reserved for the rest (whose plans reserve
@@ -190,7 +237,9 @@ public sealed class LanSync
             {
                 var request = ApplianceRequest.Create(
                     LanDocumentRules.KindOf(appliance.Kind), appliance.Name, appliance.Bridge, appliance.Address, appliance.Gateway, appliance.InterfaceName, appliance.TapOwner, appliance.ReaddressContainers, appliance.Create, appliance.ReplaceDefaultRoute);
-                return service.PlanConnect(request, state, reserved).Plan;
+                var (plan, made) = service.PlanConnect(request, state, reserved);
+                readers.Planned.Add(made);
+                return plan;
             });
         }
     }
@@ -226,7 +275,7 @@ public sealed class LanSync
     private IEnumerable<SyncItem> Dhcp(LanDocument document, LanDocument live, HostReaders readers, KernelState state)
     {
         var service = DhcpPlanner(readers);
-        var appliances = new Lazy<IReadOnlyList<Appliance>>(() => new ApplianceService(_host, _docker).List(state));
+        var appliances = new Lazy<IReadOnlyList<Appliance>>(() => PlannedObjects.Merge(new ApplianceService(_host, _docker).List(state), readers.Planned.Appliances, a => a.Kind + "/" + a.Name));
         foreach (var server in document.Dhcp)
         {
             yield return Item("DHCP", server.Bridge, live.Dhcp.All(d => d.Bridge != server.Bridge), () => service.PlanEnable(
@@ -261,6 +310,13 @@ public sealed record SyncItem(string Kind, string Name, bool Missing, Plan? Plan
 {
     /// <summary>Gets a value indicating whether no plan was made because the appliance's process or object is gone (a stopped container, a VM not running): reported, not an error.</summary>
     public bool Absent { get; init; }
+
+    /// <summary>
+    /// Gets why no plan was made yet, or null: what an object is planned from is neither held by the
+    /// kernel nor planned ahead (a tunnel whose router is not made yet). A sync that does not apply
+    /// the stages before (-WhatIf) stops there and says so.
+    /// </summary>
+    public string? Deferred { get; init; }
 
     /// <summary>Gets what the item is, as a user reads it: "appliance c1".</summary>
     public string What => $"{Kind} {Name}";

@@ -36,6 +36,17 @@ public sealed class Plan
 
     /// <summary>Gets the processes the plan ends (Exit-VlanSandbox kills them last), which the caller may wait for.</summary>
     public IReadOnlyList<VirtualLan.Linux.ProcessIdentity> Stopping { get; init; } = Array.Empty<VirtualLan.Linux.ProcessIdentity>();
+
+    /// <summary>The same plan without some of its steps (those an earlier plan of a staged run puts in place).</summary>
+    /// <param name="leave">Tells which steps to leave out.</param>
+    /// <returns>The plan; this one when no step is left out.</returns>
+    public Plan Without(Func<Step, bool> leave)
+    {
+        ArgumentNullException.ThrowIfNull(leave);
+        return Steps.Any(leave)
+            ? new Plan(Title, Scope, Steps.Where(s => !leave(s)), Recovery) { Warnings = Warnings, Stopping = Stopping }
+            : this;
+    }
 }
 
 /// <summary>What applying a plan did.</summary>

@@ -84,7 +84,7 @@ public sealed class PlanExecutor
             var previous = -1;
             foreach (var step in Pending(plan, state))
             {
-                var identity = $"{step.Channel}|{step.Namespace}|{step.Table}|{step.Command}";
+                var identity = Identity(step);
                 if (!index.TryGetValue(identity, out var node))
                 {
                     node = nodes.Count;
@@ -160,6 +160,15 @@ public sealed class PlanExecutor
             : nodes; // shared steps in different orders: a cycle; first appearance order runs plan after plan
         var recoveries = plans.Select(p => p.Recovery).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
         return new Plan(title, scope, steps, recoveries.Length == 0 ? null : string.Join(" ", recoveries));
+    }
+
+    /// <summary>What makes two steps the same step (<see cref="Combine"/> runs such a step once): its channel, namespace, table and command.</summary>
+    /// <param name="step">The step.</param>
+    /// <returns>The identity.</returns>
+    public static string Identity(Step step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return $"{step.Channel}|{step.Namespace}|{step.Table}|{step.Command}";
     }
 
     private static SortedSet<int> Bucket(Dictionary<string, SortedSet<int>> buckets, string key)

@@ -18,16 +18,19 @@ public sealed class ApplianceService
     private readonly IReadOnlyDictionary<ApplianceKind, IApplianceKind> _kinds;
     private readonly AddressAllocator _addresses;
     private readonly Docker _docker;
+    private readonly Readers.HostReaders _readers;
 
     /// <summary>Initializes a new instance of the <see cref="ApplianceService"/> class.</summary>
     /// <param name="host">The namespace that plays the host.</param>
     /// <param name="docker">Reads containers and Docker networks.</param>
-    public ApplianceService(NetworkHost host, Docker docker)
+    /// <param name="readers">The readers an appliance's bridge and router are asked of (a sync's, which know the objects its earlier stages make), or null for the host's own.</param>
+    public ApplianceService(NetworkHost host, Docker docker, Readers.HostReaders? readers = null)
     {
         _host = host;
         _kinds = ApplianceKinds.For(host, docker);
         _addresses = new AddressAllocator(host);
         _docker = docker;
+        _readers = readers ?? new Readers.HostReaders(host);
     }
 
     /// <summary>The comment that names the appliance owning a rule.</summary>
@@ -48,9 +51,9 @@ public sealed class ApplianceService
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(state);
-        var bridge = new BridgeService(_host).Read(request.Bridge, state);
+        var bridge = _readers.Bridge(request.Bridge, state);
         var lan = bridge.Cidr ?? throw new VlanException(ErrorIds.AddressOutsideSubnet, VlanErrorKind.InvalidOperation, request.Bridge, $"The bridge '{request.Bridge}' has no address, so its LAN has no subnet. Give it one with New-VlanBridge -Force.");
-        var routers = new Readers.RouterReader(_host).Routers(state);
+        var routers = _readers.Routers.Routers(state);
         var router = routers.FirstOrDefault(r => r.Bridge == request.Bridge);
         var gateway = request.Gateway ?? router?.GatewayAddress ?? bridge.Address!;
         var existing = List(state, live: false).FirstOrDefault(a => a.Kind == request.Kind && a.Name == request.Name);
@@ -69,6 +72,7 @@ public sealed class ApplianceService
         }
 
         var used = _addresses.Used(request.Bridge, lan, router, state);
+        used.Add(lan.Address); // the host's own address on the bridge (a bridge only planned holds none yet)
         used.UnionWith(reserved ?? new HashSet<IPAddress>());
         var address = AddressAllocator.Choose(request, lan, existing, used, TunnelService.HostIndexOf(_host, request.Bridge, state));
         var kind = _kinds[request.Kind];

@@ -105,7 +105,14 @@ public sealed class RouterService
     /// <param name="state">The kernel's state.</param>
     /// <returns>The plan.</returns>
     /// <exception cref="VlanException">The bridge, uplink or addresses do not fit, or a router exists with other settings.</exception>
-    public Plan PlanAdd(RouterRequest request, KernelState state)
+    public Plan PlanAdd(RouterRequest request, KernelState state) => PlanAddWithRouter(request, state).Plan;
+
+    /// <summary>Plans a router namespace, and says what the router will be once the plan ran (a sync plans its next stage from it).</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="state">The kernel's state.</param>
+    /// <returns>The plan, and the router as <see cref="RouterReader"/> will read it afterwards.</returns>
+    /// <exception cref="VlanException">The bridge, uplink or addresses do not fit, or a router exists with other settings.</exception>
+    public (Plan Plan, Router Router) PlanAddWithRouter(RouterRequest request, KernelState state)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(state);
@@ -328,7 +335,34 @@ public sealed class RouterService
             steps.Add(new AddRoute(atHost, "default", peer, request.HostInterface).ToStep($"Route the host's traffic through the router via {peer}"));
         }
 
-        return new Plan($"Add router {request.Name} for {request.Bridge} with uplink {uplinkName}", $"{request.Name} ({r}), taking the uplink {uplinkName} from {_host.DisplayName}", steps);
+        var made = new Router
+        {
+            Name = request.Name,
+            Namespace = r,
+            Bridge = request.Bridge,
+            GatewayAddress = gateway,
+            PrefixLength = lan.PrefixLength,
+            Uplink = uplinkName,
+            UplinkCidr = request.Mode switch
+            {
+                UplinkMode.Static => request.UplinkAddress,
+                UplinkMode.Keep when uplinkAddresses.Count > 0 => uplinkAddresses[0],
+                _ => null, // a DHCP lease is known once it is taken
+            },
+            UplinkGateway = request.Mode == UplinkMode.Static ? request.UplinkGateway : request.Mode == UplinkMode.Keep ? uplinkGateway : null,
+            UplinkMode = request.Mode,
+            DhcpClient = dhcpClient,
+            LanInterface = LanInterface,
+            BridgePort = request.BridgePort,
+            HostInterface = request.HostInterface,
+            HostLinkCidr = hostLink,
+            HostLinkPeer = peer,
+            RoutesHostTraffic = request.RouteHostTraffic,
+            ForwardPolicy = "DROP",
+            InputPolicy = "DROP",
+            Sandbox = _host.Sandbox,
+        };
+        return (new Plan($"Add router {request.Name} for {request.Bridge} with uplink {uplinkName}", $"{request.Name} ({r}), taking the uplink {uplinkName} from {_host.DisplayName}", steps), made);
     }
 
     /// <summary>Lists the routers of the host (delegates to RouterReader).</summary>

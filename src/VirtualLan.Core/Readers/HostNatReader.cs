@@ -11,12 +11,15 @@ namespace VirtualLan.Readers;
 public sealed partial class HostNatReader
 {
     private readonly NetworkHost _host;
+    private readonly PlannedObjects? _planned;
 
     /// <summary>Initializes a new instance of the <see cref="HostNatReader"/> class.</summary>
     /// <param name="host">The namespace that plays the host.</param>
-    public HostNatReader(NetworkHost host)
+    /// <param name="planned">Host NAT an earlier stage of a sync turns on, answered for bridges the kernel has none for; null for none.</param>
+    public HostNatReader(NetworkHost host, PlannedObjects? planned = null)
     {
         _host = host;
+        _planned = planned;
     }
 
     /// <summary>Reads the host NAT of a bridge from its rules.</summary>
@@ -28,7 +31,7 @@ public sealed partial class HostNatReader
         ArgumentNullException.ThrowIfNull(state);
         return Masquerades(state).FirstOrDefault(x => x.Comment.Bridge == bridgeName) is { Match: { } match, Comment: { } comment }
             ? Describe(match, comment, state)
-            : null;
+            : _planned?.HostNat.FirstOrDefault(n => n.Bridge == bridgeName);
     }
 
     /// <summary>Lists the bridges whose LAN the host masquerades.</summary>
@@ -37,7 +40,8 @@ public sealed partial class HostNatReader
     public IReadOnlyList<HostNat> List(KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return Masquerades(state).Select(x => Read(x.Comment.Bridge, state)!).ToArray();
+        var live = Masquerades(state).Select(x => Read(x.Comment.Bridge, state)!).ToArray();
+        return _planned is null ? live : PlannedObjects.Merge(live, _planned.HostNat, n => n.Bridge);
     }
 
     private IEnumerable<(Match Match, HostNatComment Comment)> Masquerades(KernelState state)

@@ -13,21 +13,25 @@ namespace VirtualLan.Readers;
 public sealed class RouterReader
 {
     private readonly NetworkHost _host;
+    private readonly PlannedObjects? _planned;
 
     /// <summary>Initializes a new instance of the <see cref="RouterReader"/> class.</summary>
     /// <param name="host">The namespace that plays the host.</param>
-    public RouterReader(NetworkHost host)
+    /// <param name="planned">Routers an earlier stage of a sync makes, listed after those the kernel holds; null for none.</param>
+    public RouterReader(NetworkHost host, PlannedObjects? planned = null)
     {
         _host = host;
+        _planned = planned;
     }
 
-    /// <summary>Lists the routers of the host.</summary>
+    /// <summary>Lists the routers of the host (and the planned ones it does not hold yet).</summary>
     /// <param name="state">The kernel's state.</param>
     /// <returns>The routers, by name.</returns>
     public IReadOnlyList<Router> Routers(KernelState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return state.Derived("routers/" + _host.DisplayName, () => ReadRouters(state));
+        var live = state.Derived("routers/" + _host.DisplayName, () => ReadRouters(state));
+        return _planned is null ? live : PlannedObjects.Merge(live, _planned.Routers, r => r.Name);
     }
 
     /// <summary>Reads one router.</summary>
