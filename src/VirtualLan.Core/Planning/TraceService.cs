@@ -315,7 +315,8 @@ public sealed class TraceFollower
             var words = text.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
 
             // Announced again at POSTROUTING, with nothing new: its entry is made.
-            if (words.Length == 4 && !_leaving.ContainsKey(words[2]) && TraceParsers.ParseLogLine(words[3], _namespace, time) is { } packet)
+            // A packet the namespace sends has no IN= at all; the LOG format the parser reads starts there.
+            if (words.Length == 4 && !_leaving.ContainsKey(words[2]) && TraceParsers.ParseLogLine(words[3].Contains("IN=", StringComparison.Ordinal) ? words[3] : "IN= " + words[3], _namespace, time) is { } packet)
             {
                 // The same packet is announced again at each hook, with what is known by then (OUT=
                 // once routed); the path goes on.

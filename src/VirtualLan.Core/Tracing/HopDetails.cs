@@ -63,9 +63,12 @@ public sealed class HopDetails
     /// <returns>The destination and source MAC addresses, lower case, or nulls.</returns>
     public static (string? Destination, string? Source) Macs(string? mac)
     {
-        var octets = mac?.ToLowerInvariant().Split(':') ?? [];
-        return octets.Length >= 12 && octets.Take(12).All(o => o.Length == 2)
-            ? (string.Join(':', octets[..6]), string.Join(':', octets[6..12]))
+        // xtables-monitor prints each octet without its leading zero (6 for 06).
+        var octets = (mac ?? string.Empty).Split(':').Take(12)
+            .Select(o => o.Length is 1 or 2 && byte.TryParse(o, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var b) ? b.ToString("x2", CultureInfo.InvariantCulture) : null)
+            .ToArray();
+        return octets.Length == 12 && octets.All(o => o is not null)
+            ? (string.Join(':', octets[..6]), string.Join(':', octets[6..]))
             : (null, null);
     }
 
