@@ -30,6 +30,7 @@ public sealed class PacketTrace : IDisposable
     private Task? _reader;
     private Action? _flush;
     private Action? _expire;
+    private Action? _endLeaving;
     private HopDetails? _details;
     private bool _begun;
     private bool _applied;
@@ -141,6 +142,7 @@ public sealed class PacketTrace : IDisposable
 
         _flush = () => Add(follower.Flush);
         _expire = () => Add(() => follower.Expire(DateTimeOffset.Now));
+        _endLeaving = () => Add(() => follower.Expire(DateTimeOffset.MaxValue));
         _log(_trace.TraceReader().ToString());
         _reader = streamer.Lines(
             _trace.TraceReader(),
@@ -215,6 +217,9 @@ public sealed class PacketTrace : IDisposable
 
     /// <summary>Ends the packets no final verdict closed yet (Trace mode), so that <see cref="TryTake"/> yields them.</summary>
     public void Flush() => _flush?.Invoke();
+
+    /// <summary>Ends the packets accepted on their way out that still wait for their POSTROUTING lines (Trace mode), so that <see cref="TryTake"/> yields them.</summary>
+    public void EndLeaving() => _endLeaving?.Invoke();
 
     /// <summary>Stops the reader, removes the temporary rules and the trace's record.</summary>
     /// <exception cref="VlanException">Some rules could not be removed (<see cref="ErrorIds.RollbackIncomplete"/>); the message names them.</exception>
