@@ -22,15 +22,8 @@ public class DockerTraceTests
     [KernelFact]
     public void A_frame_Dockers_isolation_drops_in_the_host_is_named_with_the_Docker_network_as_owner_and_the_advice()
     {
-        using var world = new World();
-        using var docker = new DockerEngine(world.Sandbox.Name);
-        var image = docker.ImportBusyboxImage();
-        docker.Docker("network", "create", "--internal", "docker_custom");
-        docker.Docker("run", "-d", "--name", "tester", "--network", "docker_custom", "--cap-add", "NET_ADMIN", image, "sleep", "3600");
-        Environment.SetEnvironmentVariable("DOCKER_HOST", docker.Host);
-        try
+        WithTester((world, docker) =>
         {
-            world.Session.Invoke("$router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false");
             var network = (Appliance)Assert.Single(world.Session.Invoke("$router | Connect-VlanAppliance -DockerNetwork docker_custom -ReaddressContainers")).BaseObject;
             var tap = (Appliance)Assert.Single(world.Session.Invoke("$router | Connect-VlanAppliance -Tap qemutap0")).BaseObject;
             Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
@@ -72,25 +65,14 @@ public class DockerTraceTests
             vm.Dispose();
             world.Session.Invoke("Remove-VlanBridge virtualnet0 -Recurse -Confirm:$false");
             Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("DOCKER_HOST", null);
-        }
+        });
     }
 
     [KernelFact]
     public void A_Docker_network_plugged_into_the_LAN_by_hand_is_still_named_as_the_owner_of_its_isolation_drop_with_the_bridge_ports()
     {
-        using var world = new World();
-        using var docker = new DockerEngine(world.Sandbox.Name);
-        var image = docker.ImportBusyboxImage();
-        docker.Docker("network", "create", "--internal", "docker_custom");
-        docker.Docker("run", "-d", "--name", "tester", "--network", "docker_custom", "--cap-add", "NET_ADMIN", image, "sleep", "3600");
-        Environment.SetEnvironmentVariable("DOCKER_HOST", docker.Host);
-        try
+        WithTester((world, docker) =>
         {
-            world.Session.Invoke("$router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false");
             var c1 = (Appliance)Assert.Single(world.Session.Invoke("$router | Connect-VlanAppliance -Namespace c1 -Create")).BaseObject;
             Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
 
@@ -118,6 +100,22 @@ public class DockerTraceTests
             Kernel.Must("ip", "-n", world.Sandbox.Name, "link", "del", "veth-dv-0");
             world.Session.Invoke("Remove-VlanBridge virtualnet0 -Recurse -Confirm:$false");
             Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        });
+    }
+
+    /// <summary>A sandbox with a router on virtualnet0 and a Docker engine whose --internal network docker_custom runs the container tester (NET_ADMIN).</summary>
+    private static void WithTester(Action<World, DockerEngine> test)
+    {
+        using var world = new World();
+        using var docker = new DockerEngine(world.Sandbox.Name);
+        var image = docker.ImportBusyboxImage();
+        docker.Docker("network", "create", "--internal", "docker_custom");
+        docker.Docker("run", "-d", "--name", "tester", "--network", "docker_custom", "--cap-add", "NET_ADMIN", image, "sleep", "3600");
+        Environment.SetEnvironmentVariable("DOCKER_HOST", docker.Host);
+        try
+        {
+            world.Session.Invoke("$router = New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false");
+            test(world, docker);
         }
         finally
         {
