@@ -61,6 +61,45 @@ public class LanTraceTests
         Assert.Equal("router", path.Hops[0].Namespace);
         Assert.True(path.Hops[^1].Namespace == "c1", hops);
         Assert.Equal("ACCEPT", path.Verdict);
+
+        // The host's hop names the bridge ports in Trace mode too: in from the router's, out of c1's.
+        var routerPort = ((Router)Assert.Single(world.Session.Invoke("Get-VlanRouterNamespace")).BaseObject).BridgePort;
+        var host = Assert.Single(path.Hops, h => h.Namespace == "host");
+        Assert.True((host.PhysIn, host.PhysOut) == (routerPort, c1.HostInterface), hops);
+        Assert.Contains($"host({routerPort}>{c1.HostInterface})", path.Route, StringComparison.Ordinal);
+        AssertNothingLeft(world, Mounts());
+    }
+
+    [KernelFact]
+    public void A_datagram_from_an_appliance_to_the_internet_is_one_path_through_the_host_bridge_with_its_ports_and_the_routers_MASQUERADE()
+    {
+        using var world = Build(out var c1, out _);
+        var router = (Router)Assert.Single(world.Session.Invoke("Get-VlanRouterNamespace")).BaseObject;
+        world.Serve(world.Internet, "udp", 5000);
+        var paths = world.Session.Invoke($"Get-VlanIptablesTrace Trace -Lan -Protocol udp -DestinationPort 5000 -Count 1 -Duration 15 -ScriptBlock {{ {Send(c1.Namespace!, "udp", World.InternetHost, 5000)} }}")
+            .Select(o => (PacketPath)o.BaseObject).ToArray();
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        var all = string.Join("\n", paths.Select(p => string.Join(" | ", p.Hops.Select(h => $"{h.Namespace} {h.In}/{h.Out} {h.PhysIn}/{h.PhysOut} {h.Arrived} -> {h.Rewritten} {h.Verdict} {h.Chain} {h.Rule} {h.Owner}"))));
+        var path = Assert.Single(paths);
+        Assert.True(path.Hops.Select(h => h.Namespace).SequenceEqual(["c1", "host", "router", "router"]), all);
+
+        // The host bridges the frame from c1's port to the router's: PHYSIN and PHYSOUT in Trace mode too.
+        var host = path.Hops[1];
+        Assert.True((host.In, host.Out, host.PhysIn, host.PhysOut) == (router.Bridge, router.Bridge, c1.HostInterface, router.BridgePort), all);
+        Assert.Equal("ACCEPT", host.Verdict);
+
+        // The router's FORWARD accepts it, then POSTROUTING's MASQUERADE rewrites the source to the uplink's address.
+        var forward = path.Hops[2];
+        Assert.True((forward.In, forward.Out, forward.Verdict, forward.Rewritten) == (router.LanInterface, router.Uplink, "ACCEPT", null), all);
+        Assert.StartsWith("filter:", forward.Chain, StringComparison.Ordinal);
+        var masquerade = path.Hops[3];
+        Assert.True(masquerade.Chain is not null && masquerade.Chain.StartsWith("nat:", StringComparison.Ordinal) && masquerade.Chain.EndsWith("POSTROUTING", StringComparison.Ordinal), all);
+        Assert.EndsWith("-j MASQUERADE", masquerade.Rule, StringComparison.Ordinal);
+        Assert.Equal("virtuallan:router/router", masquerade.Owner);
+        Assert.StartsWith($"UDP {c1.Address}:", masquerade.Arrived, StringComparison.Ordinal);
+        Assert.True(masquerade.Rewritten is not null && masquerade.Rewritten.StartsWith($"UDP {router.UplinkCidr!.Value.Address}:", StringComparison.Ordinal) && masquerade.Rewritten.EndsWith($" > {World.InternetHost}:5000", StringComparison.Ordinal), all);
+        Assert.Equal(("ACCEPT", "virtuallan:router/router"), (path.Verdict, path.Owner));
+        Assert.Contains($"router({router.LanInterface}>{router.Uplink}) NAT", path.Route, StringComparison.Ordinal);
         AssertNothingLeft(world, Mounts());
     }
 

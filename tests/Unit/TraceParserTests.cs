@@ -1,5 +1,6 @@
 using VirtualLan.Linux;
 using VirtualLan.Planning;
+using VirtualLan.Tracing;
 
 namespace VirtualLan.Tests.Unit;
 
@@ -63,6 +64,100 @@ public class TraceParserTests
         Assert.Equal("ACCEPT", entry.Verdict);
         Assert.StartsWith("-A VLAN-FORWARD -d 172.24.4.2/32", entry.Rule, StringComparison.Ordinal);
         Assert.Equal(4000, entry.DestinationPort);
+    }
+
+    // What xtables-monitor printed in a router for a LAN datagram to the internet (6.18): FORWARD accepts it, then POSTROUTING's MASQUERADE.
+    private static readonly string[] MasqueradeLines =
+    [
+        "PACKET: 2 166489a4 IN=lan0 MACSRC=aa:9b:da:33:99:21 MACDST=9e:9f:90:82:d2:fc MACPROTO=0800 SRC=10.9.0.2 DST=203.0.113.10 LEN=30 TOS=0x0 TTL=64 ID=55988 DF SPORT=46799 DPORT=5000 ",
+        " TRACE: 2 166489a4 raw:PREROUTING:rule:0x2:CONTINUE  -4 -t raw -A PREROUTING -p udp -m udp --dport 5000 -j TRACE",
+        " TRACE: 2 166489a4 raw:PREROUTING:policy:ACCEPT ",
+        "PACKET: 2 166489a4 IN=lan0 OUT=up0 MACSRC=aa:9b:da:33:99:21 MACDST=9e:9f:90:82:d2:fc MACPROTO=0800 SRC=10.9.0.2 DST=203.0.113.10 LEN=30 TOS=0x0 TTL=63 ID=55988 DF SPORT=46799 DPORT=5000 ",
+        " TRACE: 2 166489a4 filter:FORWARD:rule:0x2:ACCEPT  -4 -t filter -A FORWARD -i lan0 -j ACCEPT",
+        "PACKET: 2 166489a4 IN=lan0 OUT=up0 MACSRC=aa:9b:da:33:99:21 MACDST=9e:9f:90:82:d2:fc MACPROTO=0800 SRC=10.9.0.2 DST=203.0.113.10 LEN=30 TOS=0x0 TTL=63 ID=55988 DF SPORT=46799 DPORT=5000 ",
+        " TRACE: 2 166489a4 nat:POSTROUTING:rule:0x3:JUMP:VLAN-POSTROUTING  -4 -t nat -A POSTROUTING -j VLAN-POSTROUTING",
+        " TRACE: 2 166489a4 nat:VLAN-POSTROUTING:rule:0x4:ACCEPT  -4 -t nat -A VLAN-POSTROUTING -o up0 -m comment --comment \"virtuallan:router/r\" -j MASQUERADE",
+    ];
+
+    [Fact]
+    public void A_packet_accepted_on_its_way_out_waits_for_POSTROUTING_and_keeps_the_MASQUERADE_rule_it_met_there()
+    {
+        var follower = new TraceFollower("r", "udp");
+        var entries = MasqueradeLines.Select(l => follower.Add(l, DateTimeOffset.UnixEpoch)).ToArray();
+        Assert.All(entries[..^1], Assert.Null);
+        var entry = entries[^1]!;
+        Assert.Equal(("filter", "FORWARD", "ACCEPT", "-A FORWARD -i lan0 -j ACCEPT"), (entry.Table, entry.Chain, entry.Verdict, entry.Rule));
+        Assert.Equal(("nat:VLAN-POSTROUTING", "-A VLAN-POSTROUTING -o up0 -m comment --comment \"virtuallan:router/r\" -j MASQUERADE"), (entry.SourceNatChain, entry.SourceNatRule));
+        Assert.Null(entry.SourceNatAddress); // MASQUERADE's is the interface's, read on the machine
+        Assert.Equal((64, 63), (entry.ArrivedTtl, entry.Ttl));
+        Assert.Equal("nat:VLAN-POSTROUTING:ACCEPT", entry.Path[^1]);
+        Assert.Empty(follower.Flush());
+    }
+
+    [Fact]
+    public void A_packet_past_the_first_of_its_connection_meets_no_nat_and_ends_after_the_wait_with_the_filter_verdict()
+    {
+        var follower = new TraceFollower("r", "udp");
+        foreach (var line in MasqueradeLines[..5])
+        {
+            Assert.Null(follower.Add(line, DateTimeOffset.UnixEpoch));
+        }
+
+        Assert.Empty(follower.Expire(DateTimeOffset.UnixEpoch + TraceFollower.PostroutingWait / 2));
+        var entry = Assert.Single(follower.Expire(DateTimeOffset.UnixEpoch + TraceFollower.PostroutingWait));
+        Assert.Equal(("FORWARD", "ACCEPT", null), (entry.Chain, entry.Verdict, entry.SourceNatRule));
+        Assert.Empty(follower.Flush());
+    }
+
+    [Fact]
+    public void An_SNAT_rule_gives_its_address_and_a_nat_policy_ends_the_entry_without_one()
+    {
+        var follower = new TraceFollower("r", "udp");
+        var snat = MasqueradeLines.Select(l => follower.Add(l.Replace("-j MASQUERADE", "-j SNAT --to-source 198.51.100.7:1024-2000", StringComparison.Ordinal), DateTimeOffset.UnixEpoch)).ToArray()[^1]!;
+        Assert.Equal("198.51.100.7", snat.SourceNatAddress!.ToString());
+        Assert.Equal("UDP 198.51.100.7:46799 > 203.0.113.10:5000", snat.SourceNatPacket);
+
+        foreach (var line in MasqueradeLines[..6])
+        {
+            Assert.Null(follower.Add(line.Replace("166489a4", "77", StringComparison.Ordinal), DateTimeOffset.UnixEpoch));
+        }
+
+        var plain = follower.Add(" TRACE: 2 77 nat:POSTROUTING:policy:ACCEPT ", DateTimeOffset.UnixEpoch)!;
+        Assert.Equal(("FORWARD", null), (plain.Chain, plain.SourceNatRule));
+    }
+
+    [Fact]
+    public void A_packet_the_namespace_sends_has_no_IN_and_is_followed_all_the_same()
+    {
+        var follower = new TraceFollower("c1", "udp");
+        Assert.Null(follower.Add("PACKET: 2 f8ae2dac OUT=eth0 SRC=10.9.0.2 DST=203.0.113.10 LEN=30 TOS=0x0 TTL=64 ID=55988 DF SPORT=46799 DPORT=5000 ", DateTimeOffset.UnixEpoch));
+        Assert.Null(follower.Add(" TRACE: 2 f8ae2dac raw:OUTPUT:rule:0x4:CONTINUE  -4 -t raw -A OUTPUT -p udp -m udp --dport 5000 -j TRACE", DateTimeOffset.UnixEpoch));
+        Assert.Null(follower.Add(" TRACE: 2 f8ae2dac raw:OUTPUT:policy:ACCEPT ", DateTimeOffset.UnixEpoch));
+        var entry = Assert.Single(follower.Flush());
+        Assert.Equal((null, "eth0", "UDP 10.9.0.2:46799 > 203.0.113.10:5000"), (entry.In, entry.Out, entry.Packet));
+    }
+
+    [Fact]
+    public void The_bridge_ports_come_from_the_forwarding_table_by_the_MACs_as_xtables_monitor_prints_them()
+    {
+        Assert.Equal(("e6:6f:b7:06:67:7d", "52:54:00:13:ad:48"), HopDetails.Macs("e6:6f:b7:6:67:7d:52:54:0:13:ad:48:0800"));
+        Assert.Equal((null, null), HopDetails.Macs("aa:bb"));
+        var json = "[{\"mac\":\"33:33:00:00:00:01\",\"ifname\":\"virtualnet0\",\"flags\":[\"self\"],\"state\":\"permanent\"},"
+            + "{\"mac\":\"02:df:4a:1a:e6:ce\",\"ifname\":\"virtualnet0\",\"flags\":[],\"master\":\"virtualnet0\",\"state\":\"permanent\"},"
+            + "{\"mac\":\"1e:bd:cc:fd:c6:fa\",\"ifname\":\"router-br\",\"flags\":[],\"master\":\"virtualnet0\",\"state\":\"\"},"
+            + "{\"mac\":\"33:33:00:00:00:01\",\"ifname\":\"router-br\",\"flags\":[\"self\"],\"state\":\"permanent\"},"
+            + "{\"mac\":\"52:54:00:13:AD:48\",\"ifname\":\"vl-c1\",\"flags\":[],\"master\":\"virtualnet0\",\"state\":\"\"}]";
+        var ports = HopDetails.ParseForwarding(json, "virtualnet0");
+        Assert.Equal(2, ports.Count);
+        Assert.Equal(("router-br", "vl-c1"), (ports["1e:bd:cc:fd:c6:fa"], ports["52:54:00:13:ad:48"]));
+    }
+
+    [Fact]
+    public void The_source_NAT_is_read_from_the_reply_direction_of_the_connection()
+    {
+        var (address, port) = HopDetails.ReplyDestination("udp      17 29 src=172.24.4.2 dst=203.0.113.10 sport=46799 dport=5000 [UNREPLIED] src=203.0.113.10 dst=198.51.100.2 sport=5000 dport=1025 mark=0 use=1\n");
+        Assert.Equal(("198.51.100.2", 1025), (address!.ToString(), port));
+        Assert.Equal((null, null), HopDetails.ReplyDestination(string.Empty));
     }
 
     [Fact]

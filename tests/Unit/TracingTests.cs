@@ -45,6 +45,38 @@ public class TracingTests
     }
 
     [Fact]
+    public void A_datagram_to_the_internet_goes_appliance_host_bridge_router_and_its_MASQUERADE_in_the_order_the_time_to_live_tells()
+    {
+        // The router's reader reports first; the host bridged the frame before the router took one from its time to live.
+        var router = Udp(0.001, "lan0", "uplink0", 64, 63) with
+        {
+            Chain = "VLAN-FORWARD", Rule = "-A VLAN-FORWARD -i lan0 -o uplink0 -m comment --comment \"virtuallan:router/router\" -j ACCEPT",
+            SourceNatChain = "nat:VLAN-POSTROUTING", SourceNatRule = "-A VLAN-POSTROUTING -o uplink0 -m comment --comment \"virtuallan:router/router\" -j MASQUERADE",
+            SourceNatAddress = IPAddress.Parse("198.51.100.2"),
+        };
+        var host = Udp(0.002, "virtualnet0", "virtualnet0", null, 64) with { PhysIn = "veth-c1", PhysOut = "router-br", Rule = "-A VLAN-BRIDGES -i virtualnet0 -o virtualnet0 -m comment --comment \"virtuallan:bridge/virtualnet0\" -j ACCEPT" };
+        var c1 = Udp(0.003, null, "eth0", null, 64) with { Table = "raw", Chain = "OUTPUT" };
+
+        var path = Assert.Single(PathJoiner.Join([(Router, router), (Host, host), (C1, c1)], Owners));
+
+        Assert.Equal(new[] { "c1", "host", "router", "router" }, path.Hops.Select(h => h.Namespace));
+        Assert.Equal(("veth-c1", "router-br"), (path.Hops[1].PhysIn, path.Hops[1].PhysOut));
+        Assert.Equal(("filter:VLAN-FORWARD", null), (path.Hops[2].Chain, path.Hops[2].Rewritten));
+        var masquerade = path.Hops[3];
+        Assert.Equal(("nat:VLAN-POSTROUTING", "ACCEPT", "virtuallan:router/router"), (masquerade.Chain, masquerade.Verdict, masquerade.Owner));
+        Assert.Equal(("UDP 172.24.4.2:40000 > 203.0.113.10:5000", "UDP 198.51.100.2:40000 > 203.0.113.10:5000"), (masquerade.Arrived, masquerade.Rewritten));
+        Assert.Equal(("ACCEPT", "virtuallan:router/router", "router"), (path.Verdict, path.Owner, path.Where));
+        Assert.Equal("c1(local>eth0) > host(veth-c1>router-br) > router(lan0>uplink0) > router(lan0>uplink0) NAT UDP 172.24.4.2:40000 > 203.0.113.10:5000 => UDP 198.51.100.2:40000 > 203.0.113.10:5000", path.Route);
+    }
+
+    private static TraceEntry Udp(double seconds, string? @in, string? @out, int? arrivedTtl, int ttl) => new()
+    {
+        Time = T0.AddSeconds(seconds), In = @in, Out = @out, Protocol = "UDP", Ttl = ttl, ArrivedTtl = arrivedTtl,
+        Source = IPAddress.Parse("172.24.4.2"), SourcePort = 40000, Destination = IPAddress.Parse("203.0.113.10"), DestinationPort = 5000,
+        Verdict = "ACCEPT", Table = "filter", Chain = "FORWARD",
+    };
+
+    [Fact]
     public void The_packets_of_one_connection_are_one_path_each_when_one_reader_lags_the_others()
     {
         // The router's reader reports the SYN and the ACK before the host's reader reports either.

@@ -7,7 +7,7 @@ namespace VirtualLan;
 /// (interfaces), what it was (addresses, protocol, ports), and, in trace mode, its path through the
 /// rules and the verdict that ended it, with the rule and the VirtualLan object that gave it.
 /// </summary>
-public sealed class TraceEntry
+public sealed record TraceEntry
 {
     /// <summary>Gets or initializes when the packet was seen.</summary>
     public DateTimeOffset Time { get; init; }
@@ -27,10 +27,10 @@ public sealed class TraceEntry
     /// <summary>Gets or initializes the interface the packet was going out of.</summary>
     public string? Out { get; init; }
 
-    /// <summary>Gets or initializes the bridge port it came in on, for bridged frames.</summary>
+    /// <summary>Gets or initializes the bridge port it came in on, for bridged frames (in Trace mode read from the bridge's forwarding table: the port the source MAC was learned on).</summary>
     public string? PhysIn { get; init; }
 
-    /// <summary>Gets or initializes the bridge port it was going out of, for bridged frames.</summary>
+    /// <summary>Gets or initializes the bridge port it was going out of, for bridged frames (in Trace mode the port the bridge learned the destination MAC on; none for a flooded frame).</summary>
     public string? PhysOut { get; init; }
 
     /// <summary>Gets or initializes the source address.</summary>
@@ -53,6 +53,21 @@ public sealed class TraceEntry
 
     /// <summary>Gets or initializes the destination port the packet had when the namespace first saw it (trace mode); null when the same.</summary>
     public int? ArrivedDestinationPort { get; init; }
+
+    /// <summary>Gets or initializes the time to live the packet had when the namespace first saw it (trace mode); null when the same (not routed there).</summary>
+    public int? ArrivedTtl { get; init; }
+
+    /// <summary>Gets or initializes the chain of the source NAT rule (MASQUERADE, SNAT) the packet met on its way out (trace mode), such as nat:VLAN-POSTROUTING; otherwise null.</summary>
+    public string? SourceNatChain { get; init; }
+
+    /// <summary>Gets or initializes that source NAT rule (iptables-save form); otherwise null.</summary>
+    public string? SourceNatRule { get; init; }
+
+    /// <summary>Gets or initializes the source address the source NAT rewrote the packet to (the connection's reply destination, else the address of the interface it went out of); otherwise null.</summary>
+    public IPAddress? SourceNatAddress { get; init; }
+
+    /// <summary>Gets or initializes the source port the source NAT gave the packet, when known; otherwise null.</summary>
+    public int? SourceNatPort { get; init; }
 
     /// <summary>Gets or initializes the source port (TCP, UDP).</summary>
     public int? SourcePort { get; init; }
@@ -97,6 +112,10 @@ public sealed class TraceEntry
     /// <summary>Gets the packet as the namespace first saw it, before its NAT, in the form of <see cref="Packet"/>.</summary>
     public string ArrivedPacket => FormattableString.Invariant(
         $"{Protocol} {ArrivedSource ?? Source}{((ArrivedSourcePort ?? SourcePort) is { } s ? ":" + s : string.Empty)} > {ArrivedDestination ?? Destination}{((ArrivedDestinationPort ?? DestinationPort) is { } d ? ":" + d : string.Empty)}");
+
+    /// <summary>Gets the packet as the source NAT left it, in the form of <see cref="Packet"/>; null without one or before its address is known.</summary>
+    public string? SourceNatPacket => SourceNatAddress is null ? null : FormattableString.Invariant(
+        $"{Protocol} {SourceNatAddress}{((SourceNatPort ?? SourcePort) is { } s ? ":" + s : string.Empty)} > {Destination}{(DestinationPort is { } d ? ":" + d : string.Empty)}");
 
     /// <inheritdoc />
     public override string ToString() => $"{Protocol} {Source} > {Destination} {Table}:{Chain} {Verdict}";

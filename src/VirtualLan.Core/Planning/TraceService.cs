@@ -238,13 +238,20 @@ public sealed class TraceService
 /// <summary>
 /// Follows the lines of <c>xtables-monitor --trace</c>: a PACKET line opens a packet's path, TRACE
 /// lines extend it, and a verdict that ends it (DROP or REJECT anywhere, ACCEPT in the filter table)
-/// closes it into a <see cref="TraceEntry"/>.
+/// closes it into a <see cref="TraceEntry"/>. A packet accepted on its way out (FORWARD, OUTPUT)
+/// still meets POSTROUTING, where the first packet of a connection crosses the nat table: its entry
+/// waits there for the source NAT rule (MASQUERADE, SNAT) or the nat verdict, and without one (a
+/// packet past the first of its connection) ends after <see cref="PostroutingWait"/>.
 /// </summary>
 public sealed class TraceFollower
 {
     private readonly NetNamespace _namespace;
     private readonly string? _protocol;
     private readonly Dictionary<string, (TraceEntry Packet, List<string> Path, TraceEntry First)> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (TraceEntry Entry, List<string> Path, DateTimeOffset Since)> _leaving = new(StringComparer.Ordinal);
+
+    /// <summary>How long an entry accepted on its way out waits for its POSTROUTING lines, which come right after it when they come.</summary>
+    public static readonly TimeSpan PostroutingWait = TimeSpan.FromSeconds(1);
 
     /// <summary>Initializes a new instance of the <see cref="TraceFollower"/> class.</summary>
     /// <param name="namespaceName">The namespace traced.</param>
@@ -273,10 +280,26 @@ public sealed class TraceFollower
                 DestinationPort = p.DestinationPort, Length = p.Length, Ttl = p.Ttl, Mac = p.Mac, Verdict = "ACCEPT", Path = o.Path,
                 ArrivedSource = Equals(o.First.Source, p.Source) ? null : o.First.Source,
                 ArrivedDestination = Equals(o.First.Destination, p.Destination) ? null : o.First.Destination,
+                ArrivedTtl = o.First.Ttl == p.Ttl ? null : o.First.Ttl,
             };
-        }).ToArray();
+        }).Concat(_leaving.Values.Select(l => l.Entry)).ToArray();
         _open.Clear();
+        _leaving.Clear();
         return ended;
+    }
+
+    /// <summary>Ends the entries accepted on their way out that met no nat rule in POSTROUTING for a while (a packet past the first of its connection).</summary>
+    /// <param name="now">The time now.</param>
+    /// <returns>The entries, as the filter table's verdict left them.</returns>
+    public IReadOnlyList<TraceEntry> Expire(DateTimeOffset now)
+    {
+        var ended = _leaving.Where(l => now - l.Value.Since >= PostroutingWait).ToArray();
+        foreach (var (id, _) in ended)
+        {
+            _leaving.Remove(id);
+        }
+
+        return ended.Select(l => l.Value.Entry).ToArray();
     }
 
     /// <summary>Takes one line; returns the entry it completes, if any.</summary>
@@ -290,7 +313,10 @@ public sealed class TraceFollower
         if (text.StartsWith("PACKET:", StringComparison.Ordinal))
         {
             var words = text.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
-            if (words.Length == 4 && TraceParsers.ParseLogLine(words[3], _namespace, time) is { } packet)
+
+            // Announced again at POSTROUTING, with nothing new: its entry is made.
+            // A packet the namespace sends has no IN= at all; the LOG format the parser reads starts there.
+            if (words.Length == 4 && !_leaving.ContainsKey(words[2]) && TraceParsers.ParseLogLine(words[3].Contains("IN=", StringComparison.Ordinal) ? words[3] : "IN= " + words[3], _namespace, time) is { } packet)
             {
                 // The same packet is announced again at each hook, with what is known by then (OUT=
                 // once routed); the path goes on.
@@ -306,12 +332,57 @@ public sealed class TraceFollower
         }
 
         var parts = text.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length >= 4 && _leaving.ContainsKey(parts[2]))
+        {
+            return Postrouting(parts[2], parts[3]);
+        }
+
         if (parts.Length < 4 || !_open.TryGetValue(parts[2], out var open))
         {
             return null;
         }
 
-        var detail = parts[3];
+        if (ParseTrace(parts[3]) is not var (table, chain, kind, verdict, rule))
+        {
+            return null;
+        }
+
+        open.Path.Add($"{table}:{chain}:{verdict}");
+        var final = verdict is "DROP" or "REJECT" || (verdict == "ACCEPT" && table == "filter");
+        if (!final)
+        {
+            return null;
+        }
+
+        _open.Remove(parts[2]);
+        var p = open.Packet;
+        var first = open.First;
+        var entry = new TraceEntry
+        {
+            Time = p.Time, Namespace = p.Namespace, Table = table, Chain = chain, In = p.In, Out = p.Out, PhysIn = p.PhysIn, PhysOut = p.PhysOut,
+            Source = p.Source, Destination = p.Destination, Protocol = p.Protocol ?? _protocol?.ToUpperInvariant(), SourcePort = p.SourcePort,
+            DestinationPort = p.DestinationPort, IcmpType = p.IcmpType, IcmpCode = p.IcmpCode, Length = p.Length, Ttl = p.Ttl, Mac = p.Mac,
+            Verdict = verdict, Rule = kind == "policy" ? "policy " + verdict : rule, Owner = TraceParsers.OwnerOf(rule), Path = open.Path,
+            ArrivedSource = Equals(first.Source, p.Source) ? null : first.Source,
+            ArrivedDestination = Equals(first.Destination, p.Destination) ? null : first.Destination,
+            ArrivedSourcePort = first.SourcePort == p.SourcePort ? null : first.SourcePort,
+            ArrivedDestinationPort = first.DestinationPort == p.DestinationPort ? null : first.DestinationPort,
+            ArrivedTtl = first.Ttl == p.Ttl ? null : first.Ttl,
+        };
+
+        // Accepted on its way out (an OUT interface): POSTROUTING comes next, with the nat table for a connection's first packet.
+        if (verdict == "ACCEPT" && p.Out is not null)
+        {
+            _leaving[parts[2]] = (entry, open.Path, time);
+            return null;
+        }
+
+        return entry;
+    }
+
+    /// <summary>Parses the part of a TRACE line after its id: table:chain:kind[:handle]:verdict, then the rule.</summary>
+    private static (string Table, string Chain, string Kind, string Verdict, string? Rule)? ParseTrace(string detail)
+    {
         var ruleStart = detail.IndexOf("  ", StringComparison.Ordinal);
         var where = (ruleStart < 0 ? detail : detail[..ruleStart]).Trim().Split(':');
         var rule = ruleStart < 0 ? null : detail[ruleStart..].Trim();
@@ -325,33 +396,50 @@ public sealed class TraceFollower
             return null;
         }
 
-        var (table, chain, kind) = (where[0], where[1], where[2]);
-        var verdict = kind switch
+        var verdict = where[2] switch
         {
             "policy" => where.Length > 3 ? where[3] : string.Empty,
             "rule" => where.Length > 4 ? where[4] : string.Empty,
-            _ => kind.ToUpperInvariant(),
+            var other => other.ToUpperInvariant(),
         };
-        open.Path.Add($"{table}:{chain}:{verdict}");
-        var final = verdict is "DROP" or "REJECT" || (verdict == "ACCEPT" && table == "filter");
-        if (!final)
+        return (where[0], where[1], where[2], verdict, rule);
+    }
+
+    /// <summary>
+    /// Takes a TRACE line of a packet accepted on its way out: a source NAT rule (MASQUERADE, SNAT)
+    /// or the nat table's verdict ends its entry, with the NAT; a DROP or REJECT ends it there.
+    /// </summary>
+    private TraceEntry? Postrouting(string id, string detail)
+    {
+        var (entry, path, _) = _leaving[id];
+        if (ParseTrace(detail) is not var (table, chain, kind, verdict, rule))
         {
             return null;
         }
 
-        _open.Remove(parts[2]);
-        var p = open.Packet;
-        var first = open.First;
-        return new TraceEntry
+        path.Add($"{table}:{chain}:{verdict}");
+        var target = rule is null ? null : TraceParsers.TargetOf(rule);
+        var sourceNat = verdict == "ACCEPT" && target is "MASQUERADE" or "SNAT";
+        if (verdict is "DROP" or "REJECT")
         {
-            Time = p.Time, Namespace = p.Namespace, Table = table, Chain = chain, In = p.In, Out = p.Out, PhysIn = p.PhysIn, PhysOut = p.PhysOut,
-            Source = p.Source, Destination = p.Destination, Protocol = p.Protocol ?? _protocol?.ToUpperInvariant(), SourcePort = p.SourcePort,
-            DestinationPort = p.DestinationPort, IcmpType = p.IcmpType, IcmpCode = p.IcmpCode, Length = p.Length, Ttl = p.Ttl, Mac = p.Mac,
-            Verdict = verdict, Rule = kind == "policy" ? "policy " + verdict : rule, Owner = TraceParsers.OwnerOf(rule), Path = open.Path,
-            ArrivedSource = Equals(first.Source, p.Source) ? null : first.Source,
-            ArrivedDestination = Equals(first.Destination, p.Destination) ? null : first.Destination,
-            ArrivedSourcePort = first.SourcePort == p.SourcePort ? null : first.SourcePort,
-            ArrivedDestinationPort = first.DestinationPort == p.DestinationPort ? null : first.DestinationPort,
-        };
+            _leaving.Remove(id);
+            return entry with { Table = table, Chain = chain, Verdict = verdict, Rule = kind == "policy" ? "policy " + verdict : rule, Owner = TraceParsers.OwnerOf(rule), Path = path };
+        }
+
+        if (!sourceNat && !(verdict == "ACCEPT" && table == "nat"))
+        {
+            return null;
+        }
+
+        _leaving.Remove(id);
+        return sourceNat ? entry with { Path = path, SourceNatChain = $"{table}:{chain}", SourceNatRule = rule, SourceNatAddress = SnatTarget(rule) } : entry;
+    }
+
+    /// <summary>The address an SNAT rule names (--to-source A[-B][:ports]): its first; null for MASQUERADE, whose address is the interface's.</summary>
+    private static System.Net.IPAddress? SnatTarget(string? rule)
+    {
+        var words = rule?.Split(' ') ?? [];
+        var at = Array.IndexOf(words, "--to-source");
+        return at >= 0 && at + 1 < words.Length && System.Net.IPAddress.TryParse(words[at + 1].Split(':')[0].Split('-')[0], out var address) ? address : null;
     }
 }

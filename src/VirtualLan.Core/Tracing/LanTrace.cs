@@ -103,6 +103,17 @@ public sealed class LanTrace : IDisposable
                 }
             }
         }
+
+        // The watch is over: packets accepted on their way out that still waited for POSTROUTING end as they are.
+        foreach (var (where, trace) in _sessions)
+        {
+            trace.EndLeaving();
+            while ((count is null || written < count) && trace.TryTake(out var entry, 0))
+            {
+                written++;
+                yield return (where, entry);
+            }
+        }
     }
 
     /// <summary>

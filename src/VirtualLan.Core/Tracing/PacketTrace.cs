@@ -29,6 +29,9 @@ public sealed class PacketTrace : IDisposable
     private readonly object _gate = new();
     private Task? _reader;
     private Action? _flush;
+    private Action? _expire;
+    private Action? _endLeaving;
+    private HopDetails? _details;
     private bool _begun;
     private bool _applied;
 
@@ -125,16 +128,21 @@ public sealed class PacketTrace : IDisposable
 
         var follower = new TraceFollower(_namespace, _protocol);
         var gate = _gate;
-        _flush = () =>
+        _details = new HopDetails(_system.Runner, _namespace, now.Links(_namespace).Links);
+        void Add(Func<IReadOnlyList<TraceEntry>> ended)
         {
             lock (gate)
             {
-                foreach (var entry in follower.Flush())
+                foreach (var entry in ended())
                 {
                     _entries.Add(entry);
                 }
             }
-        };
+        }
+
+        _flush = () => Add(follower.Flush);
+        _expire = () => Add(() => follower.Expire(DateTimeOffset.Now));
+        _endLeaving = () => Add(() => follower.Expire(DateTimeOffset.MaxValue));
         _log(_trace.TraceReader().ToString());
         _reader = streamer.Lines(
             _trace.TraceReader(),
@@ -196,11 +204,22 @@ public sealed class PacketTrace : IDisposable
             throw new VlanException(ErrorIds.CommandFailed, VlanErrorKind.CommandFailed, null, "The trace reader stopped: " + _reader.Exception?.GetBaseException().Message, _reader.Exception);
         }
 
-        return _entries.TryTake(out entry!, milliseconds);
+        _expire?.Invoke();
+        if (!_entries.TryTake(out entry!, milliseconds))
+        {
+            return false;
+        }
+
+        // What the trace lines lack (bridge ports, the source NAT's address) is read here, on the caller's thread, not the reader's.
+        entry = _details?.Complete(entry) ?? entry;
+        return true;
     }
 
     /// <summary>Ends the packets no final verdict closed yet (Trace mode), so that <see cref="TryTake"/> yields them.</summary>
     public void Flush() => _flush?.Invoke();
+
+    /// <summary>Ends the packets accepted on their way out that still wait for their POSTROUTING lines (Trace mode), so that <see cref="TryTake"/> yields them.</summary>
+    public void EndLeaving() => _endLeaving?.Invoke();
 
     /// <summary>Stops the reader, removes the temporary rules and the trace's record.</summary>
     /// <exception cref="VlanException">Some rules could not be removed (<see cref="ErrorIds.RollbackIncomplete"/>); the message names them.</exception>

@@ -72,13 +72,22 @@ public static class PathJoiner
         yield return ("destination", e.Destination, e.DestinationPort);
         yield return ("source", e.ArrivedSource ?? e.Source, e.ArrivedSourcePort ?? e.SourcePort);
         yield return ("destination", e.ArrivedDestination ?? e.Destination, e.ArrivedDestinationPort ?? e.DestinationPort);
+        if (e.SourceNatAddress is not null)
+        {
+            yield return ("source", e.SourceNatAddress, e.SourceNatPort ?? e.SourcePort);
+        }
     }
 
     private static IReadOnlyList<(TracedNamespace Where, TraceEntry Entry)> Order(List<(TracedNamespace Where, TraceEntry Entry)> hops)
     {
-        // Sent here (no way in) first, delivered here (no way out) last; a NAT's result after the NAT.
+        // Sent here (no way in) first, delivered here (no way out) last; in between, each router takes
+        // one from the time to live: the hop that saw it younger came first (a bridge before the
+        // router it leads to, which leaves it one less); a NAT's result after the NAT.
         int Rank((TracedNamespace Where, TraceEntry Entry) h) => h.Entry.In is null ? 0 : h.Entry.Out is null ? 2 : 1;
-        var ordered = hops.OrderBy(Rank).ThenBy(h => h.Entry.Time).ToList();
+        var ordered = hops.OrderBy(Rank)
+            .ThenByDescending(h => h.Entry.ArrivedTtl ?? h.Entry.Ttl ?? 0)
+            .ThenByDescending(h => h.Entry.Ttl ?? 0)
+            .ThenBy(h => h.Entry.Time).ToList();
         for (var pass = 0; pass < ordered.Count; pass++)
         {
             var moved = false;
@@ -109,38 +118,50 @@ public static class PathJoiner
 
     private static string Arrived(TraceEntry e) => e.ArrivedPacket;
 
-    private static string Left(TraceEntry e) => e.Packet;
+    private static string Left(TraceEntry e) => e.SourceNatPacket ?? e.Packet;
 
     private static PacketPath ToPath(IReadOnlyList<(TracedNamespace Where, TraceEntry Entry)> hops, RuleOwners owners)
     {
-        var built = hops.Select(h =>
-        {
-            var e = h.Entry;
-            var chain = e.Table is null ? e.Chain : $"{e.Table}:{e.Chain}";
-            return new PacketHop
-            {
-                Namespace = h.Where.Label, In = e.In, Out = e.Out, PhysIn = e.PhysIn, PhysOut = e.PhysOut,
-                Arrived = e.ArrivedPacket, Rewritten = Rewrote(e) ? e.Packet : null, Path = e.Path,
-                Verdict = e.Verdict, Chain = chain, Rule = e.Rule,
-                Owner = owners.Of(h.Where, chain, e.Rule, new[] { e.In, e.Out, e.PhysIn, e.PhysOut }),
-            };
-        }).ToArray();
+        var built = hops.SelectMany(h => Hops(h.Where, h.Entry, owners).Select(hop => (h.Where, h.Entry, Hop: hop))).ToList();
 
         // A drop anywhere ends the path there, whatever was seen of the packet's copies elsewhere.
-        var end = Array.FindIndex(built, h => h.Verdict is "DROP" or "REJECT");
-        if (end >= 0 && end < built.Length - 1)
+        var end = built.FindIndex(h => h.Hop.Verdict is "DROP" or "REJECT");
+        if (end >= 0)
         {
-            built = built[..(end + 1)];
+            built.RemoveRange(end + 1, built.Count - end - 1);
         }
 
-        var last = hops[Math.Min(built.Length, hops.Count) - 1];
-        var lastHop = built[^1];
+        var (lastWhere, lastEntry, lastHop) = built[^1];
         return new PacketPath
         {
             Time = hops.Min(h => h.Entry.Time),
-            Packet = built[0].Arrived,
-            Hops = built,
-            Advice = owners.Advice(last.Where, lastHop.Verdict, lastHop.Chain, lastHop.Rule, lastHop.Owner, last.Entry.In),
+            Packet = built[0].Hop.Arrived,
+            Hops = built.Select(h => h.Hop).ToArray(),
+            Advice = owners.Advice(lastWhere, lastHop.Verdict, lastHop.Chain, lastHop.Rule, lastHop.Owner, lastEntry.In),
         };
+    }
+
+    /// <summary>One namespace's hops: the one its filter verdict ended, and after it the source NAT it met in POSTROUTING, if any.</summary>
+    private static IEnumerable<PacketHop> Hops(TracedNamespace where, TraceEntry e, RuleOwners owners)
+    {
+        var crossed = new[] { e.In, e.Out, e.PhysIn, e.PhysOut };
+        var chain = e.Table is null ? e.Chain : $"{e.Table}:{e.Chain}";
+        yield return new PacketHop
+        {
+            Namespace = where.Label, In = e.In, Out = e.Out, PhysIn = e.PhysIn, PhysOut = e.PhysOut,
+            Arrived = e.ArrivedPacket, Rewritten = e.ArrivedPacket != e.Packet ? e.Packet : null, Path = e.Path,
+            Verdict = e.Verdict, Chain = chain, Rule = e.Rule,
+            Owner = owners.Of(where, chain, e.Rule, crossed),
+        };
+
+        if (e.SourceNatRule is not null)
+        {
+            yield return new PacketHop
+            {
+                Namespace = where.Label, In = e.In, Out = e.Out, PhysIn = e.PhysIn, PhysOut = e.PhysOut,
+                Arrived = e.Packet, Rewritten = e.SourceNatPacket, Verdict = "ACCEPT", Chain = e.SourceNatChain, Rule = e.SourceNatRule,
+                Owner = owners.Of(where, e.SourceNatChain, e.SourceNatRule, crossed),
+            };
+        }
     }
 }
