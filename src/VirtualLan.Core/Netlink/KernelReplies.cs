@@ -14,7 +14,7 @@ namespace VirtualLan.Netlink;
 /// </summary>
 public static class KernelReplies
 {
-    private const ushort IflaTunOwner = 2;
+    private const ushort IflaTunOwner = 1;
     private const ushort IflaExtMaskSkipStats = 1 << 3;
     private const uint RtmFCloned = 0x200;
     private const byte NtfProxy = 0x08;

@@ -89,7 +89,7 @@ public sealed class NetlinkKernelReader : IKernelReader
             var (reply, _) = channel.Get(NetlinkMessage.Link(Rtnl.GetLink, 0, 0).Text(Rtnl.IflaIfname, link));
             if (reply is not { } found || found.Type != Rtnl.NewLink)
             {
-                throw Failed(at, arguments, $"Cannot find device \"{link}\"");
+                throw Failed(at, arguments, $"Cannot find device \"{link}\"", exitCode: 1);
             }
 
             var (index, _, type) = KernelReplies.LinkIdentity(found);
@@ -121,8 +121,8 @@ public sealed class NetlinkKernelReader : IKernelReader
             return ids.Select(id => named.FirstOrDefault(n => n.Id == id).Name).OfType<string>().ToArray();
         });
 
-    private static CommandFailedException Failed(NetNamespace at, IEnumerable<string> arguments, string message) =>
-        new(at.Ip(arguments), 255, message + "\n", Array.Empty<CommandLine>(), Array.Empty<string>());
+    private static CommandFailedException Failed(NetNamespace at, IEnumerable<string> arguments, string message, int exitCode = 255) =>
+        new(at.Ip(arguments), exitCode, message + "\n", Array.Empty<CommandLine>(), Array.Empty<string>());
 
     private int IdOf(INetlinkChannel channel, string name)
     {
