@@ -147,6 +147,7 @@ public sealed class NetlinkReadsTests
     public void A_kernel_state_on_netlink_reads_sees_a_namespace_deleted_and_made_again_after_invalidate()
     {
         var name = "vlnr-" + Guid.NewGuid().ToString("N")[..6] + "-c";
+        var peer = name + "p";
         var state = new KernelState(new ProcessRunner(new ToolLocator()), new NetlinkKernelReader());
         Assert.False(state.Links(name).Exists);
         Kernel.Must("ip", "netns", "add", name);
@@ -159,7 +160,15 @@ public sealed class NetlinkReadsTests
             Kernel.Must("ip", "netns", "add", name);
             state.Invalidate();
             Assert.Equal(["lo"], state.Links(name).Links.Select(l => l.Name));
+
+            // Reading it left nothing holding it: deleted, it goes, and so does the veth it shared.
+            Kernel.Must("ip", "netns", "add", peer);
+            Kernel.Must("ip", "-n", name, "link", "add", "v0", "type", "veth", "peer", "name", "v1", "netns", peer);
+            state.Invalidate();
+            Assert.Contains("v0", state.Links(name).Links.Select(l => l.Name));
             Kernel.Must("ip", "netns", "delete", name);
+            Kernel.WaitUntilGone(peer, "v1");
+            Assert.NotEqual(0, Kernel.Run("ip", "-n", peer, "link", "show", "v1").ExitCode);
             state.Invalidate();
             Assert.False(state.Links(name).Exists);
             Assert.Empty(state.Routes(name));
@@ -167,6 +176,7 @@ public sealed class NetlinkReadsTests
         finally
         {
             Kernel.Run("ip", "netns", "delete", name);
+            Kernel.Run("ip", "netns", "delete", peer);
         }
     }
 

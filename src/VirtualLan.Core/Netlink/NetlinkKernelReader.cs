@@ -27,7 +27,7 @@ public sealed class NetlinkKernelReader : IKernelReader
 
     /// <summary>Initializes a new instance of the <see cref="NetlinkKernelReader"/> class that reads the kernel.</summary>
     public NetlinkKernelReader()
-        : this(NamespaceSockets.OpenIn, NetnsFiles.Folder, new IpNames())
+        : this(NamespaceOpener.Open, NetnsFiles.Folder, new IpNames())
     {
     }
 
