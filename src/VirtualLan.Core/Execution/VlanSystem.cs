@@ -1,4 +1,5 @@
 using VirtualLan.Linux;
+using VirtualLan.Netlink;
 
 namespace VirtualLan.Execution;
 
@@ -38,19 +39,26 @@ public sealed class VlanSystem
     /// <summary>Gets the executor.</summary>
     public PlanExecutor Executor { get; }
 
+    /// <summary>Gets what reads links, routes, neighbours and namespaces for each cmdlet call; null reads them with <c>ip -json</c> through the runner.</summary>
+    public Func<IKernelReader>? Reads { get; init; }
+
     /// <summary>Creates the system that runs real processes and batches plans.</summary>
     /// <returns>The system.</returns>
     public static VlanSystem CreateDefault()
     {
         var tools = new ToolLocator();
-        return new(new ProcessRunner(tools), () => File.ReadAllText("/proc/self/status"), batch: true, tools);
+        return new(new ProcessRunner(tools), () => File.ReadAllText("/proc/self/status"), batch: true, tools) { Reads = NetlinkReads() ? () => new NetlinkKernelReader() : null };
     }
 
     /// <summary>Starts a fresh view of the kernel's state for one cmdlet call.</summary>
     /// <returns>The state, read lazily.</returns>
-    public KernelState ReadState() => new(Runner);
+    public KernelState ReadState() => new(Runner, Reads?.Invoke());
 
     /// <summary>Throws when the process may not change the network.</summary>
     /// <param name="action">What the user asked for, for the message.</param>
     public void DemandPrivileges(string action) => Privileges.Demand(_readProcStatus(), action);
+
+    /// <summary>Tells whether VIRTUALLAN_BACKEND selects the netlink backend (unset, empty or "netlink"); "ip" reads with ip.</summary>
+    private static bool NetlinkReads() =>
+        !string.Equals(Environment.GetEnvironmentVariable("VIRTUALLAN_BACKEND")?.Trim(), "ip", StringComparison.OrdinalIgnoreCase);
 }

@@ -9,6 +9,7 @@ namespace VirtualLan.Linux;
 public sealed class KernelState
 {
     private readonly ICommandRunner _runner;
+    private readonly IKernelReader _reader;
     private readonly Dictionary<NetNamespace, NamespaceState> _namespaces = new();
     private readonly Dictionary<NetNamespace, FirewallState> _firewalls = new();
     private readonly Dictionary<NetNamespace, FirewallState> _firewalls6 = new();
@@ -22,9 +23,11 @@ public sealed class KernelState
 
     /// <summary>Initializes a new instance of the <see cref="KernelState"/> class.</summary>
     /// <param name="runner">Runs the read commands.</param>
-    public KernelState(ICommandRunner runner)
+    /// <param name="reader">Reads links, routes, neighbours and namespaces; null reads them with <c>ip -json</c> through the runner.</param>
+    public KernelState(ICommandRunner runner, IKernelReader? reader = null)
     {
         _runner = runner;
+        _reader = reader ?? new CommandLineKernelReader(runner);
     }
 
     /// <summary>Gets the names of all network namespaces under /run/netns.</summary>
@@ -85,7 +88,7 @@ public sealed class KernelState
         {
             routes = !Exists(at)
                 ? Array.Empty<RouteState>()
-                : RouteState.ParseAll(Read(at.Ip(new[] { "-4", "-json", "route", "show" })));
+                : _reader.Routes(at);
             _routes[at] = routes;
         }
 
@@ -157,8 +160,7 @@ public sealed class KernelState
     /// </summary>
     /// <param name="at">The namespace.</param>
     /// <returns>The names under /run/netns of its peers.</returns>
-    public IReadOnlyList<string> PeerNamespaces(NetNamespace at) =>
-        IpJson.ParseNamespaces(Read(at.Ip(new[] { "-json", "netns", "list-id" })));
+    public IReadOnlyList<string> PeerNamespaces(NetNamespace at) => _reader.PeerNamespaces(at);
 
     /// <summary>Tells whether a UDP port is bound in a namespace (<c>ss -Huln</c>), by a program or a kernel socket.</summary>
     /// <param name="at">The namespace.</param>
@@ -182,7 +184,7 @@ public sealed class KernelState
         var key = at.Text + "/" + link;
         if (!_neighbors.TryGetValue(key, out var neighbors))
         {
-            neighbors = RouteState.ParseNeighbors(Read(at.Ip(new[] { "-4", "-json", "neigh", "show", "dev", link })));
+            neighbors = _reader.Neighbors(at, link);
             _neighbors[key] = neighbors;
         }
 
@@ -260,18 +262,10 @@ public sealed class KernelState
             return new NamespaceState(at, exists: false, Array.Empty<LinkState>());
         }
 
-        var json = Read(at.Ip(new[] { "-details", "-json", "addr", "show" }));
-        return new NamespaceState(at, exists: true, IpJson.ParseLinks(json));
+        return new NamespaceState(at, exists: true, _reader.Links(at));
     }
 
-    private IReadOnlyList<string> ReadNamespaceNames() =>
-        IpJson.ParseNamespaces(Read(new CommandLine("ip", "-json", "netns", "list")));
+    private IReadOnlyList<string> ReadNamespaceNames() => _reader.NamespaceNames();
 
-    private string Read(CommandLine command)
-    {
-        var result = _runner.Run(command, null, CancellationToken.None);
-        return result.Succeeded
-            ? result.StandardOutput
-            : throw new CommandFailedException(command, result.ExitCode, result.StandardError, Array.Empty<CommandLine>(), Array.Empty<string>());
-    }
+    private string Read(CommandLine command) => CommandLineKernelReader.Read(_runner, command);
 }

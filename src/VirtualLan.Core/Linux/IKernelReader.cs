@@ -1,0 +1,36 @@
+namespace VirtualLan.Linux;
+
+/// <summary>
+/// Where <see cref="KernelState"/> reads the network's state from: links with their addresses,
+/// routes, neighbours and namespaces. <see cref="CommandLineKernelReader"/> asks <c>ip -json</c>;
+/// <see cref="Netlink.NetlinkKernelReader"/> asks rtnetlink and gives the same values, so planners
+/// cannot tell them apart. A failed read throws <see cref="CommandFailedException"/> naming
+/// the equivalent <c>ip</c> command line.
+/// </summary>
+public interface IKernelReader
+{
+    /// <summary>Returns the names under /run/netns, as <c>ip -json netns list</c> lists them.</summary>
+    /// <returns>The names, in directory order.</returns>
+    IReadOnlyList<string> NamespaceNames();
+
+    /// <summary>Returns the links of a namespace with their IPv4 addresses, as <c>ip -details -json addr show</c> gives them.</summary>
+    /// <param name="at">The namespace (one that exists).</param>
+    /// <returns>The links, in the kernel's order.</returns>
+    IReadOnlyList<LinkState> Links(NetNamespace at);
+
+    /// <summary>Returns the IPv4 routes of the main table, as <c>ip -4 -json route show</c> gives them.</summary>
+    /// <param name="at">The namespace (one that exists).</param>
+    /// <returns>The routes.</returns>
+    IReadOnlyList<RouteState> Routes(NetNamespace at);
+
+    /// <summary>Returns the confirmed IPv4 neighbours on a link, as <see cref="RouteState.ParseNeighbors"/> keeps them from <c>ip -4 -json neigh show dev LINK</c>.</summary>
+    /// <param name="at">The namespace.</param>
+    /// <param name="link">The link.</param>
+    /// <returns>The neighbours.</returns>
+    IReadOnlyList<Neighbor> Neighbors(NetNamespace at, string link);
+
+    /// <summary>Returns the names of the namespaces a namespace assigned an id to, as <c>ip -json netns list-id</c> names them.</summary>
+    /// <param name="at">The namespace.</param>
+    /// <returns>The names under /run/netns.</returns>
+    IReadOnlyList<string> PeerNamespaces(NetNamespace at);
+}
