@@ -122,9 +122,7 @@ internal sealed class CmdletWay : Way
 
     /// <summary>The session's system around the counting runner, on this way's backend.</summary>
     private VlanSystem NewSystem(ICommandRunner runner) =>
-        _netlink
-            ? throw new BenchException("The netlink backend is not in this build.")
-            : new(runner, () => File.ReadAllText("/proc/self/status"), batch: true);
+        new(runner, () => File.ReadAllText("/proc/self/status"), batch: true, backend: _netlink ? VlanBackend.Netlink : VlanBackend.Ip);
 
     /// <summary>Runs a script; any error, terminating or not, makes the run invalid.</summary>
     private static Collection<PSObject> Invoke(Runspace runspace, string script, params object[] arguments)

@@ -17,7 +17,7 @@ internal sealed record RunnerStats(
 /// Wraps the module's runner, like tests/Shared/RecordingRunner.cs: counts every process the
 /// module starts, tells reads from changes, and times each one.
 /// </summary>
-internal sealed class CountingRunner : ICommandRunner
+internal sealed class CountingRunner : ICommandRunner, IDirectStepObserver
 {
     private readonly ICommandRunner _inner;
     private readonly Lock _gate = new();
@@ -85,6 +85,20 @@ internal sealed class CountingRunner : ICommandRunner
         }
 
         return result;
+    }
+
+    /// <summary>A step the netlink backend makes without a process: counted by kind as "netlink: " and its ip command's kind, with no process and no time of its own.</summary>
+    public string? BeforeDirect(Step step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var kind = "netlink: " + Kind(step.Command, Sandbox);
+        lock (_gate)
+        {
+            var (count, time, bytes) = _byKind.GetValueOrDefault(kind);
+            _byKind[kind] = (count + 1, time, bytes);
+        }
+
+        return null;
     }
 
     /// <summary>The same test as tests/Shared/RecordingRunner.IsRead.</summary>

@@ -68,6 +68,17 @@ public class QuotingTests
         }
 
         Assert.Empty(wrong);
+
+        // The netlink backend sends an alias's bytes as they are: every one comes back too.
+        var netlink = new PlanExecutor(new VirtualLan.Netlink.NetlinkBackend(sandbox.Runner), sandbox.Runner, batch: true);
+        foreach (var alias in Aliases())
+        {
+            var steps = new[] { "q0", "q1", "q2" }.Select(link => new VirtualLan.Operations.SetAlias(ns, link, alias).ToStep("alias")).ToArray();
+            netlink.Apply(new Plan("alias", "q0", steps), new KernelState(sandbox.Runner), _ => { }, CancellationToken.None);
+            wrong.AddRange(new[] { "q0", "q1", "q2" }.Where(link => Alias(ns, link) != alias).Select(link => $"netlink, {link}: [{alias}] came back as [{Alias(ns, link)}]"));
+        }
+
+        Assert.Empty(wrong);
     }
 
     [KernelTheory]

@@ -12,7 +12,7 @@ internal sealed class TestSandbox : IDisposable
     {
         Name = "vlt-" + Guid.NewGuid().ToString("N")[..8];
         Runner = new RecordingRunner(new ProcessRunner(new ToolLocator()));
-        Session = PowerShellSession.Open(new VlanSystem(Runner, () => File.ReadAllText("/proc/self/status"), batch: true));
+        Session = PowerShellSession.Open(new VlanSystem(Runner, () => File.ReadAllText("/proc/self/status"), batch: true, backend: VlanSystem.BackendFromEnvironment()));
         Session.Invoke("Enter-VlanSandbox -Name $args[0]", Name);
         if (Session.Errors.Count > 0)
         {

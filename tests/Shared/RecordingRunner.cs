@@ -7,7 +7,7 @@ namespace VirtualLan.Tests;
 /// fail the way a real kernel refusal would. A change inside an <c>ip -batch</c> or
 /// <c>iptables-restore</c> counts once per line, so "fail step N" means the same with and without batching.
 /// </summary>
-internal sealed class RecordingRunner : ICommandRunner
+internal sealed class RecordingRunner : ICommandRunner, IDirectStepObserver
 {
     private readonly ICommandRunner _inner;
     private readonly Lock _gate = new();
@@ -98,6 +98,26 @@ internal sealed class RecordingRunner : ICommandRunner
         }
 
         return _inner.Run(command, standardInput, cancellationToken);
+    }
+
+    /// <summary>
+    /// A step the netlink backend makes without a process: recorded as its equivalent command and
+    /// counted as one change, so "fail step N" and the recorded changes mean the same on both backends.
+    /// </summary>
+    public string? BeforeDirect(Step step)
+    {
+        lock (_gate)
+        {
+            Commands.Add((step.Command, null));
+        }
+
+        if (NeverFail(step.Command))
+        {
+            return null;
+        }
+
+        _changes++;
+        return FailAtChange != 0 && _changes == FailAtChange ? "Cannot find device \"vlan-fault-inj\"" : null;
     }
 
     private static int CountLines(string input) =>

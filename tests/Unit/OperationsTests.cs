@@ -127,6 +127,8 @@ public class BackendSeamTests
 
         public bool CanBatch(Step first, Step next) => true;
 
+        public bool StartsProcess(Step first) => false;
+
         public BatchOutcome Run(IReadOnlyList<Step> group, KernelState state)
         {
             Groups.Add(group);

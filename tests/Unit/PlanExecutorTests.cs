@@ -194,6 +194,16 @@ public class PlanExecutorTests
         Assert.False(IpBatch.CanExpress(argument));
 
     [Fact]
+    public void A_line_that_starts_with_an_option_never_goes_into_a_batch_which_reads_objects_only()
+    {
+        Assert.False(IpBatch.CanExpress(["-4", "addr", "flush", "dev", "va1"]));
+        Assert.True(IpBatch.CanExpress(["addr", "flush", "dev", "-4"]));
+        var flush = new VirtualLan.Operations.FlushAddresses("ns1", "va1").ToStep("flush");
+        var up = new VirtualLan.Operations.SetLinkState("ns1", "va1").ToStep("up");
+        Assert.False(new CommandLineBackend(new FakeRunner()).CanBatch(up, flush));
+    }
+
+    [Fact]
     public void Firewall_steps_go_to_one_iptables_restore_transaction_per_namespace_and_table()
     {
         var runner = new FakeRunner();

@@ -204,6 +204,9 @@ public static class ErrorIds
     /// <summary>A namespace a plan deletes could not be held open while the plan runs, so its deletion could not be undone; nothing was changed.</summary>
     public const string NamespaceNotHeld = "NamespaceNotHeld";
 
+    /// <summary>VIRTUALLAN_BACKEND names no backend (it takes netlink or ip).</summary>
+    public const string BackendUnknown = "BackendUnknown";
+
     /// <summary>Export-VlanDiagram could not draw the diagram: Graphviz's dot failed, or the file could not be written.</summary>
     public const string DiagramRenderFailed = "DiagramRenderFailed";
 

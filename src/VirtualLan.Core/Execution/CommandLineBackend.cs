@@ -32,6 +32,9 @@ public sealed partial class CommandLineBackend : IKernelBackend
     }
 
     /// <inheritdoc />
+    public bool StartsProcess(Step first) => true;
+
+    /// <inheritdoc />
     public BatchOutcome Run(IReadOnlyList<Step> group, KernelState state)
     {
         ArgumentNullException.ThrowIfNull(group);

@@ -17,6 +17,11 @@ public interface IKernelBackend
     /// <returns>True when they can run as one batch.</returns>
     bool CanBatch(Step first, Step next);
 
+    /// <summary>Tells whether running a group that starts with this step starts a process (the count reported to the user).</summary>
+    /// <param name="first">The group's first step.</param>
+    /// <returns>True when the group runs as a program.</returns>
+    bool StartsProcess(Step first);
+
     /// <summary>Runs a group of steps, stopping at the first that fails.</summary>
     /// <param name="group">The steps, in order: one step, or several of one channel and namespace.</param>
     /// <param name="state">The kernel's state the plan was made from.</param>

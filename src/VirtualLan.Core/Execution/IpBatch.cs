@@ -19,13 +19,27 @@ public static class IpBatch
     /// <returns>True when <see cref="Quote"/> can write it.</returns>
     public static bool CanExpress(string argument) => TryQuote(argument, out _);
 
-    /// <summary>Tells whether ip -batch can read every argument back exactly.</summary>
+    /// <summary>
+    /// Tells whether ip -batch can read every argument back exactly, and the line starts with an
+    /// object: a batch line cannot carry ip's options (<c>-4 addr flush</c> is "Object "-4" is unknown").
+    /// </summary>
     /// <param name="arguments">The arguments of one line.</param>
     /// <returns>True when the line can go into a batch.</returns>
     public static bool CanExpress(IEnumerable<string> arguments)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        return arguments.All(CanExpress);
+        var first = true;
+        foreach (var argument in arguments)
+        {
+            if ((first && argument.StartsWith('-')) || !CanExpress(argument))
+            {
+                return false;
+            }
+
+            first = false;
+        }
+
+        return true;
     }
 
     /// <summary>Writes one argument for a batch line.</summary>

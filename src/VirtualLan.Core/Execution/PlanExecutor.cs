@@ -257,7 +257,7 @@ public sealed class PlanExecutor
                 _ = step.Undo;
             }
 
-            processes++;
+            processes += _backend.StartsProcess(group[0]) ? 1 : 0;
             var outcome = RunGroup(group, log, state);
             if (outcome.Failed is null)
             {

@@ -18,11 +18,20 @@ public sealed class VlanSystem
     /// <param name="batch">Whether plans are batched per channel.</param>
     /// <param name="tools">Finds programs; the default searches PATH and the sbin folders.</param>
     /// <param name="exists">Tells whether a file or folder exists; the default asks the file system.</param>
-    public VlanSystem(ICommandRunner runner, Func<string> readProcStatus, bool batch, ToolLocator? tools = null, Func<string, bool>? exists = null)
+    /// <param name="backend">
+    /// What makes the link, address, route and namespace changes and reads them: <c>ip</c> processes
+    /// through the runner (the default, so a test's fake runner sees every command), or netlink
+    /// sockets (<see cref="NetlinkBackend"/>, <see cref="NetlinkKernelReader"/>).
+    /// </param>
+    public VlanSystem(ICommandRunner runner, Func<string> readProcStatus, bool batch, ToolLocator? tools = null, Func<string, bool>? exists = null, VlanBackend backend = VlanBackend.Ip)
     {
         Runner = runner;
         _readProcStatus = readProcStatus;
-        Executor = new PlanExecutor(runner, batch);
+        Backend = backend;
+        Executor = backend == VlanBackend.Netlink
+            ? new PlanExecutor(new NetlinkBackend(runner), runner, batch)
+            : new PlanExecutor(runner, batch);
+        Reads = backend == VlanBackend.Netlink ? () => new NetlinkKernelReader() : null;
         Tools = tools ?? new ToolLocator();
         Exists = exists ?? (path => File.Exists(path) || Directory.Exists(path));
     }
@@ -39,7 +48,10 @@ public sealed class VlanSystem
     /// <summary>Gets the executor.</summary>
     public PlanExecutor Executor { get; }
 
-    /// <summary>Gets what reads links, routes, neighbours and namespaces for each cmdlet call; null reads them with <c>ip -json</c> through the runner.</summary>
+    /// <summary>Gets the backend that makes and reads link, address, route and namespace changes.</summary>
+    public VlanBackend Backend { get; }
+
+    /// <summary>Gets what reads links, routes, neighbours and namespaces for each cmdlet call; null reads them with <c>ip -json</c> through the runner. The backend sets it; a test may give its own.</summary>
     public Func<IKernelReader>? Reads { get; init; }
 
     /// <summary>Creates the system that runs real processes and batches plans.</summary>
@@ -47,7 +59,7 @@ public sealed class VlanSystem
     public static VlanSystem CreateDefault()
     {
         var tools = new ToolLocator();
-        return new(new ProcessRunner(tools), () => File.ReadAllText("/proc/self/status"), batch: true, tools) { Reads = NetlinkReads() ? () => new NetlinkKernelReader() : null };
+        return new(new ProcessRunner(tools), () => File.ReadAllText("/proc/self/status"), batch: true, tools, backend: BackendFromEnvironment());
     }
 
     /// <summary>Starts a fresh view of the kernel's state for one cmdlet call.</summary>
@@ -58,7 +70,38 @@ public sealed class VlanSystem
     /// <param name="action">What the user asked for, for the message.</param>
     public void DemandPrivileges(string action) => Privileges.Demand(_readProcStatus(), action);
 
-    /// <summary>Tells whether VIRTUALLAN_BACKEND selects the netlink backend (unset, empty or "netlink"); "ip" reads with ip.</summary>
-    private static bool NetlinkReads() =>
-        !string.Equals(Environment.GetEnvironmentVariable("VIRTUALLAN_BACKEND")?.Trim(), "ip", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Reads the backend from VIRTUALLAN_BACKEND: unset, empty or <c>netlink</c> for netlink, <c>ip</c> for ip processes.</summary>
+    /// <returns>The backend.</returns>
+    /// <exception cref="VlanException">The variable names no backend (<see cref="ErrorIds.BackendUnknown"/>).</exception>
+    public static VlanBackend BackendFromEnvironment() => ParseBackend(Environment.GetEnvironmentVariable("VIRTUALLAN_BACKEND"));
+
+    /// <summary>Reads a value of VIRTUALLAN_BACKEND: null, empty or <c>netlink</c> (any case, spaces around) for netlink, <c>ip</c> for ip processes.</summary>
+    /// <param name="text">The value.</param>
+    /// <returns>The backend.</returns>
+    /// <exception cref="VlanException">The value names no backend (<see cref="ErrorIds.BackendUnknown"/>).</exception>
+    public static VlanBackend ParseBackend(string? text)
+    {
+        var value = text?.Trim();
+        return value switch
+        {
+            null or "" => VlanBackend.Netlink,
+            _ when value.Equals("netlink", StringComparison.OrdinalIgnoreCase) => VlanBackend.Netlink,
+            _ when value.Equals("ip", StringComparison.OrdinalIgnoreCase) => VlanBackend.Ip,
+            _ => throw new VlanException(
+                ErrorIds.BackendUnknown,
+                VlanErrorKind.InvalidArgument,
+                value,
+                $"VIRTUALLAN_BACKEND is '{value}', which names no backend. Set it to 'netlink' (the default: changes and reads over netlink sockets) or 'ip' (ip processes), or unset it, and import the module again."),
+        };
+    }
+}
+
+/// <summary>What makes and reads the kernel's links, addresses, routes and namespaces; firewall changes always go through iptables-restore.</summary>
+public enum VlanBackend
+{
+    /// <summary><c>ip</c> processes: one <c>ip -batch</c> per namespace and group of steps, reads with <c>ip -json</c>.</summary>
+    Ip,
+
+    /// <summary>rtnetlink sockets opened inside each namespace; no process per namespace.</summary>
+    Netlink,
 }

@@ -34,6 +34,10 @@ public sealed class CommandLineKernelReader : IKernelReader
     public IReadOnlyList<string> PeerNamespaces(NetNamespace at) =>
         IpJson.ParseNamespaces(Read(at.Ip(new[] { "-json", "netns", "list-id" })));
 
+    /// <inheritdoc />
+    public string Sysctls(NetNamespace at, IReadOnlyList<string> keys) =>
+        Read(at.Exec("sysctl", new[] { "-n" }.Concat(keys)));
+
     /// <summary>Runs a read command and returns its output, or throws when it failed.</summary>
     /// <param name="runner">The runner.</param>
     /// <param name="command">The command.</param>

@@ -33,4 +33,10 @@ public interface IKernelReader
     /// <param name="at">The namespace.</param>
     /// <returns>The names under /run/netns.</returns>
     IReadOnlyList<string> PeerNamespaces(NetNamespace at);
+
+    /// <summary>Returns kernel settings of a namespace as <c>sysctl -n KEY…</c> prints them: one value per line.</summary>
+    /// <param name="at">The namespace (one that exists).</param>
+    /// <param name="keys">The keys (net.ipv4.ip_forward, …).</param>
+    /// <returns>The output.</returns>
+    string Sysctls(NetNamespace at, IReadOnlyList<string> keys);
 }

@@ -109,7 +109,7 @@ public sealed class KernelState
         var cacheKey = at.Text + "/" + key;
         if (!_sysctls.TryGetValue(cacheKey, out var value))
         {
-            value = Read(at.Exec("sysctl", new[] { "-n", key })).Trim();
+            value = _reader.Sysctls(at, new[] { key }).Trim();
             _sysctls[cacheKey] = value;
         }
 
@@ -135,7 +135,7 @@ public sealed class KernelState
         var missing = keys.Where(k => !_sysctls.ContainsKey(prefix + k)).Distinct(StringComparer.Ordinal).ToArray();
         if (missing.Length > 0)
         {
-            var values = Read(at.Exec("sysctl", new[] { "-n" }.Concat(missing))).Split('\n');
+            var values = _reader.Sysctls(at, missing).Split('\n');
             for (var i = 0; i < missing.Length; i++)
             {
                 _sysctls[prefix + missing[i]] = i < values.Length ? values[i].Trim() : string.Empty;

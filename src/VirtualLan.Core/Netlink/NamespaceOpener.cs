@@ -29,10 +29,27 @@ public static class NamespaceOpener
             return NetlinkSocket.Open();
         }
 
-        var fd = NamespaceSockets.OpenNamespace(at);
+        NetlinkSocket? socket = null;
+        Run(at, () => socket = NetlinkSocket.Open(), () => socket?.Dispose());
+        return socket!;
+    }
+
+    /// <summary>
+    /// Runs work on the opener thread inside a namespace (the process's own when <paramref name="at"/>
+    /// is <see cref="NetNamespace.Own"/>), then brings the thread back to the process's namespace —
+    /// also when the work moved it (unshare). What the work opens keeps the namespace it was opened in.
+    /// </summary>
+    /// <param name="at">The namespace to enter first.</param>
+    /// <param name="work">What to do there.</param>
+    /// <param name="discard">Undoes the work's result when the thread cannot return (the result is lost with the failure), or null.</param>
+    /// <exception cref="NetlinkException">The namespace cannot be opened or entered, or the thread cannot return.</exception>
+    public static void Run(NetNamespace at, Action work, Action? discard = null)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var fd = at.IsOwn ? -1 : NamespaceSockets.OpenNamespace(at);
         try
         {
-            using var request = new Request(fd, at);
+            using var request = new Request(fd, at, work, discard);
             Post(request);
 
             request.Done.Wait();
@@ -40,12 +57,13 @@ public static class NamespaceOpener
             {
                 ExceptionDispatchInfo.Capture(request.Failure).Throw();
             }
-
-            return request.Socket!;
         }
         finally
         {
-            _ = Native.Close(fd);
+            if (fd >= 0)
+            {
+                _ = Native.Close(fd);
+            }
         }
     }
 
@@ -92,23 +110,23 @@ public static class NamespaceOpener
                     throw NetlinkException.Of(Native.Errno, "Cannot open network namespace \"/proc/self/ns/net\"");
                 }
 
-                if (Native.SetNamespace(request.Fd, Native.CloneNewNet) < 0)
+                if (request.Fd >= 0 && Native.SetNamespace(request.Fd, Native.CloneNewNet) < 0)
                 {
                     throw NetlinkException.Of(Native.Errno, $"setting the network namespace \"{request.At.Text}\" failed");
                 }
 
                 try
                 {
-                    request.Socket = NetlinkSocket.Open();
+                    request.Work();
                 }
                 finally
                 {
                     if (Native.SetNamespace(own, Native.CloneNewNet) < 0)
                     {
-                        request.Socket?.Dispose();
-                        request.Socket = null;
+                        var errno = Native.Errno;
+                        request.Discard?.Invoke();
                         Retire(queue);
-                        request.Failure = NetlinkException.Of(Native.Errno, "returning to the process's network namespace failed");
+                        request.Failure = NetlinkException.Of(errno, "returning to the process's network namespace failed");
                     }
                 }
             }
@@ -153,19 +171,23 @@ public static class NamespaceOpener
 
     private sealed class Request : IDisposable
     {
-        public Request(int fd, NetNamespace at)
+        public Request(int fd, NetNamespace at, Action work, Action? discard)
         {
             Fd = fd;
             At = at;
+            Work = work;
+            Discard = discard;
         }
+
+        public Action Work { get; }
+
+        public Action? Discard { get; }
 
         public int Fd { get; }
 
         public NetNamespace At { get; }
 
         public ManualResetEventSlim Done { get; } = new();
-
-        public NetlinkSocket? Socket { get; set; }
 
         public Exception? Failure { get; set; }
 

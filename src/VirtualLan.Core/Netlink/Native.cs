@@ -25,6 +25,7 @@ internal static partial class Native
     public const int OCreate = 0x40;
     public const int OExclusive = 0x80;
     public const int OCloexec = 0x80000;
+    public const int OReadWrite = 2;
     public const int CloneNewNet = 0x40000000;
     public const ulong MsBind = 0x1000;
     public const ulong MsRec = 0x4000;
@@ -78,6 +79,15 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Unlink(string path);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, byte[] argument);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, nint argument);
+
+    [LibraryImport("libc", EntryPoint = "getpwnam", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint GetPasswordEntry(string name);
 
     [LibraryImport("libc", EntryPoint = "gettid")]
     public static partial int GetThreadId();

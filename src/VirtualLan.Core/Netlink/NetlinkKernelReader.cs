@@ -121,6 +121,9 @@ public sealed class NetlinkKernelReader : IKernelReader
             return ids.Select(id => named.FirstOrDefault(n => n.Id == id).Name).OfType<string>().ToArray();
         });
 
+    /// <inheritdoc />
+    public string Sysctls(NetNamespace at, IReadOnlyList<string> keys) => ProcSys.Read(at, keys);
+
     private static CommandFailedException Failed(NetNamespace at, IEnumerable<string> arguments, string message, int exitCode = 255) =>
         new(at.Ip(arguments), exitCode, message + "\n", Array.Empty<CommandLine>(), Array.Empty<string>());
 

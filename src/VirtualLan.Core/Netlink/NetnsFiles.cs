@@ -6,7 +6,8 @@ namespace VirtualLan.Netlink;
 /// Makes and deletes named network namespaces the way iproute2's <c>ip netns add</c> and
 /// <c>ip netns delete</c> do (ip/ipnetns.c), without starting it: /run/netns is made a shared mount
 /// point (bound onto itself first when it is not a mount point), the empty file /run/netns/NAME is
-/// created, and a thread of its own unshares a new network namespace and bind-mounts it there. A
+/// created, and the opener thread (<see cref="NamespaceOpener"/>) unshares a new network namespace,
+/// bind-mounts it there and goes back to the process's namespace. A
 /// deletion detaches the mount and removes the file; the kernel frees the namespace when nothing
 /// holds it any more.
 /// </summary>
@@ -23,7 +24,13 @@ public static class NetnsFiles
     /// <summary>Creates a named network namespace, as <c>ip netns add NAME</c>.</summary>
     /// <param name="name">The name.</param>
     /// <exception cref="NetlinkException">It could not be made; the message is the one ip prints (<c>Cannot create namespace file "/run/netns/NAME": File exists</c>).</exception>
-    public static void Add(string name)
+    public static void Add(string name) => Add(name, madeShared: false);
+
+    /// <summary>Creates a named network namespace, as <c>ip netns add NAME</c>; several in a row need /run/netns made shared once.</summary>
+    /// <param name="name">The name.</param>
+    /// <param name="madeShared">True when /run/netns was made a shared mount point just before (by an earlier call of the same run).</param>
+    /// <exception cref="NetlinkException">It could not be made.</exception>
+    public static void Add(string name, bool madeShared)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (name.Contains('/', StringComparison.Ordinal) || name is "." or "..")
@@ -31,7 +38,11 @@ public static class NetnsFiles
             throw new NetlinkException(Native.Einval, $"Invalid netns name \"{name}\"");
         }
 
-        MakeShared();
+        if (!madeShared)
+        {
+            MakeShared();
+        }
+
         var path = PathOf(name);
         var fd = Native.Open(path, Native.OReadOnly | Native.OCreate | Native.OExclusive | Native.OCloexec, 0);
         if (fd < 0)
@@ -42,7 +53,7 @@ public static class NetnsFiles
         _ = Native.Close(fd);
         try
         {
-            Native.OnOwnThread(() =>
+            NamespaceOpener.Run(default, () =>
             {
                 if (Native.Unshare(Native.CloneNewNet) < 0)
                 {

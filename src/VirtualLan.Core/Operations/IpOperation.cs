@@ -38,5 +38,5 @@ public abstract record IpOperation(NetNamespace Namespace)
     }
 
     /// <inheritdoc />
-    public override string ToString() => Command.ToString();
+    public sealed override string ToString() => Command.ToString();
 }

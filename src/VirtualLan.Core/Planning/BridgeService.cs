@@ -91,7 +91,7 @@ public sealed class BridgeService
                 $"Ignore IPv6 router advertisements on {name}",
                 NetworkHost.ExecIn(ns, "sysctl", new[] { "-qw", acceptRa + "=0" }),
                 before is null or "0" ? null : NetworkHost.ExecIn(ns, "sysctl", new[] { "-qw", acceptRa + "=" + before }),
-                s => s.Links(ns).Link(name) is not null && s.Sysctl(ns, acceptRa) == "0"));
+                s => s.Links(ns).Link(name) is not null && s.Sysctl(ns, acceptRa) == "0").Carrying(new SetSysctls(ns, [(acceptRa, "0")])));
         }
 
         steps.Add(new AddAddress(at, name, request.Address).ToStep($"Give the host {address} on {name}"));

@@ -258,7 +258,7 @@ public sealed class RouterService
         }.Write();
 
         var steps = new List<Step>();
-        steps.Add(Step.Program($"Create the router namespace {r}", new CommandLine("ip", "netns", "add", r), new CommandLine("ip", "netns", "delete", r), s => s.NamespaceNames.Contains(r)));
+        steps.Add(Step.Program($"Create the router namespace {r}", new CommandLine("ip", "netns", "add", r), new CommandLine("ip", "netns", "delete", r), s => s.NamespaceNames.Contains(r)).Carrying(new AddNamespace(r)));
         steps.Add(new SetAlias(atRouter, "lo", record).ToStep($"Record the router's settings on lo in {r}"));
         steps.Add(new SetLinkState(atRouter, "lo", Revert: false).ToStep($"Bring lo up in {r}"));
         steps.Add(new SetSysctls(atRouter, [("net.ipv4.ip_forward", "1")]).ToStep($"Enable IPv4 forwarding inside {r} only"));
