@@ -10,20 +10,7 @@ namespace VirtualLan.Tests.Integration;
 public class ConfigurationTests
 {
     /// <summary>Seed 000's LAN: a bridge, a router on the uplink, namespaces, a QEMU tap, a forward and DHCP.</summary>
-    private const string Document = """
-        {
-          "version": 1,
-          "bridges": [ { "name": "virtualnet0", "address": "172.24.0.1/16", "mtu": 1500 } ],
-          "routers": [ { "name": "router", "bridge": "virtualnet0", "uplink": "uplink0" } ],
-          "appliances": [
-            { "kind": "namespace", "name": "web", "bridge": "virtualnet0", "address": "172.24.1.10/16", "create": true },
-            { "kind": "namespace", "name": "desk", "bridge": "virtualnet0", "create": true },
-            { "kind": "tap", "name": "qemutap0", "bridge": "virtualnet0", "address": "172.24.2.10/16" }
-          ],
-          "portForwards": [ { "router": "router", "protocol": "tcp", "externalPort": "4000", "internalAddress": "172.24.1.10" } ],
-          "dhcp": [ { "bridge": "virtualnet0" } ]
-        }
-        """;
+    private const string Document = SampleDocuments.EveryStage;
 
     [KernelFact]
     public void WhatIf_on_a_fresh_sandbox_lists_every_stage_changes_nothing_and_the_sync_runs_exactly_those_commands()
