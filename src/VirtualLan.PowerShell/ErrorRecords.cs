@@ -33,3 +33,21 @@ internal static class ErrorRecords
         _ => ErrorCategory.NotSpecified,
     };
 }
+
+/// <summary>
+/// A core failure met where a cmdlet cannot write an error itself (making the session's system):
+/// PowerShell reports it with the ErrorRecord it carries, so it keeps its stable id and category.
+/// </summary>
+internal sealed class VlanRecordException : Exception, IContainsErrorRecord
+{
+    /// <summary>Initializes a new instance of the <see cref="VlanRecordException"/> class.</summary>
+    /// <param name="inner">The failure.</param>
+    public VlanRecordException(VlanException inner)
+        : base(inner?.Message, inner)
+    {
+        ErrorRecord = ErrorRecords.From(inner!);
+    }
+
+    /// <inheritdoc />
+    public ErrorRecord ErrorRecord { get; }
+}

@@ -16,10 +16,16 @@ internal static class ModuleSession
 
     private static readonly ConcurrentDictionary<Guid, string> Sandboxes = new();
     private static readonly ConcurrentDictionary<Guid, VlanSystem> Systems = new();
-    private static readonly Lazy<VlanSystem> Default = new(() => CrashHook.Arm(VlanSystem.CreateDefault()));
+    private static readonly object Gate = new();
+    private static VlanSystem? _default;
 
-    /// <summary>Gets the system the cmdlets of the current session run on.</summary>
-    public static VlanSystem System => Systems.TryGetValue(SessionId, out var system) ? system : Default.Value;
+    /// <summary>
+    /// Gets the system the cmdlets of the current session run on. The process's default is made on
+    /// first use and kept once made; a failure (VIRTUALLAN_BACKEND naming no backend) is not kept,
+    /// so the next command, after the variable is fixed, makes it.
+    /// </summary>
+    /// <exception cref="VlanRecordException">The default system cannot be made; it carries the ErrorRecord.</exception>
+    public static VlanSystem System => Systems.TryGetValue(SessionId, out var system) ? system : Default();
 
     /// <summary>Gets the namespace that plays the host for the current session.</summary>
     public static NetworkHost Host
@@ -43,6 +49,21 @@ internal static class ModuleSession
 
             var inherited = Environment.GetEnvironmentVariable(SandboxVariable);
             return string.IsNullOrEmpty(inherited) ? null : inherited;
+        }
+    }
+
+    private static VlanSystem Default()
+    {
+        lock (Gate)
+        {
+            try
+            {
+                return _default ??= CrashHook.Arm(VlanSystem.CreateDefault());
+            }
+            catch (VlanException e)
+            {
+                throw new VlanRecordException(e);
+            }
         }
     }
 

@@ -91,7 +91,7 @@ public sealed class VlanSystem
                 ErrorIds.BackendUnknown,
                 VlanErrorKind.InvalidArgument,
                 value,
-                $"VIRTUALLAN_BACKEND is '{value}', which names no backend. Set it to 'netlink' (the default: changes and reads over netlink sockets) or 'ip' (ip processes), or unset it, and import the module again."),
+                $"VIRTUALLAN_BACKEND is '{value}', which names no backend. Set it to 'netlink' (the default: changes and reads over netlink sockets) or 'ip' (ip processes), or unset it, and run the command again."),
         };
     }
 }
