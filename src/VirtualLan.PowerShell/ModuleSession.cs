@@ -52,7 +52,9 @@ internal static class ModuleSession
         }
     }
 
-    private static VlanSystem Default()
+    private static VlanSystem Default() => Volatile.Read(ref _default) ?? MakeDefault();
+
+    private static VlanSystem MakeDefault()
     {
         lock (Gate)
         {

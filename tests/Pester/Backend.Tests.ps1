@@ -8,28 +8,13 @@ BeforeDiscovery {
 }
 
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'Shared.ps1')
     $script:manifest = Join-Path $PSScriptRoot '../../out/VirtualLan/VirtualLan.psd1'
 
-    # Runs a script in a new pwsh (the one running this suite) with VIRTUALLAN_BACKEND set; its
-    # output lines come back.
+    # The output lines of a script run with the module imported in a fresh pwsh on a backend.
     function Invoke-WithBackend([string] $Backend, [string] $Script) {
-        $process = [Environment]::ProcessPath
-        $arguments = @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; $Script")
-        if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
-            $arguments = @((Join-Path $PSHOME 'pwsh.dll')) + $arguments
-        }
-        $info = [Diagnostics.ProcessStartInfo]::new($process)
-        foreach ($argument in $arguments) { $info.ArgumentList.Add($argument) }
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $info.Environment['VIRTUALLAN_BACKEND'] = $Backend
-        $info.Environment['NO_COLOR'] = '1'
-        $null = $info.Environment.Remove('VIRTUALLAN_SANDBOX')
-        $child = [Diagnostics.Process]::Start($info)
-        $errors = $child.StandardError.ReadToEndAsync()
-        $output = $child.StandardOutput.ReadToEnd()
-        $child.WaitForExit()
-        [pscustomobject]@{ Lines = @($output -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }); Errors = $errors.Result; ExitCode = $child.ExitCode }
+        $result = Invoke-FreshPwsh "Import-Module '$manifest'; $Script" @{ VIRTUALLAN_BACKEND = $Backend; VIRTUALLAN_SANDBOX = $null }
+        $result | Add-Member -PassThru Lines @($result.Output -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ })
     }
 }
 
@@ -46,30 +31,31 @@ $env:VIRTUALLAN_BACKEND = 'ip'
         $result.Lines[3] | Should -BeLike 'after: * bridges, 0 errors'
     }
 
-    It 'shows the same ip command lines under -WhatIf on both backends' -Skip:$notRoot {
-        # -WhatIf writes to the host, so the lines come back as pwsh printed them; the sandbox's
-        # name and the MACs made from it (one per run) are taken out.
+    It 'runs a LAN on both backends, -Verbose listing the same ip command lines for what each ran' -Skip:$notRoot {
+        # -Verbose lists each command just before the backend runs it, so the lines show what each
+        # backend was handed; the sandbox's name and the MACs made from it (one per run) are
+        # taken out. The ping proves the netlink side built a working LAN, not only the same text.
         $script = @'
 $sandbox = 'vlp-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-"sandbox: $sandbox"
 Enter-VlanSandbox -Name $sandbox | Out-Null
 try {
-    New-VlanBridge -WhatIf
-    New-VlanBridge | Out-Null
-    Connect-VlanAppliance -Namespace c1 -Create -WhatIf
+    $lines = & {
+        New-VlanBridge -Verbose | Out-Null
+        Connect-VlanAppliance -Namespace c1, c2 -Create -Verbose | Out-Null
+        Get-VlanAppliance c2 | Disconnect-VlanAppliance -Confirm:$false -Verbose
+    } 4>&1 | ForEach-Object { "$_" }
+    $ping = (ip netns exec "$sandbox.c1" busybox ping -c 1 -W 2 172.24.0.1 | Out-String) -match ' 0% packet loss'
+    "ping: $ping"
+    $lines | Where-Object { $_ -match '^(ip|sysctl|iptables)' } | ForEach-Object { $_ -replace [regex]::Escape($sandbox), 'SANDBOX' -replace '\b([0-9a-f]{2}:){5}[0-9a-f]{2}\b', 'MAC' }
 }
 finally { Exit-VlanSandbox -Force -Confirm:$false }
 '@
-        function Get-Shown($Result) {
-            $name = ($Result.Lines | Where-Object { $_ -like 'sandbox: *' }) -replace '^sandbox: '
-            $Result.Lines | Where-Object { $_ -notlike 'sandbox: *' } | ForEach-Object { $_ -replace [regex]::Escape($name), 'SANDBOX' -replace '\b([0-9a-f]{2}:){5}[0-9a-f]{2}\b', 'MAC' }
-        }
         $ip = Invoke-WithBackend 'ip' $script
         $netlink = Invoke-WithBackend 'netlink' $script
         $ip.Errors | Should -BeNullOrEmpty
         $netlink.Errors | Should -BeNullOrEmpty
-        $shown = Get-Shown $ip
-        ($shown | Where-Object { $_ -match '\bip -n SANDBOX link add' }).Count | Should -BeGreaterThan 1
-        Get-Shown $netlink | Should -Be $shown
+        $netlink.Lines[0] | Should -Be 'ping: True'
+        ($ip.Lines | Where-Object { $_ -match '^ip -n SANDBOX link add' }).Count | Should -BeGreaterThan 1
+        $netlink.Lines | Should -Be $ip.Lines
     }
 }

@@ -14,27 +14,12 @@ BeforeAll {
     $script:version = $manifest.ModuleVersion
     $script:package = Join-Path $PSScriptRoot "../../out/VirtualLan.$version.nupkg"
 
-    function Invoke-FreshPwsh([string] $DataHome, [string] $Script) {
-        $process = [Environment]::ProcessPath
-        $arguments = @('-NoProfile', '-NonInteractive', '-Command', $Script)
-        if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
-            $arguments = @((Join-Path $PSHOME 'pwsh.dll')) + $arguments
-        }
-        $info = [Diagnostics.ProcessStartInfo]::new($process)
-        foreach ($argument in $arguments) { $info.ArgumentList.Add($argument) }
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        # PSResourceGet installs under HOME, and pwsh's default module path follows it when no XDG
-        # folder is set.
-        $info.Environment['HOME'] = $DataHome
-        foreach ($name in 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME') { $null = $info.Environment.Remove($name) }
-        $info.Environment['PSModulePath'] = ''
-        $info.Environment['NO_COLOR'] = '1'
-        $child = [Diagnostics.Process]::Start($info)
-        $errors = $child.StandardError.ReadToEndAsync()
-        $output = $child.StandardOutput.ReadToEnd()
-        $child.WaitForExit()
-        [pscustomobject]@{ Output = $output; Errors = $errors.Result; ExitCode = $child.ExitCode }
+    . (Join-Path $PSScriptRoot 'Shared.ps1')
+
+    # A pwsh whose home is DataHome: PSResourceGet installs under HOME, and pwsh's default module
+    # path follows it when no XDG folder is set.
+    function Invoke-PwshAtHome([string] $DataHome, [string] $Script) {
+        Invoke-FreshPwsh $Script @{ HOME = $DataHome; XDG_DATA_HOME = $null; XDG_CONFIG_HOME = $null; XDG_CACHE_HOME = $null; PSModulePath = '' }
     }
 }
 
@@ -58,7 +43,7 @@ Describe 'The VirtualLan package' {
         Copy-Item $package $repository
         $sandbox = 'vlp-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
 
-        $install = Invoke-FreshPwsh $dataHome @"
+        $install = Invoke-PwshAtHome $dataHome @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name VlanTest -Uri '$repository' -Trusted
 Install-PSResource VirtualLan -Repository VlanTest -Version '$version' -Scope CurrentUser -TrustRepository
@@ -68,7 +53,7 @@ Install-PSResource VirtualLan -Repository VlanTest -Version '$version' -Scope Cu
         $install.ExitCode | Should -Be 0
         $install.Output.Trim() | Should -BeLike "$dataHome*"
 
-        $use = Invoke-FreshPwsh $dataHome @"
+        $use = Invoke-PwshAtHome $dataHome @"
 `$ErrorActionPreference = 'Stop'
 Import-Module VirtualLan
 (Get-Module VirtualLan).ModuleBase

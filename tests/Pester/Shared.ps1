@@ -64,3 +64,28 @@ function Stop-Server {
     }
     $script:testServers.Clear()
 }
+
+# Runs a script in a new pwsh (the one running this suite: `dotnet pwsh.dll` when it is the .NET
+# tool), without a profile and without colours. Environment: variables to set, a $null value
+# removes one. Returns the standard output, the standard error and the exit code.
+function Invoke-FreshPwsh {
+    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{})
+    $process = [Environment]::ProcessPath
+    $arguments = @('-NoProfile', '-NonInteractive', '-Command', $Script)
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        $arguments = @((Join-Path $PSHOME 'pwsh.dll')) + $arguments
+    }
+    $info = [Diagnostics.ProcessStartInfo]::new($process)
+    foreach ($argument in $arguments) { $info.ArgumentList.Add($argument) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.Environment['NO_COLOR'] = '1'
+    foreach ($name in $Environment.Keys) {
+        if ($null -eq $Environment[$name]) { $null = $info.Environment.Remove($name) } else { $info.Environment[$name] = $Environment[$name] }
+    }
+    $child = [Diagnostics.Process]::Start($info)
+    $errors = $child.StandardError.ReadToEndAsync()
+    $output = $child.StandardOutput.ReadToEnd()
+    $child.WaitForExit()
+    [pscustomobject]@{ Output = $output; Errors = $errors.Result; ExitCode = $child.ExitCode }
+}

@@ -10,8 +10,7 @@ namespace VirtualLan.Netlink;
 /// millisecond; entering a namespace, microseconds). The thread enters the namespace, opens the
 /// socket and goes back to the process's namespace at once, so it never holds a namespace alive
 /// (a namespace deleted meanwhile is freed as with <c>ip netns delete</c>). Should it fail to go
-/// back, it ends, and the next request starts a new one. Same errors as
-/// <see cref="NamespaceSockets.OpenIn"/>.
+/// back, it ends, and the next request starts a new one.
 /// </summary>
 public static class NamespaceOpener
 {

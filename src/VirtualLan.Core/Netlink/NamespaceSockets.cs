@@ -4,9 +4,8 @@ namespace VirtualLan.Netlink;
 
 /// <summary>
 /// Netlink sockets inside namespaces, one per namespace, opened on first use and closed together.
-/// A socket keeps the namespace it was opened in: for another namespace, a thread of its own (never
-/// a pool thread, whose namespace would stay changed) enters it with setns, opens the socket and
-/// ends. So no process is started, whatever the number of namespaces.
+/// A socket keeps the namespace it was opened in; the opener thread (<see cref="NamespaceOpener"/>)
+/// enters another namespace to open it, so no process is started, whatever the number of namespaces.
 /// </summary>
 public sealed class NamespaceSockets : IDisposable
 {
@@ -55,33 +54,7 @@ public sealed class NamespaceSockets : IDisposable
     /// <param name="at">The namespace.</param>
     /// <returns>The socket.</returns>
     /// <exception cref="NetlinkException">The namespace cannot be opened or entered.</exception>
-    public static NetlinkSocket OpenIn(NetNamespace at)
-    {
-        if (at.IsOwn)
-        {
-            return NetlinkSocket.Open();
-        }
-
-        var fd = OpenNamespace(at);
-        try
-        {
-            NetlinkSocket? socket = null;
-            Native.OnOwnThread(() =>
-            {
-                if (Native.SetNamespace(fd, Native.CloneNewNet) < 0)
-                {
-                    throw NetlinkException.Of(Native.Errno, $"setting the network namespace \"{at.Text}\" failed");
-                }
-
-                socket = NetlinkSocket.Open();
-            });
-            return socket!;
-        }
-        finally
-        {
-            _ = Native.Close(fd);
-        }
-    }
+    public static NetlinkSocket OpenIn(NetNamespace at) => NamespaceOpener.Open(at);
 
     /// <summary>Opens a namespace's file (read-only, close-on-exec), as <c>ip -n</c> does.</summary>
     /// <param name="at">A named namespace or a path.</param>

@@ -99,29 +99,4 @@ internal static partial class Native
     /// <param name="errno">The positive errno.</param>
     /// <returns>The text.</returns>
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
-
-    /// <summary>Runs an action on a thread of its own, which ends with it (so a namespace it enters goes with it), and rethrows what it threw.</summary>
-    /// <param name="action">What to run.</param>
-    public static void OnOwnThread(Action action)
-    {
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                action();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        }, 256 * 1024)
-        { IsBackground = true, Name = "VirtualLan netns" };
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-        }
-    }
 }

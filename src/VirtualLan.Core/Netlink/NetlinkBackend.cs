@@ -123,8 +123,9 @@ public sealed class NetlinkBackend : IKernelBackend
                     ? ProcSys.Write(sysctls.Namespace, sysctls.Settings) is { } text ? new Failure(0, 255, text) : null
                     : requests.Apply((IpOperation)group[i].Operation!);
             }
-            catch (NetlinkException e)
+            catch (Exception e) when (e is NetlinkException or FormatException)
             {
+                // Nothing was sent: a namespace that cannot be entered, a MAC that does not parse.
                 failure = new Failure(0, NotSent, e.Message);
             }
 
@@ -172,12 +173,12 @@ public sealed class NetlinkBackend : IKernelBackend
                 _madeShared = true;
             }),
             DeleteNamespace delete => Files(() => NetnsFiles.Delete(delete.Name)),
-            CreateBridge bridge => Send(NewLink(bridge.Name, bridge.MacAddress, bridge.Mtu).Kind("bridge")),
+            CreateBridge bridge => Send(NewLink(bridge.Name, bridge.MacAddress, bridge.Mtu).BeginNested(Rtnl.IflaLinkinfo).Text(Rtnl.IflaInfoKind, "bridge", terminated: false).EndNested()),
             CreateVeth veth => CreateVeth(veth),
             CreateVxlan vxlan => CreateVxlan(vxlan),
             CreateTap tap => Tap(tap.Name, create: true, tap.Owner),
             DeleteTap tap => Tap(tap.Name, create: false, null),
-            DeleteLink delete => Send(new NetlinkMessage(Rtnl.DelLink).IfInfo(Rtnl.AfUnspec, 0, 0, 0).Text(Rtnl.IflaIfname, delete.Name)),
+            DeleteLink delete => Send(NetlinkMessage.Link(Rtnl.DelLink, 0, 0).Text(Rtnl.IflaIfname, delete.Name)),
             SetMaster master => WithIndex(master.Master, index => Send(SetLink(master.Link).U32(Rtnl.IflaMaster, (uint)index))),
             SetNoMaster unplug => Send(SetLink(unplug.Link).U32(Rtnl.IflaMaster, 0)),
             PlugLink plug => WithIndex(plug.Bridge, index => Send(SetLink(plug.Link, Rtnl.IffUp, Rtnl.IffUp).U32(Rtnl.IflaMaster, (uint)index))),
@@ -202,7 +203,7 @@ public sealed class NetlinkBackend : IKernelBackend
         public Failure? DeleteTogether(IReadOnlyList<string> names)
         {
             var used = new HashSet<uint>();
-            foreach (var link in Socket.Dump(new NetlinkMessage(Rtnl.GetLink).IfInfo(Rtnl.AfUnspec, 0, 0, 0)))
+            foreach (var link in Socket.Dump(KernelReplies.LinkDump()))
             {
                 if (link.Attributes(Rtnl.IfInfoSize).Find(Rtnl.IflaGroup) is { } g)
                 {
@@ -220,7 +221,7 @@ public sealed class NetlinkBackend : IKernelBackend
             Failure? failure = null;
             for (var i = 0; i < names.Count && failure is null; i++)
             {
-                var (reply, ack) = Socket.Get(new NetlinkMessage(Rtnl.GetLink).IfInfo(Rtnl.AfUnspec, 0, 0, 0).Text(Rtnl.IflaIfname, names[i]));
+                var (reply, ack) = Socket.Get(LinkByName(names[i]));
                 if (reply is null)
                 {
                     failure = new Failure(i, KernelRefused, Refused(ack));
@@ -237,7 +238,7 @@ public sealed class NetlinkBackend : IKernelBackend
 
             if (failure is null)
             {
-                failure = Send(new NetlinkMessage(Rtnl.DelLink).IfInfo(Rtnl.AfUnspec, 0, 0, 0).U32(Rtnl.IflaGroup, number)) is { } f ? f with { Index = names.Count - 1 } : null;
+                failure = Send(NetlinkMessage.Link(Rtnl.DelLink, 0, 0).U32(Rtnl.IflaGroup, number)) is { } f ? f with { Index = names.Count - 1 } : null;
             }
 
             if (failure is not null)
@@ -266,7 +267,7 @@ public sealed class NetlinkBackend : IKernelBackend
 
         private static NetlinkMessage NewLink(string name, string? mac, int? mtu)
         {
-            var message = new NetlinkMessage(Rtnl.NewLink, Rtnl.FlagCreate | Rtnl.FlagExcl).IfInfo(Rtnl.AfUnspec, 0, 0, 0);
+            var message = NetlinkMessage.Link(Rtnl.NewLink, Rtnl.FlagCreate | Rtnl.FlagExcl, 0);
             LinkAttributes(message, name, mac, mtu);
             return message;
         }
@@ -276,7 +277,7 @@ public sealed class NetlinkBackend : IKernelBackend
             message.Text(Rtnl.IflaIfname, name);
             if (mac is not null)
             {
-                message.Bytes(Rtnl.IflaAddress, Mac(mac));
+                message.Bytes(Rtnl.IflaAddress, System.Net.NetworkInformation.PhysicalAddress.Parse(mac).GetAddressBytes());
             }
 
             if (mtu is { } m)
@@ -285,16 +286,10 @@ public sealed class NetlinkBackend : IKernelBackend
             }
         }
 
-        private static NetlinkMessage SetLink(string name, uint flags = 0, uint change = 0) =>
-            new NetlinkMessage(Rtnl.NewLink).IfInfo(Rtnl.AfUnspec, 0, flags, change).Text(Rtnl.IflaIfname, name);
+        private static NetlinkMessage LinkByName(string name) => NetlinkMessage.Link(Rtnl.GetLink, 0, 0).Text(Rtnl.IflaIfname, name);
 
-        private static byte[] Mac(string text)
-        {
-            var parts = text.Split(':');
-            return parts.Length == 6
-                ? parts.Select(p => byte.Parse(p, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray()
-                : throw new NetlinkException(Native.Einval, $"Error: argument \"{text}\" is wrong: invalid address");
-        }
+        private static NetlinkMessage SetLink(string name, uint flags = 0, uint change = 0) =>
+            NetlinkMessage.Link(Rtnl.NewLink, 0, 0, flags, change).Text(Rtnl.IflaIfname, name);
 
         private Failure? CreateVeth(CreateVeth veth)
         {
@@ -344,9 +339,9 @@ public sealed class NetlinkBackend : IKernelBackend
         /// <summary>Looks a link's ifindex up by name and goes on with it; a missing link fails as ip does.</summary>
         private Failure? WithIndex(string link, Func<int, Failure?> then)
         {
-            var (reply, _) = Socket.Get(new NetlinkMessage(Rtnl.GetLink).IfInfo(Rtnl.AfUnspec, 0, 0, 0).Text(Rtnl.IflaIfname, link));
+            var (reply, _) = Socket.Get(LinkByName(link));
             return reply is { } r
-                ? then(BinaryPrimitives.ReadInt32LittleEndian(r.Payload.Span[4..]))
+                ? then(KernelReplies.LinkIdentity(r).Index)
                 : new Failure(0, NotSent, $"Cannot find device \"{link}\"");
         }
 
@@ -389,7 +384,7 @@ public sealed class NetlinkBackend : IKernelBackend
         {
             for (var round = 0; round < 10; round++)
             {
-                var addresses = Socket.Dump(new NetlinkMessage(Rtnl.GetAddr).IfAddr(Rtnl.AfInet, 0, 0, 0, 0))
+                var addresses = Socket.Dump(KernelReplies.AddressDump())
                     .Where(a => BinaryPrimitives.ReadInt32LittleEndian(a.Payload.Span[4..]) == index)
                     .ToArray();
                 if (addresses.Length == 0)
@@ -476,15 +471,4 @@ public sealed class NetlinkBackend : IKernelBackend
                 ? "Error: " + text.TrimEnd('.') + "."
                 : "RTNETLINK answers: " + Native.Describe(-ack.Error);
     }
-}
-
-/// <summary>The link kind attribute of a new link.</summary>
-internal static class NewLinkKinds
-{
-    /// <summary>Adds IFLA_LINKINFO with the kind and nothing else.</summary>
-    /// <param name="message">The request.</param>
-    /// <param name="kind">The kind ("bridge").</param>
-    /// <returns>The request.</returns>
-    public static NetlinkMessage Kind(this NetlinkMessage message, string kind) =>
-        message.BeginNested(Rtnl.IflaLinkinfo).Text(Rtnl.IflaInfoKind, kind, terminated: false).EndNested();
 }
