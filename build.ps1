@@ -139,6 +139,7 @@ function Test-Module {
     $results = Join-Path $out 'TestResults'
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
     $problems = [System.Collections.Generic.List[string]]::new()
+    $netnsBefore = Test-Path /run/netns
 
     # Every tier on the default backend (netlink), then the kernel tier again on the ip backend:
     # the kernel suite is green on both (VIRTUALLAN_BACKEND, read by the tests' sessions and the
@@ -189,6 +190,21 @@ function Test-Module {
     finally {
         Remove-Item Env:VIRTUALLAN_TEST_LOCK_FOLDER -ErrorAction Ignore
         Remove-Item -Recurse -Force $lockFolder -ErrorAction Ignore
+    }
+
+    # The machine keeps no namespace of the tests. The tests' own 'ip netns add' (namespaces made
+    # outside any sandbox, which Exit-VlanSandbox's clean-up of /run/netns does not cover) makes
+    # /run/netns a mount point; a machine that had none gets none back.
+    if ($isRoot -and -not $netnsBefore -and (Test-Path /run/netns)) {
+        $left = @(Get-ChildItem /run/netns -Name)
+        if ($left.Count -gt 0) {
+            $problems.Add("The tests left network namespaces behind: $($left -join ', ').")
+        }
+        else {
+            while ($(& mountpoint -q /run/netns; $LASTEXITCODE) -eq 0) { Invoke-Native umount @('/run/netns') }
+            Remove-Item /run/netns
+            Write-Host '/run/netns, made by the tests, removed: the machine had none.'
+        }
     }
 
     $passed = $xunit.passed + $(if ($pester) { $pester.PassedCount } else { 0 })

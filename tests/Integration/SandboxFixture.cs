@@ -12,7 +12,7 @@ internal sealed class TestSandbox : IDisposable
     {
         Name = "vlt-" + Guid.NewGuid().ToString("N")[..8];
         Runner = new RecordingRunner(new ProcessRunner(new ToolLocator()));
-        Session = PowerShellSession.Open(new VlanSystem(Runner, () => File.ReadAllText("/proc/self/status"), batch: true, backend: VlanSystem.BackendFromEnvironment()));
+        Session = PowerShellSession.Open(new VlanSystem(Runner, () => File.ReadAllText("/proc/self/status"), batch: true, backend: VlanSystem.BackendFromEnvironment()) { NetnsFolder = new() });
         Session.Invoke("Enter-VlanSandbox -Name $args[0]", Name);
         if (Session.Errors.Count > 0)
         {
@@ -61,5 +61,8 @@ internal sealed class TestSandbox : IDisposable
         {
             Directory.Delete(folder, recursive: true);
         }
+
+        // As Exit-VlanSandbox does: /run/netns goes when the sandbox made it and nothing is left in it.
+        new VirtualLan.Linux.NetnsFolder().RemoveIfMadeAndEmpty();
     }
 }

@@ -67,13 +67,19 @@ function Stop-Server {
 
 # Runs a script in a new pwsh (the one running this suite: `dotnet pwsh.dll` when it is the .NET
 # tool), without a profile and without colours. Environment: variables to set, a $null value
-# removes one. Returns the standard output, the standard error and the exit code.
+# removes one. PrivateRun: in a mount namespace of its own with an empty tmpfs on /run, so what it
+# makes or removes in /run (/run/netns, the namespaces' files) is neither the machine's nor seen by
+# it. Returns the standard output, the standard error and the exit code.
 function Invoke-FreshPwsh {
-    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{})
+    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{}, [switch] $PrivateRun)
     $process = [Environment]::ProcessPath
     $arguments = @('-NoProfile', '-NonInteractive', '-Command', $Script)
     if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
         $arguments = @((Join-Path $PSHOME 'pwsh.dll')) + $arguments
+    }
+    if ($PrivateRun) {
+        $arguments = @('--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount -t tmpfs -o mode=0755 virtuallan-test /run && exec "$@"', 'sh', $process) + $arguments
+        $process = (Get-Command unshare -CommandType Application)[0].Source
     }
     $info = [Diagnostics.ProcessStartInfo]::new($process)
     foreach ($argument in $arguments) { $info.ArgumentList.Add($argument) }

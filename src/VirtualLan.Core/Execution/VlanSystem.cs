@@ -54,12 +54,15 @@ public sealed class VlanSystem
     /// <summary>Gets what reads links, routes, neighbours and namespaces for each cmdlet call; null reads them with <c>ip -json</c> through the runner. The backend sets it; a test may give its own.</summary>
     public Func<IKernelReader>? Reads { get; init; }
 
+    /// <summary>Gets what leaves /run/netns as a sandbox found it (<see cref="Linux.NetnsFolder"/>); null leaves the folder alone, as a test's fake machine must.</summary>
+    public NetnsFolder? NetnsFolder { get; init; }
+
     /// <summary>Creates the system that runs real processes and batches plans.</summary>
     /// <returns>The system.</returns>
     public static VlanSystem CreateDefault()
     {
         var tools = new ToolLocator();
-        return new(new ProcessRunner(tools), () => File.ReadAllText("/proc/self/status"), batch: true, tools, backend: BackendFromEnvironment());
+        return new(new ProcessRunner(tools), () => File.ReadAllText("/proc/self/status"), batch: true, tools, backend: BackendFromEnvironment()) { NetnsFolder = new() };
     }
 
     /// <summary>Starts a fresh view of the kernel's state for one cmdlet call.</summary>

@@ -38,6 +38,13 @@ public sealed class EnterVlanSandboxCommand : VlanCmdlet
 
                 var state = Runtime.ReadState();
                 var plan = SandboxService.PlanEnter(Name, state);
+
+                // The first namespace on a machine makes /run/netns; Exit-VlanSandbox removes it again.
+                if (!IsWhatIf && plan.Steps.Count > 0 && Runtime.NetnsFolder is { Exists: false } folder)
+                {
+                    folder.MarkMade();
+                }
+
                 if (Apply(plan, state) && !IsWhatIf)
                 {
                     ModuleSession.Enter(Name);

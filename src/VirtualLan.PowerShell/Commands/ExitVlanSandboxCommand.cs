@@ -67,9 +67,26 @@ public sealed class ExitVlanSandboxCommand : VlanCmdlet
                     }
 
                     WaitFor(plan.Stopping, name);
+                    LeaveNetnsFolder();
                 }
             },
             terminating: true);
+    }
+
+    /// <summary>Removes /run/netns when Enter-VlanSandbox made it and no namespace is left in it.</summary>
+    private void LeaveNetnsFolder()
+    {
+        if (Runtime.NetnsFolder?.RemoveIfMadeAndEmpty() is { Text: { } text } outcome)
+        {
+            if (outcome.Removed)
+            {
+                WriteVerbose(text);
+            }
+            else
+            {
+                WriteWarning(text);
+            }
+        }
     }
 
     /// <summary>Waits a few seconds for the killed processes to end, showing progress while it waits.</summary>
