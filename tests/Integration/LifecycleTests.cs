@@ -1,3 +1,5 @@
+using VirtualLan.Execution;
+
 namespace VirtualLan.Tests.Integration;
 
 /// <summary>The whole module held to account on seed 000's topology: idempotency, teardown, invariants.</summary>
@@ -97,6 +99,37 @@ public class LifecycleTests
 
         Assert.Equal(before, Snapshot(world));
         Assert.True(Kernel.Ping(world.Sandbox.Name, World.InternetHost), "The host did not get its uplink back.");
+    }
+
+    [KernelFact]
+    public void Removing_a_LAN_with_its_router_starts_no_process_in_the_router_on_netlink_and_leaves_nothing()
+    {
+        using var world = new World();
+        world.Session.Invoke("New-VlanBridge | Add-VlanRouterNamespace -Uplink uplink0 -Confirm:$false | Out-Null; Connect-VlanAppliance -Namespace web, desk -Create | Add-VlanPortForward -ExternalPort { 4000 + $_.Name.Length } | Out-Null");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        world.Sandbox.Runner.Processes.Clear();
+
+        world.Session.Invoke("Get-VlanBridge | Remove-VlanBridge -Recurse -Confirm:$false");
+        Assert.True(world.Session.Errors.Count == 0, string.Join("\n", world.Session.Errors));
+        Assert.DoesNotContain(Kernel.Namespaces(), n => n.StartsWith(world.Sandbox.Name + ".", StringComparison.Ordinal) && n != world.Internet);
+        var links = Kernel.Must("ip", "-n", world.Sandbox.Name, "-o", "link", "show");
+        Assert.DoesNotContain("vl-", links, StringComparison.Ordinal);
+        Assert.DoesNotContain("router-", links, StringComparison.Ordinal);
+        Assert.DoesNotContain("virtualnet0", links, StringComparison.Ordinal);
+
+        // The router goes whole, with its firewall: nothing in it is read or run. The policies that
+        // describe it come from nf_tables, its deletion is a netlink one, and a rollback would mount
+        // it back from the hold. What remains are the host's own firewall read and its change.
+        var router = world.Sandbox.Inner("router");
+        var processes = world.Sandbox.Runner.Processes.Select(c => c.ToString()).ToArray();
+        if (VlanSystem.BackendFromEnvironment() == VlanBackend.Netlink)
+        {
+            Assert.DoesNotContain(processes, c => c.Contains(router, StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.DoesNotContain(processes, c => c.Contains(router, StringComparison.Ordinal) && c.Contains("ip6tables", StringComparison.Ordinal));
+        }
     }
 
     [KernelFact]

@@ -24,6 +24,21 @@ public class SandboxTests
     }
 
     [KernelFact]
+    public void Exiting_a_sandbox_with_more_appliances_than_one_page_of_namespace_ids_deletes_them_all()
+    {
+        // The kernel's dump of namespace ids stops after one page (134 on 6.18); the appliances past
+        // it were taken for foreign namespaces and Exit-VlanSandbox refused to delete anything.
+        using var sandbox = new TestSandbox();
+        sandbox.Session.Invoke("New-VlanBridge | Out-Null; Connect-VlanAppliance -Namespace ([string[]] (1..150).ForEach({ \"a$_\" })) -Create | Out-Null");
+        Assert.Empty(sandbox.Session.Errors);
+        Assert.Equal(150, Kernel.Namespaces().Count(n => n.StartsWith(sandbox.Name + ".a", StringComparison.Ordinal)));
+
+        sandbox.Session.Invoke("Exit-VlanSandbox -Confirm:$false");
+        Assert.Empty(sandbox.Session.Errors);
+        Assert.DoesNotContain(Kernel.Namespaces(), n => n == sandbox.Name || n.StartsWith(sandbox.Name + ".", StringComparison.Ordinal));
+    }
+
+    [KernelFact]
     public void A_process_running_inside_blocks_exit_until_Force_kills_it()
     {
         using var sandbox = new TestSandbox();

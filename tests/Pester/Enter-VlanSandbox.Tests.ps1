@@ -19,7 +19,8 @@ Describe 'Enter-VlanSandbox and Exit-VlanSandbox on <Backend>' -ForEach @(@{ Bac
         $script = @'
 $ErrorActionPreference = 'Stop'
 function Show([string] $When) {
-    $mounted = @(Get-Content /proc/self/mountinfo | Where-Object { ($_ -split ' ')[4] -eq '/run/netns' }).Count -gt 0
+    # mountpoint compares the folder with its parent, so a mount hidden under this pwsh's own /run does not count.
+    $mounted = (Test-Path /run/netns) -and $(mountpoint -q /run/netns; $LASTEXITCODE -eq 0)
     "${When}: folder=$(Test-Path /run/netns) mounted=$mounted marker=$(Test-Path /run/virtuallan-netns.made)"
 }
 $sandbox = 'vls-' + [guid]::NewGuid().ToString('N').Substring(0, 8)

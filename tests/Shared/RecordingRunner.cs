@@ -31,6 +31,9 @@ internal sealed class RecordingRunner : ICommandRunner, IDirectStepObserver
 
     public List<(CommandLine Command, string? Input)> Commands { get; } = new();
 
+    /// <summary>Gets the commands that ran as processes (not the netlink backend's direct steps), in order.</summary>
+    public List<CommandLine> Processes { get; } = new();
+
     /// <summary>
     /// Gets or sets the changes that are never failed nor counted: those whose failure a plan tolerates
     /// by design (it warns and goes on), so that failing them would end a fail-every-step loop early.
@@ -61,6 +64,7 @@ internal sealed class RecordingRunner : ICommandRunner, IDirectStepObserver
         lock (_gate)
         {
             Commands.Add((command, standardInput));
+            Processes.Add(command);
         }
 
         if (IsRead(command) || FailAtChange == 0 || _changes >= FailAtChange || NeverFail(command))

@@ -104,3 +104,30 @@ public sealed class NetlinkReadsTests : IDisposable
     private static string Describe(LinkState l) =>
         string.Join(" | ", l.Index, l.Name, l.Kind, l.Master, string.Join(',', l.Flags), l.OperState, l.Mtu, l.MacAddress, l.Alias, string.Join(',', l.Addresses), l.Group, l.TunOwner);
 }
+
+/// <summary>Which iptables the module runs decides where chain policies are read from.</summary>
+public sealed class NftChainsTests
+{
+    [Theory]
+    [InlineData("xtables-nft-multi", true)]
+    [InlineData("xtables-legacy-multi", false)]
+    public void The_first_iptables_on_the_path_is_followed_through_its_links(string program, bool nft)
+    {
+        var root = Directory.CreateTempSubdirectory("vlan-nft-");
+        try
+        {
+            var bin = Directory.CreateDirectory(Path.Combine(root.FullName, "bin")).FullName;
+            var alternatives = Directory.CreateDirectory(Path.Combine(root.FullName, "alternatives")).FullName;
+            File.WriteAllText(Path.Combine(bin, program), string.Empty);
+            File.CreateSymbolicLink(Path.Combine(alternatives, "iptables"), Path.Combine(bin, program));
+            File.CreateSymbolicLink(Path.Combine(bin, "iptables"), Path.Combine(alternatives, "iptables"));
+            var empty = Directory.CreateDirectory(Path.Combine(root.FullName, "empty")).FullName;
+
+            Assert.Equal(nft, NftChains.IsNft(empty + ":" + bin));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+}

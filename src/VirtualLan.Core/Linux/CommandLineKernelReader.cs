@@ -32,7 +32,11 @@ public sealed class CommandLineKernelReader : IKernelReader
 
     /// <inheritdoc />
     public IReadOnlyList<string> PeerNamespaces(NetNamespace at) =>
-        IpJson.ParseNamespaces(Read(at.Ip(new[] { "-json", "netns", "list-id" })));
+        IpJson.ParseNamespaces(Read(at.Ip(new[] { "-json", "netns", "list" })), withIdOnly: true);
+
+    /// <inheritdoc />
+    /// <remarks>ip cannot read them; iptables-save can, with the rules.</remarks>
+    public IReadOnlyDictionary<string, string>? ChainPolicies(NetNamespace at) => null;
 
     /// <inheritdoc />
     public string Sysctls(NetNamespace at, IReadOnlyList<string> keys) =>

@@ -29,7 +29,7 @@ public interface IKernelReader
     /// <returns>The neighbours.</returns>
     IReadOnlyList<Neighbor> Neighbors(NetNamespace at, string link);
 
-    /// <summary>Returns the names of the namespaces a namespace assigned an id to, as <c>ip -json netns list-id</c> names them.</summary>
+    /// <summary>Returns the names of the namespaces a namespace assigned an id to, as <c>ip -n NS -json netns list</c> shows them with an id (not <c>netns list-id</c>: the kernel's dump of ids stops after one page, 134 ids on 6.18).</summary>
     /// <param name="at">The namespace.</param>
     /// <returns>The names under /run/netns.</returns>
     IReadOnlyList<string> PeerNamespaces(NetNamespace at);
@@ -39,4 +39,12 @@ public interface IKernelReader
     /// <param name="keys">The keys (net.ipv4.ip_forward, …).</param>
     /// <returns>The output.</returns>
     string Sysctls(NetNamespace at, IReadOnlyList<string> keys);
+
+    /// <summary>
+    /// Returns the policies of the IPv4 firewall's built-in chains without reading the rules, or
+    /// null when this reader cannot (the caller then reads them with iptables-save).
+    /// </summary>
+    /// <param name="at">The namespace (one that exists).</param>
+    /// <returns>"table/chain" → ACCEPT or DROP for each built-in chain that exists, or null.</returns>
+    IReadOnlyDictionary<string, string>? ChainPolicies(NetNamespace at);
 }

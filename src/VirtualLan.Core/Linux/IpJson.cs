@@ -62,7 +62,13 @@ public static class IpJson
     /// <summary>Parses the output of <c>ip -json netns list</c>, which is empty when there are none.</summary>
     /// <param name="json">The output.</param>
     /// <returns>The namespace names.</returns>
-    public static IReadOnlyList<string> ParseNamespaces(string json)
+    public static IReadOnlyList<string> ParseNamespaces(string json) => ParseNamespaces(json, withIdOnly: false);
+
+    /// <summary>Parses <c>ip -json netns list</c>, keeping only the namespaces the reading namespace has an id for when asked.</summary>
+    /// <param name="json">The output.</param>
+    /// <param name="withIdOnly">True to keep only the entries with an "id" (<c>ip -n NS -json netns list</c>: the namespaces NS has an id for).</param>
+    /// <returns>The names, in the order listed.</returns>
+    public static IReadOnlyList<string> ParseNamespaces(string json, bool withIdOnly)
     {
         if (string.IsNullOrWhiteSpace(json))
         {
@@ -71,6 +77,7 @@ public static class IpJson
 
         using var document = Parse(json);
         return document.RootElement.EnumerateArray()
+            .Where(n => !withIdOnly || n.TryGetProperty("id", out _))
             .Select(n => String(n, "name"))
             .OfType<string>()
             .ToArray();

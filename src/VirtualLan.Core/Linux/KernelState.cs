@@ -13,6 +13,7 @@ public sealed class KernelState
     private readonly Dictionary<NetNamespace, NamespaceState> _namespaces = new();
     private readonly Dictionary<NetNamespace, FirewallState> _firewalls = new();
     private readonly Dictionary<NetNamespace, FirewallState> _firewalls6 = new();
+    private readonly Dictionary<NetNamespace, IReadOnlyDictionary<string, string>?> _policies = new();
     private readonly Dictionary<NetNamespace, IReadOnlyList<RouteState>> _routes = new();
     private readonly Dictionary<string, string> _sysctls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<Neighbor>> _neighbors = new(StringComparer.Ordinal);
@@ -61,6 +62,35 @@ public sealed class KernelState
         }
 
         return state;
+    }
+
+    /// <summary>
+    /// Returns the policy of a built-in IPv4 chain: from the rules when they were read already, else
+    /// from the chains alone where the reader can (nf_tables over netlink), else from iptables-save.
+    /// </summary>
+    /// <param name="at">The namespace.</param>
+    /// <param name="table">The table.</param>
+    /// <param name="chain">The chain.</param>
+    /// <returns>ACCEPT or DROP; null when the chain does not exist (or the namespace).</returns>
+    public string? Policy(NetNamespace at, string table, string chain)
+    {
+        if (_firewalls.TryGetValue(at, out var firewall))
+        {
+            return firewall.Policy(table, chain);
+        }
+
+        if (!Exists(at))
+        {
+            return null;
+        }
+
+        if (!_policies.TryGetValue(at, out var policies))
+        {
+            policies = _reader.ChainPolicies(at);
+            _policies[at] = policies;
+        }
+
+        return policies is null ? Firewall(at).Policy(table, chain) : policies.GetValueOrDefault(table + "/" + chain);
     }
 
     /// <summary>Returns the ip6tables rules of a namespace , reading them on first use.</summary>
@@ -155,8 +185,8 @@ public sealed class KernelState
         at.Name is { } name && (_processes ??= NamespaceProcesses.Scan()).TryGetValue(name, out var pids) ? pids : Array.Empty<string>();
 
     /// <summary>
-    /// Returns the names of the namespaces a namespace has a peer in (the ids it assigned, as
-    /// <c>ip netns list-id</c> prints them): those a veth of it reaches into. Not cached.
+    /// Returns the names of the namespaces a namespace has a peer in (those it assigned an id to, as
+    /// <c>ip -n NS netns list</c> prints them): those a veth of it reaches into. Not cached.
     /// </summary>
     /// <param name="at">The namespace.</param>
     /// <returns>The names under /run/netns of its peers.</returns>
@@ -247,6 +277,7 @@ public sealed class KernelState
         _namespaces.Clear();
         _firewalls.Clear();
         _firewalls6.Clear();
+        _policies.Clear();
         _routes.Clear();
         _sysctls.Clear();
         _neighbors.Clear();
@@ -262,7 +293,15 @@ public sealed class KernelState
             return new NamespaceState(at, exists: false, Array.Empty<LinkState>());
         }
 
-        return new NamespaceState(at, exists: true, _reader.Links(at));
+        try
+        {
+            return new NamespaceState(at, exists: true, _reader.Links(at));
+        }
+        catch (CommandFailedException) when (at.Name is { } name && !_reader.NamespaceNames().Contains(name, StringComparer.Ordinal))
+        {
+            // Deleted by someone else between the listing and this read: it is gone, not an error.
+            return new NamespaceState(at, exists: false, Array.Empty<LinkState>());
+        }
     }
 
     private IReadOnlyList<string> ReadNamespaceNames() => _reader.NamespaceNames();

@@ -64,12 +64,19 @@ public sealed class NetnsFolder
                 return (false, null);
             }
 
-            // ip binds the folder onto itself once; a second bind by hand would stack another mount.
-            for (var i = 0; i < 8 && IsMountPoint(Folder); i++)
+            // ip binds the folder onto itself once (a second bind by hand stacks another); unmounting
+            // until the kernel says it is no mount point (EINVAL) leaves the bare folder.
+            for (var i = 0; i < 8; i++)
             {
                 if (Native.Unmount(Folder, UmountNoFollow) < 0)
                 {
-                    return (false, $"{Folder}, made for the sandbox, could not be unmounted ({Native.Describe(Native.Errno)}); run 'umount {Folder}' and 'rmdir {Folder}'.");
+                    var errno = Native.Errno;
+                    if (errno == Native.Einval)
+                    {
+                        break;
+                    }
+
+                    return (false, $"{Folder}, made for the sandbox, could not be unmounted ({Native.Describe(errno)}); run 'umount {Folder}' and 'rmdir {Folder}'.");
                 }
             }
 
@@ -87,10 +94,4 @@ public sealed class NetnsFolder
         File.Delete(Marker);
         return (true, $"Removed {Folder}, which the sandbox had made and no namespace uses any more.");
     }
-
-    /// <summary>Tells whether a path is a mount point of this process's mount namespace.</summary>
-    /// <param name="path">The path.</param>
-    /// <returns>True when /proc/self/mountinfo lists it.</returns>
-    public static bool IsMountPoint(string path) =>
-        File.ReadLines("/proc/self/mountinfo").Any(line => line.Split(' ') is { Length: > 4 } fields && fields[4] == path);
 }

@@ -202,12 +202,17 @@ public sealed class NetlinkBackend : IKernelBackend
         /// </summary>
         public Failure? DeleteTogether(IReadOnlyList<string> names)
         {
+            // One dump gives the groups in use and each link's own, to put back if anything fails.
             var used = new HashSet<uint>();
+            var groups = new Dictionary<string, uint>(StringComparer.Ordinal);
             foreach (var link in Socket.Dump(KernelReplies.LinkDump()))
             {
-                if (link.Attributes(Rtnl.IfInfoSize).Find(Rtnl.IflaGroup) is { } g)
+                var attributes = link.Attributes(Rtnl.IfInfoSize).ToArray();
+                var group = attributes.Find(Rtnl.IflaGroup)?.U32 ?? 0;
+                used.Add(group);
+                if (attributes.Find(Rtnl.IflaIfname) is { } name)
                 {
-                    used.Add(g.U32);
+                    groups[name.Text] = group;
                 }
             }
 
@@ -221,14 +226,19 @@ public sealed class NetlinkBackend : IKernelBackend
             Failure? failure = null;
             for (var i = 0; i < names.Count && failure is null; i++)
             {
-                var (reply, ack) = Socket.Get(LinkByName(names[i]));
-                if (reply is null)
+                if (!groups.TryGetValue(names[i], out var old))
                 {
-                    failure = new Failure(i, KernelRefused, Refused(ack));
-                    break;
+                    // Not in the dump: asked by name, the kernel says why (No such device), as ip would.
+                    var (reply, ack) = Socket.Get(LinkByName(names[i]));
+                    if (reply is null)
+                    {
+                        failure = new Failure(i, KernelRefused, Refused(ack));
+                        break;
+                    }
+
+                    old = reply.Value.Attributes(Rtnl.IfInfoSize).Find(Rtnl.IflaGroup)?.U32 ?? 0;
                 }
 
-                var old = reply.Value.Attributes(Rtnl.IfInfoSize).Find(Rtnl.IflaGroup)?.U32 ?? 0;
                 failure = Send(SetLink(names[i]).U32(Rtnl.IflaGroup, number)) is { } f ? f with { Index = i } : null;
                 if (failure is null)
                 {

@@ -99,27 +99,34 @@ public sealed class NetlinkKernelReader : IKernelReader
 
     /// <inheritdoc />
     public IReadOnlyList<string> PeerNamespaces(NetNamespace at) =>
-        In(at, new[] { "-json", "netns", "list-id" }, channel =>
+        In(at, new[] { "-json", "netns", "list" }, channel =>
         {
-            var ids = channel.Dump(new NetlinkMessage(GetNsid).Fixed(new byte[RtGenMsgSize]))
-                .Where(r => r.Type == NewNsid)
-                .Select(r => r.Attributes(RtGenMsgSize).Find(NetnsaNsid) is { Value.Length: >= 4 } id ? id.I32 : -1)
-                .Where(id => id >= 0)
-                .ToArray();
-            if (ids.Length == 0)
-            {
-                return (IReadOnlyList<string>)Array.Empty<string>();
-            }
-
-            // As print_nsid: the first name under /run/netns whose namespace has that id here.
-            var named = new List<(string Name, int Id)>();
-            foreach (var name in NamespaceNames())
-            {
-                named.Add((name, IdOf(channel, name)));
-            }
-
-            return ids.Select(id => named.FirstOrDefault(n => n.Id == id).Name).OfType<string>().ToArray();
+            // As ip netns list does in the namespace: the id of each name's namespace, asked one by
+            // one (the kernel's dump of ids stops after one page).
+            return (IReadOnlyList<string>)NamespaceNames().Where(name => IdOf(channel, name) >= 0).ToArray();
         });
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// From nf_tables (<see cref="NftChains"/>) when iptables is iptables-nft; otherwise, or when the
+    /// read fails, null, and iptables-save reads them (and says what is wrong).
+    /// </remarks>
+    public IReadOnlyDictionary<string, string>? ChainPolicies(NetNamespace at)
+    {
+        if (!NftChains.Usable)
+        {
+            return null;
+        }
+
+        try
+        {
+            return NftChains.Policies(at);
+        }
+        catch (NetlinkException)
+        {
+            return null;
+        }
+    }
 
     /// <inheritdoc />
     public string Sysctls(NetNamespace at, IReadOnlyList<string> keys) => ProcSys.Read(at, keys);

@@ -74,9 +74,15 @@ public sealed class NetlinkSocket : INetlinkChannel
     /// <summary>Opens a socket in the calling thread's network namespace.</summary>
     /// <returns>The socket.</returns>
     /// <exception cref="NetlinkException">The socket could not be opened or bound.</exception>
-    public static NetlinkSocket Open()
+    public static NetlinkSocket Open() => Open(Native.NetlinkRoute);
+
+    /// <summary>Opens a socket of a netlink family in the calling thread's network namespace.</summary>
+    /// <param name="protocol">The family: 0 for rtnetlink, 12 for netfilter.</param>
+    /// <returns>The socket.</returns>
+    /// <exception cref="NetlinkException">The socket could not be opened or bound.</exception>
+    public static NetlinkSocket Open(int protocol)
     {
-        var fd = Native.Socket(Native.AfNetlink, Native.SockRaw | Native.SockCloexec, Native.NetlinkRoute);
+        var fd = Native.Socket(Native.AfNetlink, Native.SockRaw | Native.SockCloexec, protocol);
         if (fd < 0)
         {
             throw NetlinkException.Of(Native.Errno, "Cannot open netlink socket");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
 
@@ -62,7 +63,14 @@ public sealed record AppendRule(NetNamespace Namespace, string Table, string Cha
     public override IReadOnlyList<string> UndoArguments => ["-D", Chain, .. Spec];
 
     /// <summary>Gets the rule as iptables-save prints it, for the "already done" test.</summary>
-    public string Line => RestoreInput.Line(Arguments.ToArray());
+    /// <remarks>
+    /// Worked out once per instance (a plan asks it of each of hundreds of rules more than once). The
+    /// cache is keyed by the instance, not kept in a field, so record equality and <c>with</c> copies
+    /// are not affected.
+    /// </remarks>
+    public string Line => Lines.GetValue(this, static rule => RestoreInput.Line(rule.Arguments.ToArray()));
+
+    private static ConditionalWeakTable<AppendRule, string> Lines { get; } = new();
 
     /// <inheritdoc />
     public override bool IsDone(KernelState state) => Rules(state).HasRule(Table, Line);

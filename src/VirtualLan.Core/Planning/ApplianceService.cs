@@ -223,15 +223,26 @@ public sealed class ApplianceService
 
     private (LinkState Port, ApplianceRecord Record) Find(string name, KernelState state)
     {
-        var (port, record) = state.Links(_host.Sandbox).Links
-            .Select(l => (Port: l, Record: ApplianceRecord.Parse(l.Alias)))
-            .FirstOrDefault(p => p.Record?.Name == name);
-        if (record is null)
+        // Parsed once per state: a teardown finds each of hundreds of appliances in the same links.
+        var records = state.Derived("appliance-ports/" + _host.DisplayName, () =>
+        {
+            var byName = new Dictionary<string, (LinkState Port, ApplianceRecord Record)>(StringComparer.Ordinal);
+            foreach (var link in state.Links(_host.Sandbox).Links)
+            {
+                if (ApplianceRecord.Parse(link.Alias) is { } parsed)
+                {
+                    byName.TryAdd(parsed.Name, (link, parsed));
+                }
+            }
+
+            return byName;
+        });
+        if (!records.TryGetValue(name, out var found))
         {
             throw new VlanException(ErrorIds.ApplianceNotFound, VlanErrorKind.ObjectNotFound, name, $"No appliance named '{name}' is connected in {_host.DisplayName}. Run Get-VlanAppliance to see them.");
         }
 
-        return (port, record);
+        return found;
     }
 
     private static string? OtherSettings(ApplianceRequest request, Appliance existing, Ipv4Cidr lan)

@@ -134,61 +134,6 @@ internal static class Restore
     public static IEnumerable<CommandLine> Routes(KernelState state, NetNamespace ns, string link) =>
         state.Routes(ns).Where(r => r.Device == link && r.AddArguments is not null).Select(r => NetworkHost.IpIn(ns, r.AddArguments!));
 
-    /// <summary>
-    /// The commands that recreate a namespace the module made, as a plan leaves it just before
-    /// deleting it: lo with its alias, addresses and state, IPv4 forwarding, and the whole firewall.
-    /// Links other than lo are put back by the undo of the steps that took them out.
-    /// </summary>
-    /// <param name="state">The state before the deletion.</param>
-    /// <param name="ns">The namespace.</param>
-    /// <returns>The commands, in order.</returns>
-    public static IReadOnlyList<CommandLine> Namespace(KernelState state, string ns) => Namespace(state, ns, Array.Empty<string>());
-
-    /// <summary>The commands that make a deleted namespace again with lo, forwarding, the given sysctls and its IPv4 and IPv6 rules.</summary>
-    /// <param name="state">The kernel's state before the deletion.</param>
-    /// <param name="ns">The namespace.</param>
-    /// <param name="sysctls">Further sysctls of the namespace to set back to the values they had.</param>
-    /// <returns>The commands.</returns>
-    public static IReadOnlyList<CommandLine> Namespace(KernelState state, string ns, IReadOnlyList<string> sysctls)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(sysctls);
-        var commands = new List<CommandLine> { new("ip", "netns", "add", ns) };
-        if (state.Links(ns).Link("lo") is { } lo)
-        {
-            if (!string.IsNullOrEmpty(lo.Alias))
-            {
-                commands.Add(NetworkHost.IpIn(ns, new[] { "link", "set", "dev", "lo", "alias", lo.Alias }));
-            }
-
-            if (lo.IsUp)
-            {
-                commands.Add(NetworkHost.IpIn(ns, new[] { "link", "set", "dev", "lo", "up" }));
-            }
-
-            // lo gets 127.0.0.1/8 when it comes up; any other address is put back.
-            commands.AddRange(lo.Addresses.Where(a => a.ToString() != "127.0.0.1/8").Select(a => NetworkHost.IpIn(ns, new[] { "addr", "add", a.ToString(), "dev", "lo" })));
-        }
-
-        if (state.Sysctl(ns, "net.ipv4.ip_forward") is { } forward && forward != "0")
-        {
-            commands.Add(NetworkHost.ExecIn(ns, "sysctl", new[] { "-qw", "net.ipv4.ip_forward=" + forward }));
-        }
-
-        if (sysctls.Count > 0 && state.Sysctls(ns, sysctls) is { } values)
-        {
-            commands.Add(NetworkHost.ExecIn(ns, "sysctl", new[] { "-qw" }.Concat(sysctls.Select((k, i) => k + "=" + values[i]))));
-        }
-
-        commands.AddRange(Firewall(ns, state.Firewall(ns)));
-        if (sysctls.Any(k => k.StartsWith("net.ipv6.", StringComparison.Ordinal)))
-        {
-            commands.AddRange(Firewall(ns, state.Firewall6(ns), "ip6tables"));
-        }
-
-        return commands;
-    }
-
     /// <summary>The commands that rebuild a rule set in an empty namespace: policies, user chains, then the rules in order.</summary>
     /// <param name="ns">The namespace.</param>
     /// <param name="firewall">The rule set.</param>

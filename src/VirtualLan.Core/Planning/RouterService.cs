@@ -448,13 +448,21 @@ public sealed class RouterService
             }
         }
 
-        foreach (var (link, inside) in new[] { (router.BridgePort, LanInterface), (router.HostInterface, HostLinkInterface) })
+        var links = new[] { (Name: router.BridgePort, Inside: LanInterface), (Name: router.HostInterface, Inside: HostLinkInterface) }.Select(l =>
         {
-            var step = new DeleteLink(atHost, link).ToStep($"Delete {link}");
-            steps.Add(state.Links(h).Link(link) is { } end
-                ? step.WithUndo(() => (Restore.Veth(state, h, end, r, state.Links(r).Link(inside), inside), null))
+            var step = new DeleteLink(atHost, l.Name).ToStep($"Delete {l.Name}");
+            return (l.Name, Step: state.Links(h).Link(l.Name) is { } end
+                ? step.WithUndo(() => (Restore.Veth(state, h, end, r, state.Links(r).Link(l.Inside), l.Inside), null))
                 : step);
-        }
+        }).ToArray();
+
+        // A host whose traffic goes through the router (-RouteHostTraffic) has its default route on the
+        // host link: that link goes first, so that the uplink's default route can be added, and its
+        // undo puts the route back.
+        var early = state.Routes(h).Any(x => x.IsDefault && x.Device == router.HostInterface)
+            ? links.Where(l => l.Name == router.HostInterface).Select(l => l.Step).ToHashSet()
+            : new HashSet<Step>();
+        steps.AddRange(early);
 
         if (saved is not null && gateway is not null)
         {
@@ -470,11 +478,11 @@ public sealed class RouterService
             steps.Add(Step.Link($"Restore the alias of {router.Uplink}", h, restoreAlias.Arguments.ToArray(), restoreAlias.Undo!.Arguments.ToArray(), null).Carrying(restoreAlias));
         }
 
-        // The undo makes the namespace again with lo, forwarding and the whole firewall as they are;
-        // the links come back with the undo of the steps above.
-        var others = state.Links(r).Links.Where(l => l.Name != "lo" && l.Name != router.Uplink && l.Name != LanInterface && l.Name != HostLinkInterface).Select(l => l.Name).ToArray();
-        steps.Add(Step.Program($"Delete the namespace {r}", new CommandLine("ip", "netns", "delete", r), null, s => !s.NamespaceNames.Contains(r))
-            .WithUndo(Restore.Namespace(state, r, (_exists("/proc/sys/net/ipv6") ? Ipv4Hardening.Concat(Ipv6Hardening) : Ipv4Hardening).Select(x => x.Key).ToArray()), others.Length == 0 ? null : $"the links {string.Join(", ", others)} that were in {r} are gone"));
+        // The executor holds the namespace open while the plan runs, so the undo mounts it back on its
+        // name with lo, forwarding, the whole firewall and any link left in it exactly as they were,
+        // and nothing in it is read for an undo that is not needed; the links moved out come back
+        // with the undo of the steps above.
+        steps.Add(new DeleteNamespace(r).ToStep($"Delete the namespace {r}"));
         if (_exists($"/etc/netns/{r}/resolv.conf"))
         {
             steps.Add(Step.Program($"Delete /etc/netns/{r}", new CommandLine("rm", "-r", $"/etc/netns/{r}"), null, null)
@@ -490,6 +498,11 @@ public sealed class RouterService
             steps.Add(Step.Program($"Delete the DHCP server's files {string.Join(", ", dhcp)}", new CommandLine("rm", new[] { "-rf", "--" }.Concat(dhcp)), null, null)
                 .Tolerating($"{string.Join(", ", dhcp)} could not be deleted; delete them by hand"));
         }
+
+        // The router's links go last: nothing after waits for them, so the executor deletes them with
+        // the plan's other link deletions in one kernel operation (one unregistration, not one each),
+        // and their peers, in the namespace deleted by name above, go with them.
+        steps.AddRange(links.Where(l => !early.Contains(l.Step)).Select(l => l.Step));
 
         var restore = string.Join("; ", addresses.Select(a => $"ip{HostFlag} addr add {a} dev {router.Uplink}")
             .Append($"ip{HostFlag} link set dev {router.Uplink} up")

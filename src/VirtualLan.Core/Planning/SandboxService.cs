@@ -176,7 +176,7 @@ public sealed class SandboxService
 
         foreach (var inner in all)
         {
-            var delete = Step.Link($"Delete the namespace {inner}", null, new[] { "netns", "delete", inner }, null, s => !s.NamespaceNames.Contains(inner, StringComparer.Ordinal));
+            var delete = new Operations.DeleteNamespace(inner).ToStep($"Delete the namespace {inner}");
             steps.Add(hold.Remount(inner) is { } remount
                 ? delete.WithUndo(remount)
                 : delete.WithUndo(Array.Empty<CommandLine>(), $"the namespace {inner} could not be held open, so its deletion cannot be undone"));

@@ -141,8 +141,8 @@ public sealed class RouterReader
             HostLinkCidr = record.HostLink,
             HostLinkPeer = HostLinkPeer(record.HostLink),
             RoutesHostTraffic = state.Routes(_host.Sandbox).Any(x => x.IsDefault && x.Device == hostInterface),
-            ForwardPolicy = state.Firewall(ns).Policy("filter", "FORWARD") ?? "ACCEPT",
-            InputPolicy = state.Firewall(ns).Policy("filter", "INPUT") ?? "ACCEPT",
+            ForwardPolicy = state.Policy(ns, "filter", "FORWARD") ?? "ACCEPT",
+            InputPolicy = state.Policy(ns, "filter", "INPUT") ?? "ACCEPT",
             Sandbox = _host.Sandbox,
         };
     }
