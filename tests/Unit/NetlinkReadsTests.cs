@@ -111,7 +111,7 @@ public sealed class NftChainsTests
     [Theory]
     [InlineData("xtables-nft-multi", true)]
     [InlineData("xtables-legacy-multi", false)]
-    public void The_first_iptables_on_the_path_is_followed_through_its_links(string program, bool nft)
+    public void The_iptables_the_module_runs_is_followed_through_its_links(string program, bool nft)
     {
         var root = Directory.CreateTempSubdirectory("vlan-nft-");
         try
@@ -121,13 +121,54 @@ public sealed class NftChainsTests
             File.WriteAllText(Path.Combine(bin, program), string.Empty);
             File.CreateSymbolicLink(Path.Combine(alternatives, "iptables"), Path.Combine(bin, program));
             File.CreateSymbolicLink(Path.Combine(bin, "iptables"), Path.Combine(alternatives, "iptables"));
-            var empty = Directory.CreateDirectory(Path.Combine(root.FullName, "empty")).FullName;
+            var found = new VirtualLan.Execution.ToolLocator(bin, File.Exists).Find("iptables");
 
-            Assert.Equal(nft, NftChains.IsNft(empty + ":" + bin));
+            Assert.Equal(nft, NftChains.IsNft(found));
+            Assert.False(NftChains.IsNft(null));
         }
         finally
         {
             root.Delete(recursive: true);
         }
+    }
+}
+
+/// <summary>A namespace that another process deletes while the module reads the machine.</summary>
+public sealed class VanishingNamespaceTests
+{
+    [Fact]
+    public void A_namespace_deleted_between_the_listing_and_its_read_is_gone_and_another_failure_is_not_hidden()
+    {
+        var reader = new Vanishing();
+        var state = new KernelState(new FakeRunner(), reader);
+        Assert.Contains("gone", state.NamespaceNames);
+
+        // Listed, then deleted before its links are read: it no longer exists, and nothing fails.
+        reader.Listed = ["kept"];
+        Assert.False(state.Links("gone").Exists);
+
+        // Still listed, yet unreadable: that is a real failure and is not taken for a deletion.
+        var fresh = new KernelState(new FakeRunner(), reader);
+        Assert.Throws<CommandFailedException>(() => fresh.Links("kept"));
+    }
+
+    private sealed class Vanishing : IKernelReader
+    {
+        public IReadOnlyList<string> Listed { get; set; } = ["gone", "kept"];
+
+        public IReadOnlyList<string> NamespaceNames() => Listed;
+
+        public IReadOnlyList<LinkState> Links(NetNamespace at) =>
+            throw new CommandFailedException(at.Ip(["-details", "-json", "addr", "show"]), 1, $"Cannot open network namespace \"{at.Text}\": No such file or directory\n", [], []);
+
+        public IReadOnlyList<RouteState> Routes(NetNamespace at) => [];
+
+        public IReadOnlyList<Neighbor> Neighbors(NetNamespace at, string link) => [];
+
+        public IReadOnlyList<string> PeerNamespaces(NetNamespace at) => [];
+
+        public string Sysctls(NetNamespace at, IReadOnlyList<string> keys) => string.Empty;
+
+        public IReadOnlyDictionary<string, string>? ChainPolicies(NetNamespace at) => null;
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using VirtualLan.Execution;
 using VirtualLan.Linux;
 
 namespace VirtualLan.Netlink;
@@ -35,7 +36,7 @@ public static class NftChains
         ["security"] = ["INPUT", "FORWARD", "OUTPUT"],
     };
 
-    private static readonly Lazy<bool> IptablesIsNft = new(() => IsNft(Environment.GetEnvironmentVariable("PATH")));
+    private static readonly Lazy<bool> IptablesIsNft = new(() => IsNft(new ToolLocator().Find("iptables")));
 
     /// <summary>Gets a value indicating whether the iptables the module runs is iptables-nft.</summary>
     public static bool Usable => IptablesIsNft.Value;
@@ -89,24 +90,17 @@ public static class NftChains
         return policies;
     }
 
-    /// <summary>Tells whether the first iptables on a search path is iptables-nft (xtables-nft-multi, through its links).</summary>
-    /// <param name="path">The PATH; the sbin folders are searched after it.</param>
+    /// <summary>Tells whether an iptables program is iptables-nft: xtables-nft-multi, through its links (the alternatives).</summary>
+    /// <param name="iptables">The program's path, or null when it is not installed.</param>
     /// <returns>True for iptables-nft.</returns>
-    public static bool IsNft(string? path)
+    public static bool IsNft(string? iptables)
     {
-        var folders = (path ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(new[] { "/usr/local/sbin", "/usr/sbin", "/sbin" });
-        foreach (var folder in folders)
+        if (iptables is null)
         {
-            var candidate = Path.Combine(folder, "iptables");
-            if (!File.Exists(candidate))
-            {
-                continue;
-            }
-
-            var target = File.ResolveLinkTarget(candidate, returnFinalTarget: true)?.FullName ?? candidate;
-            return Path.GetFileName(target).Contains("nft", StringComparison.Ordinal);
+            return false;
         }
 
-        return false;
+        var target = File.ResolveLinkTarget(iptables, returnFinalTarget: true)?.FullName ?? iptables;
+        return Path.GetFileName(target).Contains("nft", StringComparison.Ordinal);
     }
 }

@@ -104,13 +104,11 @@ public sealed class SandboxService
     /// <param name="name">The sandbox name.</param>
     /// <param name="force">Whether to kill processes still running in the sandbox.</param>
     /// <param name="state">The kernel's state.</param>
-    /// <param name="hold">Holds the namespaces open while the plan runs, so that a rollback can give back their names; the caller closes it after the plan.</param>
     /// <param name="preview">Whether the plan is only shown (-WhatIf): processes that would block the exit are then a warning of the plan, not an error.</param>
     /// <returns>The plan.</returns>
     /// <exception cref="VlanException">The namespace is not a VirtualLan sandbox, or processes still run in it and force was not given.</exception>
-    public Plan PlanExit(string name, bool force, KernelState state, NamespaceHold hold, bool preview = false)
+    public Plan PlanExit(string name, bool force, KernelState state, bool preview = false)
     {
-        ArgumentNullException.ThrowIfNull(hold);
         var sandbox = Read(name, state);
         if (!sandbox.IsManaged)
         {
@@ -161,10 +159,10 @@ public sealed class SandboxService
 
         var stopped = force ? pids : own.ToArray();
 
-        // Deleting a namespace cannot be undone once the kernel has freed it. While the plan runs, this
-        // process holds every namespace open (NamespaceHold), so deleting a name is undone by mounting
-        // the held namespace back on it; the deletions go in one ip -batch; the kernel frees the
-        // namespaces when the hold is closed after the plan.
+        // Deleting a namespace cannot be undone once the kernel has freed it. The executor holds every
+        // namespace a plan deletes open while the plan runs (DeleteNamespace), so deleting a name is
+        // undone by mounting the held namespace back on it; the kernel frees the namespaces when the
+        // hold is closed after the plan.
         var steps = new List<Step>();
         var etc = all.Where(inner => _exists($"/etc/netns/{inner}")).ToArray();
         var folder = HoldFolder(name);
@@ -174,13 +172,7 @@ public sealed class SandboxService
             steps.AddRange(etc.Select(inner => Step.Program($"Move /etc/netns/{inner} away", new CommandLine("mv", $"/etc/netns/{inner}", $"{folder}/etc.{inner}"), new CommandLine("mv", $"{folder}/etc.{inner}", $"/etc/netns/{inner}"), null)));
         }
 
-        foreach (var inner in all)
-        {
-            var delete = new Operations.DeleteNamespace(inner).ToStep($"Delete the namespace {inner}");
-            steps.Add(hold.Remount(inner) is { } remount
-                ? delete.WithUndo(remount)
-                : delete.WithUndo(Array.Empty<CommandLine>(), $"the namespace {inner} could not be held open, so its deletion cannot be undone"));
-        }
+        steps.AddRange(all.Select(inner => new Operations.DeleteNamespace(inner).ToStep($"Delete the namespace {inner}")));
 
         if (stopped.Length > 0)
         {

@@ -56,21 +56,9 @@ public sealed class ExitVlanSandboxCommand : VlanCmdlet
 
                 var state = Runtime.ReadState();
 
-                // The namespaces stay alive while the hold is open: a rollback mounts them back on their names.
-                using var hold = NamespaceHold.Open(state.NamespaceNames.Where(n => n == name || n.StartsWith(name + ".", StringComparison.Ordinal)));
-                var plan = new SandboxService(Runtime.Exists).PlanExit(name, Force, state, hold, preview: IsWhatIf);
-                // The executor undoes a deletion with this hold's mount, as it would with one of its own.
-                HeldNamespaces = hold;
-                bool applied;
-                try
-                {
-                    applied = Apply(plan, state);
-                }
-                finally
-                {
-                    HeldNamespaces = null;
-                }
-
+                // The executor holds the namespaces it deletes open while the plan runs: a rollback mounts them back on their names.
+                var plan = new SandboxService(Runtime.Exists).PlanExit(name, Force, state, preview: IsWhatIf);
+                var applied = Apply(plan, state);
                 if (applied && !IsWhatIf)
                 {
                     if (name == current)
