@@ -81,10 +81,7 @@ internal sealed class CmdletWay : Way
             Invoke(runspace, BuildScript, n, Topology.Uplink);
             var buildTime = clock.Elapsed;
             var buildStats = runner.Snapshot();
-            if (!World.Ping(setup, Topology.ApplianceNamespace(sandbox, n)))
-            {
-                throw new BenchException($"({Key}) N={n}: no ping answer from {Topology.ApplianceNamespace(sandbox, n)} to {Topology.InternetHost}: the build is wrong, the run is invalid.");
-            }
+            MustPing(setup, sandbox, n);
 
             // Get-VlanAppliance over the whole LAN, timed a few times (the first read of a session is
             // not special: every call reads the kernel afresh).
@@ -105,11 +102,7 @@ internal sealed class CmdletWay : Way
             Invoke(runspace, TeardownScript);
             var teardownTime = clock.Elapsed;
             var teardownStats = runner.Snapshot();
-            var left = World.Namespaces(setup).Where(ns => ns == sandbox || ns.StartsWith(sandbox + ".", StringComparison.Ordinal)).ToArray();
-            if (left.Length > 0)
-            {
-                throw new BenchException($"({Key}) N={n}: the teardown left namespaces behind: {string.Join(", ", left.Take(5))}");
-            }
+            MustBeGone(setup, sandbox, n);
 
             return new RunResult(buildTime, teardownTime, buildStats.Processes, teardownStats.Processes, buildStats, teardownStats, readTimes.Order().ElementAt(Reads / 2));
         }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace VirtualLan.Bench;
 
-/// <summary>The command line: --sizes 10,50,200 --runs 5 [--runs-for 200=3] --ways a,n,b,c --out bench/RESULTS.md.</summary>
+/// <summary>The command line: --sizes 10,50,200 --runs 5 [--runs-for 200=3] --ways a,n,b,c,k --out bench/RESULTS.md.</summary>
 internal sealed class Options
 {
     public IReadOnlyList<int> Sizes { get; private set; } = new[] { 10, 50, 200 };
@@ -11,7 +11,7 @@ internal sealed class Options
 
     public Dictionary<int, int> RunsFor { get; } = new();
 
-    public IReadOnlyList<string> Ways { get; private set; } = new[] { "a", "n", "b", "c" };
+    public IReadOnlyList<string> Ways { get; private set; } = new[] { "a", "n", "b", "c", "k" };
 
     public string Out { get; private set; } = "bench/RESULTS.md";
 
@@ -29,13 +29,14 @@ internal sealed class Options
 
     public const string Usage = """
         VirtualLan.Bench — build and tear down a bridge, a router and N namespace appliances with a port
-        forward each, four ways, in sandbox namespaces (run as root).
+        forward each, five ways, in sandbox namespaces (run as root).
 
           --sizes 10,50,200     appliance counts N
           --runs 5              runs per N and way (medians are reported; at least 5 for the targets)
           --runs-for 200=3      a different number of runs for one N (repeatable)
-          --ways a,n,b,c        a = cmdlets on the ip backend, n = cmdlets on the netlink backend,
-                                b = seed script (one command per line), c = hand-batched
+          --ways a,n,b,c,k      a = cmdlets on the ip backend, n = cmdlets on the netlink backend,
+                                b = seed script (one command per line), c = hand-batched,
+                                k = kernel floor (the netlink backend fed operations directly)
           --out bench/RESULTS.md
           --module PATH.psd1    the module to time Import-Module on (default: the copy beside this program)
           --import-runs 5       fresh processes timed for the import
@@ -68,9 +69,9 @@ internal sealed class Options
                     break;
                 case "--ways":
                     options.Ways = Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(w => w.Trim().ToLowerInvariant()).ToArray();
-                    if (options.Ways.Any(w => w is not "a" and not "n" and not "b" and not "c"))
+                    if (options.Ways.Any(w => w is not "a" and not "n" and not "b" and not "c" and not "k"))
                     {
-                        throw new BenchException("--ways takes a, n, b and c.");
+                        throw new BenchException("--ways takes a, n, b, c and k.");
                     }
 
                     break;

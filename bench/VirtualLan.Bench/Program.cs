@@ -50,7 +50,7 @@ internal static class Program
         var pwshImports = ImportProbe.WithPwsh(importManifest, options.ImportRuns);
 
         var cmdlets = new CmdletWay(manifest, netlink: false);
-        var all = new Way[] { cmdlets, new CmdletWay(manifest, netlink: true), new SeedWay(), new BatchedWay() };
+        var all = new Way[] { cmdlets, new CmdletWay(manifest, netlink: true), new SeedWay(), new BatchedWay(), new FloorWay() };
         var ways = all.Where(w => options.Ways.Contains(w.Key)).ToArray();
         var results = new Results(machine, options, ways);
         results.Imports.AddRange(imports);

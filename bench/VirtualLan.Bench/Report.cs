@@ -62,6 +62,18 @@ internal static class Report
             md.AppendLine(ic, $"| {n} | {string.Join(" | ", cells)} |");
         }
 
+        if (r.Ways.Any(w => w.Key == "k"))
+        {
+            md.AppendLine();
+            md.AppendLine("The kernel's floor (k) against the hand-batched script (c), and what the module (n) takes beyond that floor (n/k; n − k is the module's own cost: PowerShell, planning, reads, undo bookkeeping, and its firewall in several transactions):").AppendLine();
+            md.AppendLine("| N | build k/c | teardown k/c | build n/k | teardown n/k | build n − k | teardown n − k |");
+            md.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var n in sizes)
+            {
+                md.AppendLine(ic, $"| {n} | {Ratio(r.BuildMs(n, "k"), r.BuildMs(n, "c"))} | {Ratio(r.TeardownMs(n, "k"), r.TeardownMs(n, "c"))} | {Ratio(r.BuildMs(n, "n"), r.BuildMs(n, "k"))} | {Ratio(r.TeardownMs(n, "n"), r.TeardownMs(n, "k"))} | {Difference(r.BuildMs(n, "n"), r.BuildMs(n, "k"))} | {Difference(r.TeardownMs(n, "n"), r.TeardownMs(n, "k"))} |");
+            }
+        }
+
         md.AppendLine();
         md.AppendLine("## Module import").AppendLine();
         var import = Results.Median(r.Imports);
@@ -92,7 +104,7 @@ internal static class Report
 
         md.AppendLine();
         md.AppendLine("## How each way works").AppendLine();
-        md.AppendLine("All four build the same network inside a fresh sandbox namespace `vlb-HEX` per run (the module's defaults): bridge `virtualnet0` 172.24.0.1/16; router namespace with `lan0` 172.24.0.254 on the bridge, the host link 100.64.0.1/30 ↔ 100.64.0.2/30, the uplink `uplink0` moved in with 198.51.100.2/24 and its default route, FORWARD policy DROP, MASQUERADE out of the uplink, LAN and host link → uplink accepted with the answers back; N namespaces `aI` behind veths `vl-aI` ↔ `eth0` with 172.24.4.(I+1)/16, lo up and a default route; one TCP forward of port 10000+I to each, as Add-VlanPortForward writes it (DNAT on the uplink, on host0 and on lan0 for NAT loopback, two FORWARD accepts for DNATed flows, a hairpin MASQUERADE: six rules). Outside the timings: the sandbox and a simulated internet (203.0.113.10 behind 198.51.100.1, as tests/Integration/World.cs builds it). The teardown ends with the sandbox's deletion in every way.").AppendLine();
+        md.AppendLine("All five build the same network inside a fresh sandbox namespace `vlb-HEX` per run (the module's defaults): bridge `virtualnet0` 172.24.0.1/16; router namespace with `lan0` 172.24.0.254 on the bridge, the host link 100.64.0.1/30 ↔ 100.64.0.2/30, the uplink `uplink0` moved in with 198.51.100.2/24 and its default route, FORWARD policy DROP, MASQUERADE out of the uplink, LAN and host link → uplink accepted with the answers back; N namespaces `aI` behind veths `vl-aI` ↔ `eth0` with 172.24.4.(I+1)/16, lo up and a default route; one TCP forward of port 10000+I to each, as Add-VlanPortForward writes it (DNAT on the uplink, on host0 and on lan0 for NAT loopback, two FORWARD accepts for DNATed flows, a hairpin MASQUERADE: six rules). Outside the timings: the sandbox and a simulated internet (203.0.113.10 behind 198.51.100.1, as tests/Integration/World.cs builds it). The teardown ends with the sandbox's deletion in every way.").AppendLine();
         md.AppendLine("- **(a)** and **(n)** one script in one runspace that imported the module from its manifest (`Enter-VlanSandbox` before, untimed); (a) on the ip backend (`ip -batch`, `iptables-restore`), (n) on the netlink backend (links, addresses, routes and namespaces over rtnetlink sockets, firewall with `iptables-restore`). After the build and the ping, `" + ReadScript() + "` is timed three times (median kept; it must list N):").AppendLine();
         md.AppendLine("  ```powershell");
         foreach (var line in CmdletWay.BuildScript.Split('\n'))
@@ -109,6 +121,7 @@ internal static class Report
         md.AppendLine("  ```").AppendLine();
         md.AppendLine("  `Connect-VlanAppliance -Namespace` and `Add-VlanPortForward -ExternalPort` do not bind from the pipeline (only `-Bridge`, resp. `-Address`/`-Appliance` by property name), so the appliances are a loop of one `Connect-VlanAppliance | Add-VlanPortForward` per appliance inside that one script. The teardown is all pipelines. Processes are counted by wrapping the session's command runner (as tests/Shared/RecordingRunner.cs does).");
         md.AppendLine("- **(b)** the seed's way: the same network as a generated list of single `ip` / `ip netns exec … iptables` / `sysctl` commands, one process per line (Process.Start, no shell): 27 lines for bridge and router, 7 per appliance, 6 per forward; teardown one command per object (`iptables -D` per rule, `ip link del` and `ip netns delete` per appliance, the uplink moved back and re-addressed, the router's links, the bridge).");
+        md.AppendLine("- **(k)** the kernel's floor for the module's approach: the module's netlink backend (`NetlinkBackend.Run`) handed (c)'s network as typed operations, grouped by hand — every `netns add`, the host's side in one socket (bridge, router legs, each appliance's veth created with its peer in the appliance's namespace and plugged in one request, the uplink moved), forwarding through /proc/sys, the router's inside, (c)'s one `iptables-restore` for the whole firewall, then each appliance's inside on a socket in its namespace. No PowerShell, no planning, no reads of the kernel's state, no undo bookkeeping. Its teardown is the module's, not (c)'s: the uplink moved back and re-addressed, every link of the LAN in one group deletion (so none is left when it returns), then every namespace; (c) deletes the bridge and the namespaces and leaves the 2N veth ends to the kernel's asynchronous clean-up. 1 process to build, none to tear down.");
         md.AppendLine("- **(c)** hand-batched: one `ip -batch -` with every `netns add`, one `ip -n SANDBOX -batch -` for the bridge, the router's legs, every appliance veth and the uplink move, one `sysctl`, one `ip -n ROUTER -batch -`, one `iptables-restore --noflush` with the router's whole firewall, and one `ip -n aI -batch -` per appliance (ip applies `-n` to a whole batch, so an appliance's inside needs its own process): N + 6 processes. Teardown: one `iptables-restore --noflush` with every forward's `-D`, the uplink moved back, one `ip -batch` for the sandbox side, one `ip -batch -` of `netns delete` lines: 4 processes.");
         md.AppendLine();
 
@@ -180,6 +193,14 @@ internal static class Report
         {
             var ratio = nt.Value / tc.Value;
             md.AppendLine(ic, $"| teardown: (n) at most 1× (c) | (n)/(c) = {ratio:F2}× | {(ratio <= 1 ? "**met**" : $"**missed** ({nt.Value - tc.Value:N0} ms over)")} |");
+        }
+
+        // The floor (k) says whether a target is within reach of any tool doing the same kernel work.
+        var kb = r.BuildMs(big, "k");
+        var kt = r.TeardownMs(big, "k");
+        if (kb is not null && c is not null && kt is not null && tc is not null)
+        {
+            md.AppendLine(ic, $"| (for reference) the kernel's floor (k) against (c) | build {kb.Value / c.Value:F2}×, teardown {kt.Value / tc.Value:F2}× | the least the module's approach can take here; (n) is {(nb is null ? "—" : $"{nb.Value - kb.Value:N0} ms")} above it to build, {(nt is null ? "—" : $"{nt.Value - kt.Value:N0} ms")} to tear down |");
         }
 
         if (nb is not null && b is not null)
@@ -272,6 +293,8 @@ internal static class Report
     }
 
     private static string ReadScript() => CmdletWay.ReadScript;
+
+    private static string Difference(double? x, double? y) => x is null || y is null ? "—" : Results.Ms(x.Value - y.Value);
 
     private static string Ratio(double? x, double? y) => x is null || y is null ? "—" : (x.Value / y.Value).ToString("F2", CultureInfo.InvariantCulture) + "×";
 

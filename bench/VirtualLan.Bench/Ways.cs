@@ -22,6 +22,25 @@ internal abstract class Way
 
     /// <summary>Builds the topology with N appliances in a fresh sandbox, pings, tears it down; cleans up whatever happens.</summary>
     public abstract RunResult Run(int n);
+
+    /// <summary>Makes the run invalid unless the last appliance reaches the simulated internet.</summary>
+    protected void MustPing(Shell setup, string sandbox, int n)
+    {
+        if (!World.Ping(setup, Topology.ApplianceNamespace(sandbox, n)))
+        {
+            throw new BenchException($"({Key}) N={n}: no ping answer from {Topology.ApplianceNamespace(sandbox, n)} to {Topology.InternetHost}: the build is wrong, the run is invalid.");
+        }
+    }
+
+    /// <summary>Makes the run invalid when the teardown left a namespace of the sandbox behind.</summary>
+    protected void MustBeGone(Shell setup, string sandbox, int n)
+    {
+        var left = World.Namespaces(setup).Where(ns => ns == sandbox || ns.StartsWith(sandbox + ".", StringComparison.Ordinal)).ToArray();
+        if (left.Length > 0)
+        {
+            throw new BenchException($"({Key}) N={n}: the teardown left namespaces behind: {string.Join(", ", left.Take(5))}");
+        }
+    }
 }
 
 /// <summary>One command: an argument vector and, for -batch and iptables-restore, its standard input.</summary>
@@ -62,10 +81,7 @@ internal abstract class CommandListWay : Way
 
             var buildTime = clock.Elapsed;
             var buildProcesses = timed.Processes;
-            if (!World.Ping(setup, Topology.ApplianceNamespace(sandbox, n)))
-            {
-                throw new BenchException($"({Key}) N={n}: no ping answer from {Topology.ApplianceNamespace(sandbox, n)} to {Topology.InternetHost}: the build is wrong, the run is invalid.");
-            }
+            MustPing(setup, sandbox, n);
 
             timed.Reset();
             clock.Restart();
@@ -75,11 +91,7 @@ internal abstract class CommandListWay : Way
             }
 
             var teardownTime = clock.Elapsed;
-            var left = World.Namespaces(setup).Where(ns => ns == sandbox || ns.StartsWith(sandbox + ".", StringComparison.Ordinal)).ToArray();
-            if (left.Length > 0)
-            {
-                throw new BenchException($"({Key}) N={n}: the teardown left namespaces behind: {string.Join(", ", left.Take(5))}");
-            }
+            MustBeGone(setup, sandbox, n);
 
             return new RunResult(buildTime, teardownTime, buildProcesses, timed.Processes);
         }
@@ -260,8 +272,7 @@ internal sealed class BatchedWay : CommandListWay
             .Append("link set ").Append(Topology.Uplink).Append(" up\n")
             .Append("route add default via ").Append(Topology.WanGateway).Append(" dev ").Append(Topology.Uplink).Append('\n');
         list.Add(new Command(new[] { "ip", "-n", r, "-batch", "-" }, router.ToString()));
-        var rules = Topology.RouterRules().Concat(Enumerable.Range(1, n).SelectMany(Topology.ForwardRules)).ToArray();
-        list.Add(new Command(new[] { "ip", "netns", "exec", r, "iptables-restore", "-w", "--noflush" }, Restore(rules, "-A", policy: true)));
+        list.Add(FirewallCommand(s, n));
 
         // Each appliance's inside: one batch per namespace.
         for (var i = 1; i <= n; i++)
@@ -271,6 +282,13 @@ internal sealed class BatchedWay : CommandListWay
         }
 
         return list;
+    }
+
+    /// <summary>The router's whole firewall in one iptables-restore: policy, its own rules, every forward's six.</summary>
+    public static Command FirewallCommand(string sandbox, int n)
+    {
+        var rules = Topology.RouterRules().Concat(Enumerable.Range(1, n).SelectMany(Topology.ForwardRules)).ToArray();
+        return new Command(new[] { "ip", "netns", "exec", Topology.Router(sandbox), "iptables-restore", "-w", "--noflush" }, Restore(rules, "-A", policy: true));
     }
 
     public override IReadOnlyList<Command> TeardownCommands(string sandbox, int n)

@@ -191,6 +191,29 @@ public class PipelineBatchTests
     }
 
     [Fact]
+    public void A_plan_ending_in_several_link_deletions_holds_all_of_them_back_so_they_join_the_last_group_deletion()
+    {
+        // A router ends with its two legs, a bridge with a firewall change and then its ports: the
+        // router's first leg used to go at once (another deletion waited for it), so it was deleted
+        // on its own, before the firewall, at the cost of a second unregistration (~35 ms at N=200).
+        var state = new KernelState(new FakeRunner());
+        var plans = new[]
+        {
+            new Plan("router", "x", new[] { Step.Link("move", "host", new[] { "link", "set", "dev", "up0", "up" }, null, null), Delete("router-br"), Delete("router-hl") }),
+            new Plan("bridge", "x", new[] { Step.Firewall("rule", "host", "filter", new[] { "-D", "FORWARD", "-j", "X" }, new[] { "-A", "FORWARD", "-j", "X" }, null), Delete("vl-a1"), Delete("br0") }),
+        };
+        var plan = PlanExecutor.Combine("all", "host", plans, state);
+        Assert.Equal(new[] { "move", "rule", "delete router-br", "delete vl-a1", "delete router-hl", "delete br0" }, plan.Steps.Select(s => s.Description));
+
+        // On the command line the four end the last ip -batch as one group deletion.
+        var runner = new FakeRunner();
+        new PlanExecutor(runner, batch: true).Apply(plan, new KernelState(runner), _ => { }, CancellationToken.None);
+        Assert.Equal(
+            "link set dev router-br group 22092\nlink set dev vl-a1 group 22092\nlink set dev router-hl group 22092\nlink set dev br0 group 22092\nlink del group 22092\n",
+            runner.Calls.Last(c => c.Input is not null).Input);
+    }
+
+    [Fact]
     public void The_undo_of_the_plans_last_atomic_deletions_is_never_worked_out_and_others_are_worked_out_before_they_run()
     {
         var runner = new FakeRunner();

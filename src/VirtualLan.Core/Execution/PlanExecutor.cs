@@ -104,14 +104,16 @@ public sealed class PlanExecutor
         }
 
         // Nodes are numbered in plan-then-position order, so the lowest free number comes first.
-        // A link deletion nothing waits for is held back to the end, where all of them make one
-        // atomic link group deletion whose undo is never needed (see Apply).
+        // A link deletion that only link deletions follow (a plan that ends by deleting links) is
+        // held back to the end, where all of them make one atomic link group deletion whose undo
+        // is never needed (see Apply).
+        var tail = TailDeletions(nodes, successors);
         var free = new SortedSet<int>();
         var freeByBatch = new Dictionary<string, SortedSet<int>>(StringComparer.Ordinal);
         var heldBack = new List<int>();
         void Free(int n)
         {
-            if (successors[n].Count == 0 && IsLinkDelete(nodes[n]))
+            if (tail[n])
             {
                 heldBack.Add(n);
                 return;
@@ -160,6 +162,30 @@ public sealed class PlanExecutor
             : nodes; // shared steps in different orders: a cycle; first appearance order runs plan after plan
         var recoveries = plans.Select(p => p.Recovery).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
         return new Plan(title, scope, steps, recoveries.Length == 0 ? null : string.Join(" ", recoveries));
+    }
+
+    /// <summary>
+    /// Marks the link deletions that only link deletions follow in any plan: a deletion whose
+    /// successors are all such deletions, or none. A deletion on a cycle (plans that order shared
+    /// steps differently) is not marked; Combine then runs plan after plan anyway.
+    /// </summary>
+    private static bool[] TailDeletions(List<Step> nodes, List<HashSet<int>> successors)
+    {
+        var tail = new bool?[nodes.Count];
+        bool IsTail(int n)
+        {
+            if (tail[n] is { } known)
+            {
+                return known;
+            }
+
+            tail[n] = false;
+            var result = IsLinkDelete(nodes[n]) && successors[n].All(IsTail);
+            tail[n] = result;
+            return result;
+        }
+
+        return Enumerable.Range(0, nodes.Count).Select(IsTail).ToArray();
     }
 
     /// <summary>What makes two steps the same step (<see cref="Combine"/> runs such a step once): its channel, namespace, table and command.</summary>
