@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using VirtualLan.Execution;
 using VirtualLan.Linux;
@@ -16,70 +15,40 @@ namespace VirtualLan.Bench;
 /// then the namespaces. What (n) takes beyond (k) is the module's own cost; what (k) takes is
 /// what any tool that makes these changes over netlink, and waits for them, pays on this machine.
 /// </summary>
-internal sealed class FloorWay : Way
+internal sealed class FloorWay : SandboxWay
 {
     public override string Key => "k";
 
     public override string Title => "kernel floor (netlink backend fed operations directly)";
 
-    public override RunResult Run(int n)
+    protected override (Action<Shell> Build, Action<Shell> Teardown) Prepare(string sandbox, int n)
     {
-        var setup = new Shell();
-        var timed = new Shell();
-        var sandbox = World.NewSandboxName();
         var backend = new NetlinkBackend(new ProcessRunner(new ToolLocator()));
         var state = new KernelState(new ProcessRunner(new ToolLocator()));
-        try
+        var build = BuildGroups(sandbox, n);
+        var firewall = BatchedWay.FirewallCommand(sandbox, n);
+        var inside = InsideGroups(sandbox, n);
+        var teardown = TeardownGroups(sandbox, n);
+        void RunAll(IEnumerable<IReadOnlyList<Step>> groups)
         {
-            setup.Must("ip", "netns", "add", sandbox);
-            setup.Must("ip", "-n", sandbox, "link", "set", "lo", "up");
-            World.Build(setup, sandbox);
-            var build = BuildGroups(sandbox, n);
-            var firewall = BatchedWay.FirewallCommand(sandbox, n);
-            var inside = InsideGroups(sandbox, n);
-            var teardown = TeardownGroups(sandbox, n);
-
-            var clock = Stopwatch.StartNew();
-            foreach (var group in build)
+            foreach (var group in groups)
             {
-                Must(backend, group, state);
+                var outcome = backend.Run(group, state);
+                if (outcome.Failed is not null)
+                {
+                    throw new BenchException($"({Key}) '{outcome.Failed}' failed: {outcome.StandardError.Trim()}");
+                }
             }
+        }
 
-            timed.Must(firewall.Argv, firewall.Input);
-            foreach (var group in inside)
+        return (
+            shell =>
             {
-                Must(backend, group, state);
-            }
-
-            var buildTime = clock.Elapsed;
-            var buildProcesses = timed.Processes;
-            MustPing(setup, sandbox, n);
-
-            timed.Reset();
-            clock.Restart();
-            foreach (var group in teardown)
-            {
-                Must(backend, group, state);
-            }
-
-            var teardownTime = clock.Elapsed;
-            MustBeGone(setup, sandbox, n);
-
-            return new RunResult(buildTime, teardownTime, buildProcesses, timed.Processes);
-        }
-        finally
-        {
-            World.Remove(setup, sandbox);
-        }
-    }
-
-    private void Must(NetlinkBackend backend, IReadOnlyList<Step> group, KernelState state)
-    {
-        var outcome = backend.Run(group, state);
-        if (outcome.Failed is not null)
-        {
-            throw new BenchException($"({Key}) '{outcome.Failed}' failed: {outcome.StandardError.Trim()}");
-        }
+                RunAll(build);
+                shell.Must(firewall.Argv, firewall.Input);
+                RunAll(inside);
+            },
+            _ => RunAll(teardown));
     }
 
     /// <summary>The namespaces, the host's side (bridge, router legs, every appliance's veth, the uplink moved in), forwarding, the router's inside.</summary>

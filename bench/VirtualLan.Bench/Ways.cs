@@ -51,13 +51,13 @@ internal sealed record Command(string[] Argv, string? Input = null)
     public override string ToString() => string.Join(' ', Argv) + (Input is null ? string.Empty : $" <<< ({Input.Count(c => c == '\n')} lines)");
 }
 
-/// <summary>The ways that run a list of commands, one process each: the seed's script (b) and the hand-batched reference (c).</summary>
-internal abstract class CommandListWay : Way
+/// <summary>
+/// The ways that work in a plain sandbox namespace of their own (not the module's Enter-VlanSandbox):
+/// the sandbox and the simulated internet set up outside the timings, the build timed, a ping, the
+/// teardown timed, nothing left.
+/// </summary>
+internal abstract class SandboxWay : Way
 {
-    public abstract IReadOnlyList<Command> BuildCommands(string sandbox, int n);
-
-    public abstract IReadOnlyList<Command> TeardownCommands(string sandbox, int n);
-
     public override RunResult Run(int n)
     {
         var setup = new Shell();
@@ -69,27 +69,17 @@ internal abstract class CommandListWay : Way
             setup.Must("ip", "netns", "add", sandbox);
             setup.Must("ip", "-n", sandbox, "link", "set", "lo", "up");
             World.Build(setup, sandbox);
-
-            var build = BuildCommands(sandbox, n);
-            var teardown = TeardownCommands(sandbox, n);
+            var (build, teardown) = Prepare(sandbox, n);
 
             var clock = Stopwatch.StartNew();
-            foreach (var command in build)
-            {
-                timed.Must(command.Argv, command.Input);
-            }
-
+            build(timed);
             var buildTime = clock.Elapsed;
             var buildProcesses = timed.Processes;
             MustPing(setup, sandbox, n);
 
             timed.Reset();
             clock.Restart();
-            foreach (var command in teardown)
-            {
-                timed.Must(command.Argv, command.Input);
-            }
-
+            teardown(timed);
             var teardownTime = clock.Elapsed;
             MustBeGone(setup, sandbox, n);
 
@@ -98,6 +88,32 @@ internal abstract class CommandListWay : Way
         finally
         {
             World.Remove(setup, sandbox);
+        }
+    }
+
+    /// <summary>Works out, untimed, what the build and the teardown do; each is given the shell that counts the processes it starts.</summary>
+    protected abstract (Action<Shell> Build, Action<Shell> Teardown) Prepare(string sandbox, int n);
+}
+
+/// <summary>The ways that run a list of commands, one process each: the seed's script (b) and the hand-batched reference (c).</summary>
+internal abstract class CommandListWay : SandboxWay
+{
+    public abstract IReadOnlyList<Command> BuildCommands(string sandbox, int n);
+
+    public abstract IReadOnlyList<Command> TeardownCommands(string sandbox, int n);
+
+    protected override (Action<Shell> Build, Action<Shell> Teardown) Prepare(string sandbox, int n)
+    {
+        var build = BuildCommands(sandbox, n);
+        var teardown = TeardownCommands(sandbox, n);
+        return (shell => RunAll(shell, build), shell => RunAll(shell, teardown));
+    }
+
+    private static void RunAll(Shell shell, IEnumerable<Command> commands)
+    {
+        foreach (var command in commands)
+        {
+            shell.Must(command.Argv, command.Input);
         }
     }
 
